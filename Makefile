@@ -1,0 +1,63 @@
+# The verbs a newcomer types. Everything installs itself on first use.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test check fmt bench setup system-deps demo worker clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v python3.12 >/dev/null 2>&1 || { echo "Python 3.12 is required (python3.12 not found on PATH)"; exit 1; }
+	test -x $(PY) || python3.12 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed system-deps
+
+# Debian packages: Chromium for browser tests, CJK fonts for PDF reports, poppler for PDF checks.
+system-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium chromium-driver"; \
+	fc-list :lang=zh 2>/dev/null | grep -qi "noto" || missing="$$missing fonts-noto-cjk"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "please install the Debian packages:$$missing"; exit 1; fi; \
+	fi
+
+# Run the product on SQLite with demo data at http://$(HOST):$(PORT) (plus a task worker).
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_seed
+	$(PY) manage.py collectstatic --noinput -v 0
+	@trap 'kill 0' EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: setup
+	$(PY) manage.py db_worker --queue-name '*'
+
+# The whole test suite. DATABASE_URL=postgres://... runs it on PostgreSQL.
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy supportplan config
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+fmt: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: setup
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf var test-artifacts

@@ -1,0 +1,85 @@
+"""Who may do what: the one place permissions are decided.
+
+Customers see only their own tenant. Provider staff see every tenant, but a few actions are
+restricted to roles (e.g. only platform admins manage catalogs and people).
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from supportplan.core.errors import NotFound, PermissionDenied
+
+from .models import TIER_RANK, Role, Tenant, User
+
+MANAGE_TENANTS = frozenset(
+    {Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.TAM, Role.BUSINESS_MANAGER}
+)
+MANAGE_PEOPLE = frozenset({Role.PLATFORM_ADMIN})
+HANDLE_CASES = frozenset(
+    {
+        Role.ENGINEER,
+        Role.EXPERT,
+        Role.SENIOR_EXPERT,
+        Role.TAM,
+        Role.SUPPORT_MANAGER,
+        Role.PLATFORM_ADMIN,
+    }
+)
+
+
+def is_staff(user: Any) -> bool:
+    return bool(
+        user
+        and user.is_authenticated
+        and user.role not in (Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER)
+    )
+
+
+def has_role(user: Any, roles: frozenset[str] | set[str]) -> bool:
+    return bool(user and user.is_authenticated and user.role in roles)
+
+
+def visible_tenants(user: User) -> QuerySet[Tenant]:
+    if is_staff(user):
+        return Tenant.objects.all()
+    if user.is_authenticated and user.tenant_id:
+        return Tenant.objects.filter(pk=user.tenant_id)
+    return Tenant.objects.none()
+
+
+def tenant_for(user: User, tenant_id: int | str | None) -> Tenant:
+    """The tenant `user` may act on. A tenant the user may not see is reported as not found."""
+    if not is_staff(user):
+        if tenant_id not in (None, "", user.tenant_id, str(user.tenant_id)):
+            raise NotFound(_("Tenant"))
+        tenant_id = user.tenant_id
+    if tenant_id in (None, ""):
+        raise NotFound(_("Tenant"))
+    try:
+        return visible_tenants(user).get(pk=int(tenant_id))  # type: ignore[arg-type]
+    except (Tenant.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Tenant")) from None
+
+
+def require_role(user: Any, roles: frozenset[str] | set[str]) -> None:
+    if not has_role(user, roles):
+        raise PermissionDenied()
+
+
+def require_tenant_admin(user: User, tenant: Tenant) -> None:
+    """Customer admins manage their own organisation; account-management staff manage any."""
+    if is_staff(user):
+        require_role(user, MANAGE_TENANTS)
+        return
+    if user.role != Role.CUSTOMER_ADMIN or user.tenant_id != tenant.pk:
+        raise PermissionDenied(
+            "tenant.admin_required",
+            _("Only an administrator of your organisation can change this."),
+        )
+
+
+def tier_may_handle(staff_tier: str, case_tier: str) -> bool:
+    """A higher tier may take lower-tier cases, never the reverse."""
+    return TIER_RANK.get(staff_tier, 0) >= TIER_RANK.get(case_tier, 99)  # type: ignore[call-overload]

@@ -1,0 +1,143 @@
+"""The caller's identity and tenant: people, registered systems, cloud accounts."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from supportplan.accounts import permissions as perms
+from supportplan.accounts import selectors, services
+from supportplan.accounts.models import CloudAccount, RegisteredSystem, Tenant, User
+from supportplan.core import clock
+
+
+class TenantSerializer(serializers.ModelSerializer[Tenant]):
+    tam = serializers.SerializerMethodField()
+    has_technical_contact = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "registered_email",
+            "report_emails",
+            "language",
+            "technical_contact_name",
+            "technical_contact_email",
+            "technical_contact_phone",
+            "has_technical_contact",
+            "in_proof_of_concept",
+            "tam",
+        ]
+        read_only_fields = ["id", "name", "slug", "tam", "in_proof_of_concept"]
+
+    def get_tam(self, obj: Tenant) -> dict | None:
+        if obj.tam is None:
+            return None
+        return {
+            "id": obj.tam.pk,
+            "name": obj.tam.get_full_name() or obj.tam.username,
+            "email": obj.tam.email,
+            "phone": obj.tam.phone,
+        }
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "role",
+            "tenant",
+            "handler_tier",
+            "language",
+        ]
+        read_only_fields = fields
+
+
+class SystemSerializer(serializers.ModelSerializer[RegisteredSystem]):
+    class Meta:
+        model = RegisteredSystem
+        fields = ["id", "name", "classification", "description", "cloud"]
+
+
+class CloudAccountSerializer(serializers.ModelSerializer[CloudAccount]):
+    class Meta:
+        model = CloudAccount
+        fields = ["id", "cloud", "account_id", "display_name", "regions"]
+
+
+class MeView(APIView):
+    @extend_schema(responses=UserSerializer, summary="Who am I")
+    def get(self, request: Request) -> Response:
+        body = UserSerializer(request.user).data
+        body["is_staff"] = perms.is_staff(request.user)
+        return Response(body)
+
+
+class TenantViewSet(viewsets.GenericViewSet):
+    """Customers see only their own tenant (any other id answers 404); staff see all."""
+
+    serializer_class = TenantSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return perms.visible_tenants(self.request.user).select_related("tam")  # type: ignore[arg-type]
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TenantSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        return Response(TenantSerializer(perms.tenant_for(request.user, pk)).data)  # type: ignore[arg-type]
+
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        tenant = perms.tenant_for(request.user, pk)  # type: ignore[arg-type]
+        perms.require_tenant_admin(request.user, tenant)  # type: ignore[arg-type]
+        serializer = TenantSerializer(tenant, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.tenant_update(
+            tenant=tenant, actor=request.user, now=clock.now(), **serializer.validated_data
+        )  # type: ignore[arg-type]
+        return Response(TenantSerializer(tenant).data)
+
+    @extend_schema(request=SystemSerializer, responses=SystemSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def systems(self, request: Request, pk: str | None = None) -> Response:
+        tenant = perms.tenant_for(request.user, pk)  # type: ignore[arg-type]
+        if request.method == "POST":
+            perms.require_tenant_admin(request.user, tenant)  # type: ignore[arg-type]
+            serializer = SystemSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            system = services.system_register(
+                tenant=tenant, actor=request.user, now=clock.now(), **serializer.validated_data
+            )  # type: ignore[arg-type]
+            return Response(SystemSerializer(system).data, status=201)
+        return Response(SystemSerializer(selectors.systems_of(tenant), many=True).data)
+
+    @extend_schema(request=CloudAccountSerializer, responses=CloudAccountSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="cloud-accounts")
+    def cloud_accounts(self, request: Request, pk: str | None = None) -> Response:
+        tenant = perms.tenant_for(request.user, pk)  # type: ignore[arg-type]
+        if request.method == "POST":
+            perms.require_tenant_admin(request.user, tenant)  # type: ignore[arg-type]
+            serializer = CloudAccountSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            account = services.cloud_account_add(
+                tenant=tenant, actor=request.user, now=clock.now(), **serializer.validated_data
+            )  # type: ignore[arg-type]
+            return Response(CloudAccountSerializer(account).data, status=201)
+        return Response(CloudAccountSerializer(selectors.cloud_accounts_of(tenant), many=True).data)
+
+    @extend_schema(responses=UserSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def users(self, request: Request, pk: str | None = None) -> Response:
+        tenant = perms.tenant_for(request.user, pk)  # type: ignore[arg-type]
+        return Response(UserSerializer(selectors.users_of(tenant), many=True).data)

@@ -1,0 +1,16 @@
+"""API routes. Each context adds its routes here with one or two lines."""
+
+from django.urls import include, path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from . import accounts
+
+router = DefaultRouter()
+router.register("tenants", accounts.TenantViewSet, basename="tenant")
+
+urlpatterns = [
+    path("token/", obtain_auth_token, name="api-token"),
+    path("me/", accounts.MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]

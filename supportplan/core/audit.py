@@ -1,0 +1,38 @@
+"""Write the audit log. Every business action calls this inside its transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model
+
+from .models import AuditEntry
+
+
+def audit_log(
+    *,
+    action: str,
+    at: datetime,
+    actor: Any = None,
+    tenant: Any = None,
+    target: Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    if at.tzinfo is None:
+        raise ValueError("audit_log needs an aware datetime")
+    return AuditEntry.objects.create(
+        action=action,
+        at=at,
+        actor=actor if getattr(actor, "pk", None) else None,
+        tenant=tenant,
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        data=data or {},
+    )
+
+
+def audit_trail(target: Model) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(
+            target_type=target._meta.label_lower, target_id=str(target.pk)
+        ).order_by("at", "id")
+    )

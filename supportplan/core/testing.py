@@ -1,0 +1,68 @@
+"""Shared test helpers: factories for tenants and people, an API client per user.
+
+Factories call the real services so tests go through the one write path.
+"""
+
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+
+from rest_framework.test import APIClient
+
+from supportplan.accounts import services as account_services
+from supportplan.accounts.models import Role, Tenant, User
+
+# A fixed instant for tests: Monday 2026-11-23 10:00 Asia/Shanghai.
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+_seq = itertools.count(1)
+
+
+def make_tenant(name: str | None = None, *, now: datetime = T0, **fields: Any) -> Tenant:
+    n = next(_seq)
+    tenant = account_services.tenant_create(
+        name=name or f"Tenant {n}",
+        slug=fields.pop("slug", f"tenant-{n}"),
+        registered_email=fields.pop("registered_email", f"it{n}@tenant{n}.example"),
+        now=now,
+    )
+    fields.setdefault("technical_contact_name", f"Contact {n}")
+    fields.setdefault("technical_contact_email", f"ops{n}@tenant{n}.example")
+    account_services.tenant_update(tenant=tenant, actor=None, now=now, **fields)
+    return tenant
+
+
+def make_user(
+    role: str = Role.CUSTOMER_MEMBER,
+    *,
+    tenant: Tenant | None = None,
+    username: str | None = None,
+    now: datetime = T0,
+    **fields: Any,
+) -> User:
+    n = next(_seq)
+    if role in (Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER) and tenant is None:
+        tenant = make_tenant(now=now)
+    tiers = {
+        Role.ENGINEER: "engineer",
+        Role.EXPERT: "expert",
+        Role.SENIOR_EXPERT: "senior_expert",
+        Role.TAM: "senior_expert",
+    }
+    fields.setdefault("handler_tier", tiers.get(role, ""))  # type: ignore[call-overload]
+    return account_services.user_create(
+        username=username or f"{role}-{n}",
+        role=role,
+        tenant=tenant,
+        email=fields.pop("email", f"{role.replace('_', '.')}{n}@example.com"),
+        password=fields.pop("password", "pw-for-tests-123"),
+        now=now,
+        **fields,
+    )
+
+
+def api_client(user: User | None = None, *, language: str = "en") -> APIClient:
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+    if user is not None:
+        client.force_authenticate(user)
+    return client

@@ -1,0 +1,167 @@
+"""Demo data for `make run`: staff of every role, tenants on plans of both providers.
+
+Idempotent: running it again leaves existing demo data alone. Each context adds its own
+step to STEPS (catalogs, subscriptions, cases, bookings, reports...). Every step goes
+through the real services, so the demo is what a real operator would have produced.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from supportplan.accounts import services as accounts
+from supportplan.accounts.models import Role, Tenant, User
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+@dataclass
+class DemoContext:
+    now: datetime
+    people: dict[str, User] = field(default_factory=dict)
+    tenants: dict[str, Tenant] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+STAFF = [
+    # username, role, handler tier, first name, last name, language
+    ("admin", Role.PLATFORM_ADMIN, "", "平台", "管理员", "zh-hans"),
+    ("manager", Role.SUPPORT_MANAGER, "senior_expert", "Mei", "Lin", "zh-hans"),
+    ("engineer", Role.ENGINEER, "engineer", "Wei", "Zhang", "zh-hans"),
+    ("engineer2", Role.ENGINEER, "engineer", "Jun", "Li", "en"),
+    ("expert", Role.EXPERT, "expert", "Fang", "Wang", "zh-hans"),
+    ("senior", Role.SENIOR_EXPERT, "senior_expert", "Hao", "Chen", "zh-hans"),
+    ("tam", Role.TAM, "senior_expert", "Ling", "Zhao", "zh-hans"),
+    ("bizmgr", Role.BUSINESS_MANAGER, "", "Qiang", "Sun", "zh-hans"),
+    ("architect", Role.ARCHITECT, "", "Yan", "Zhou", "en"),
+]
+
+# slug, name, provider, plan, language, systems
+TENANTS = [
+    (
+        "qingyun",
+        "青云零售 Qingyun Retail",
+        "partner",
+        "basic",
+        "zh-hans",
+        [("Web shop", "production"), ("Test lab", "non_production")],
+    ),
+    (
+        "huaxia",
+        "华夏物流 Huaxia Logistics",
+        "partner",
+        "dedicated",
+        "zh-hans",
+        [("Dispatch core", "core_production"), ("Partner portal", "production")],
+    ),
+    (
+        "jinhai",
+        "金海银行 Jinhai Bank",
+        "partner",
+        "vip",
+        "en",
+        [
+            ("Core banking", "core_production"),
+            ("Mobile app API", "production"),
+            ("UAT", "non_production"),
+        ],
+    ),
+    ("xiaomu", "小木工作室 Xiaomu Studio", "tencent", "s4", "zh-hans", [("Blog", "production")]),
+    (
+        "dongfang",
+        "东方游戏 Dongfang Games",
+        "tencent",
+        "s2",
+        "zh-hans",
+        [("Game servers", "core_production"), ("Staging", "non_production")],
+    ),
+    (
+        "beichen",
+        "北辰传媒 Beichen Media",
+        "tencent",
+        "s1",
+        "en",
+        [("Streaming", "core_production"), ("CMS", "production")],
+    ),
+]
+
+
+def seed_people(ctx: DemoContext) -> None:
+    for username, role, tier, first, last, lang in STAFF:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = accounts.user_create(
+                username=username,
+                role=role,
+                handler_tier=tier,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@provider.example",
+                password=DEMO_PASSWORD,
+                language=lang,
+                now=ctx.now,
+            )
+        ctx.people[username] = user
+    for slug, name, provider, plan, lang, systems in TENANTS:
+        tenant = Tenant.objects.filter(slug=slug).first()
+        if tenant is None:
+            tenant = accounts.tenant_create(
+                name=name,
+                slug=slug,
+                registered_email=f"it@{slug}.example",
+                language=lang,
+                report_emails=[f"cio@{slug}.example"],
+                now=ctx.now,
+            )
+            accounts.tenant_update(
+                tenant=tenant,
+                actor=None,
+                now=ctx.now,
+                technical_contact_name=f"{slug.title()} Ops",
+                technical_contact_email=f"ops@{slug}.example",
+                technical_contact_phone="+86 10 5555 0100",
+                tam=ctx.people["tam"] if plan in ("vip", "s1") else None,
+                business_manager=ctx.people["bizmgr"] if plan in ("s2", "s1") else None,
+                architect=ctx.people["architect"] if plan == "s1" else None,
+            )
+            for system_name, classification in systems:
+                accounts.system_register(
+                    tenant=tenant, name=system_name, classification=classification, now=ctx.now
+                )
+            for role, suffix in ((Role.CUSTOMER_ADMIN, "admin"), (Role.CUSTOMER_MEMBER, "user")):
+                accounts.user_create(
+                    username=f"{slug}-{suffix}",
+                    role=role,
+                    tenant=tenant,
+                    email=f"{suffix}@{slug}.example",
+                    password=DEMO_PASSWORD,
+                    language=lang,
+                    now=ctx.now,
+                    first_name=slug.title(),
+                    last_name=suffix.title(),
+                )
+        ctx.tenants[slug] = tenant
+        ctx.extra.setdefault("plans", {})[slug] = (provider, plan)
+
+
+STEPS: list[Callable[[DemoContext], None]] = [seed_people]
+
+
+def register_step(step: Callable[[DemoContext], None]) -> Callable[[DemoContext], None]:
+    STEPS.append(step)
+    return step
+
+
+def login_table(ctx: DemoContext) -> str:
+    rows = [("User name", "Role", "Tenant / plan")]
+    for username, role, *_ in STAFF:
+        rows.append((username, str(Role(role).label), "-"))
+    for slug, name, provider, plan, *_ in TENANTS:
+        for suffix, role in (("admin", Role.CUSTOMER_ADMIN), ("user", Role.CUSTOMER_MEMBER)):
+            rows.append((f"{slug}-{suffix}", str(Role(role).label), f"{name} · {provider}/{plan}"))
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join(c.ljust(width[i]) for i, c in enumerate(r)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in width))
+    return "\n".join(lines) + f"\n\nPassword for every demo account: {DEMO_PASSWORD}"
