@@ -1,11 +1,24 @@
 """Write the audit log. Every business action calls this inside its transaction."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.db.models import Model
 
 from .models import AuditEntry
+
+
+# Explicit subscribers (no Django signals): called inside the same transaction as the
+# action, so what they write (e.g. a notification outbox row) commits or rolls back with it.
+AuditSubscriber = Callable[[AuditEntry], None]
+_subscribers: list[AuditSubscriber] = []
+
+
+def subscribe(subscriber: AuditSubscriber) -> AuditSubscriber:
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+    return subscriber
 
 
 def audit_log(
@@ -19,7 +32,7 @@ def audit_log(
 ) -> AuditEntry:
     if at.tzinfo is None:
         raise ValueError("audit_log needs an aware datetime")
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         action=action,
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -28,6 +41,9 @@ def audit_log(
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
     )
+    for subscriber in _subscribers:
+        subscriber(entry)
+    return entry
 
 
 def audit_trail(target: Model) -> list[AuditEntry]:
