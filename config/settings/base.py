@@ -96,8 +96,8 @@ TEMPLATES = [
 def database_from_env() -> dict:
     url = env("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(
-            url, conn_max_age=int(env("SUPPORTPLAN_DB_CONN_MAX_AGE", "60"))
+        config: dict = dict(
+            dj_database_url.parse(url, conn_max_age=int(env("SUPPORTPLAN_DB_CONN_MAX_AGE", "60")))
         )
         config["CONN_HEALTH_CHECKS"] = True
         return config

@@ -12,6 +12,8 @@ from supportplan.accounts import selectors, services
 from supportplan.accounts.models import CloudAccount, RegisteredSystem, Tenant, User
 from supportplan.core import clock
 
+from .permissions import user_of
+
 
 class TenantSerializer(serializers.ModelSerializer[Tenant]):
     tam = serializers.SerializerMethodField()
@@ -78,8 +80,8 @@ class CloudAccountSerializer(serializers.ModelSerializer[CloudAccount]):
 class MeView(APIView):
     @extend_schema(responses=UserSerializer, summary="Who am I")
     def get(self, request: Request) -> Response:
-        body = UserSerializer(request.user).data
-        body["is_staff"] = perms.is_staff(request.user)
+        body = UserSerializer(user_of(request)).data
+        body["is_staff"] = perms.is_staff(user_of(request))
         return Response(body)
 
 
@@ -89,55 +91,55 @@ class TenantViewSet(viewsets.GenericViewSet):
     serializer_class = TenantSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return perms.visible_tenants(self.request.user).select_related("tam")  # type: ignore[arg-type]
+        return perms.visible_tenants(user_of(self.request)).select_related("tam")
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(TenantSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        return Response(TenantSerializer(perms.tenant_for(request.user, pk)).data)  # type: ignore[arg-type]
+        return Response(TenantSerializer(perms.tenant_for(user_of(request), pk)).data)
 
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        tenant = perms.tenant_for(request.user, pk)  # type: ignore[arg-type]
-        perms.require_tenant_admin(request.user, tenant)  # type: ignore[arg-type]
+        tenant = perms.tenant_for(user_of(request), pk)
+        perms.require_tenant_admin(user_of(request), tenant)
         serializer = TenantSerializer(tenant, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.tenant_update(
-            tenant=tenant, actor=request.user, now=clock.now(), **serializer.validated_data
-        )  # type: ignore[arg-type]
+            tenant=tenant, actor=user_of(request), now=clock.now(), **serializer.validated_data
+        )
         return Response(TenantSerializer(tenant).data)
 
     @extend_schema(request=SystemSerializer, responses=SystemSerializer(many=True))
     @action(detail=True, methods=["get", "post"])
     def systems(self, request: Request, pk: str | None = None) -> Response:
-        tenant = perms.tenant_for(request.user, pk)  # type: ignore[arg-type]
+        tenant = perms.tenant_for(user_of(request), pk)
         if request.method == "POST":
-            perms.require_tenant_admin(request.user, tenant)  # type: ignore[arg-type]
+            perms.require_tenant_admin(user_of(request), tenant)
             serializer = SystemSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             system = services.system_register(
-                tenant=tenant, actor=request.user, now=clock.now(), **serializer.validated_data
-            )  # type: ignore[arg-type]
+                tenant=tenant, actor=user_of(request), now=clock.now(), **serializer.validated_data
+            )
             return Response(SystemSerializer(system).data, status=201)
         return Response(SystemSerializer(selectors.systems_of(tenant), many=True).data)
 
     @extend_schema(request=CloudAccountSerializer, responses=CloudAccountSerializer(many=True))
     @action(detail=True, methods=["get", "post"], url_path="cloud-accounts")
     def cloud_accounts(self, request: Request, pk: str | None = None) -> Response:
-        tenant = perms.tenant_for(request.user, pk)  # type: ignore[arg-type]
+        tenant = perms.tenant_for(user_of(request), pk)
         if request.method == "POST":
-            perms.require_tenant_admin(request.user, tenant)  # type: ignore[arg-type]
+            perms.require_tenant_admin(user_of(request), tenant)
             serializer = CloudAccountSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             account = services.cloud_account_add(
-                tenant=tenant, actor=request.user, now=clock.now(), **serializer.validated_data
-            )  # type: ignore[arg-type]
+                tenant=tenant, actor=user_of(request), now=clock.now(), **serializer.validated_data
+            )
             return Response(CloudAccountSerializer(account).data, status=201)
         return Response(CloudAccountSerializer(selectors.cloud_accounts_of(tenant), many=True).data)
 
     @extend_schema(responses=UserSerializer(many=True))
     @action(detail=True, methods=["get"])
     def users(self, request: Request, pk: str | None = None) -> Response:
-        tenant = perms.tenant_for(request.user, pk)  # type: ignore[arg-type]
+        tenant = perms.tenant_for(user_of(request), pk)
         return Response(UserSerializer(selectors.users_of(tenant), many=True).data)
