@@ -8,7 +8,6 @@ from django.db.models import Model
 
 from .models import AuditEntry
 
-
 # Explicit subscribers (no Django signals): called inside the same transaction as the
 # action, so what they write (e.g. a notification outbox row) commits or rolls back with it.
 AuditSubscriber = Callable[[AuditEntry], None]
