@@ -38,6 +38,7 @@ run: setup
 	$(PY) manage.py collectstatic --noinput -v 0
 	@trap 'kill 0' EXIT; \
 	$(PY) manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
+	$(PY) manage.py scheduler >var/scheduler.log 2>&1 & \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: setup
