@@ -1,0 +1,714 @@
+"""Working-time arithmetic on business calendars. Pure: no ORM, no clock.
+
+A `WorkCalendar` says, for every local date, which windows of the day are open:
+weekly windows per weekday (lunch breaks are simply two windows), statutory
+holidays (closed all day), adjusted working days (调休: open with the
+`adjusted_windows`, usually a weekend day), and the years for which holiday data
+is known. A year the data does not know falls back to the weekly windows alone
+(weekends-only) and every answer that touched it carries that year in
+`missing_years`, so callers can show "holiday data missing for 2027" instead of
+silently pretending.
+
+Speed: each calendar compiles (once, cached on the instance) a sorted list of its
+open intervals as epoch microseconds with the cumulative business time before each
+interval. A single question is then two `bisect` calls; the bulk API does the same
+with numpy `searchsorted` over whole arrays.
+
+Conventions (documented in docs/calendars.md):
+- Intervals are half-open: a 09:00-18:00 window is open at 17:59:59.999999 and
+  closed at 18:00:00.
+- `add_business_time(cal, t, d)` is the earliest instant at which `d` of business
+  time has elapsed since `t`; with d > 0 that may be exactly a window's end
+  (09:00 + 9 h on 5x8 is 18:00 the same day, not 09:00 the next working day).
+- The N-th working day after a date never counts the date itself.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import numpy.typing as npt
+
+from supportplan.core.errors import DomainError
+
+DAY_SECONDS = 86_400
+US = 1_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+# Calendars are compiled year by year; beyond these bounds a question is a mistake.
+MIN_YEAR = 1971
+MAX_YEAR = 2200
+# Years compiled around the first question; extended on demand.
+_SPAN_BEFORE = 1
+_SPAN_AFTER = 2
+
+HOLIDAY_DATA_MISSING = "calendar.holiday_data_missing"
+
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _err(code: str, message: str, **params: Any) -> DomainError:
+    # Messages are marked for translation where they are shown (api/cli); the
+    # domain keeps English templates with %(name)s params so it stays Django-light.
+    from django.utils.translation import gettext_lazy as _
+
+    return DomainError(code, _(message), **params)
+
+
+# --------------------------------------------------------------------------- windows
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Window:
+    """An open window of a day, in seconds after local midnight; end may be 86400 (24:00)."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start < self.end <= DAY_SECONDS):
+            raise _err(
+                "calendar.window_invalid",
+                "A working window must start before it ends, between 00:00 and 24:00 "
+                "(got %(window)s).",
+                window=f"{_fmt_sod(self.start)}-{_fmt_sod(self.end)}",
+            )
+
+    @classmethod
+    def parse(cls, text: str) -> Window:
+        """'09:00-18:00' or '00:00-24:00' (seconds optional: '09:00:30-18:00')."""
+        try:
+            a, b = (part.strip() for part in text.split("-"))
+            return cls(_parse_sod(a), _parse_sod(b))
+        except DomainError:
+            raise
+        except ValueError:
+            raise _err(
+                "calendar.window_unreadable",
+                "Cannot read working window %(window)s: write it as HH:MM-HH:MM, "
+                "for example 09:00-18:00.",
+                window=text,
+            ) from None
+
+    @classmethod
+    def of(cls, start: time, end: time | None) -> Window:
+        """`end=None` (or 00:00) means midnight at the end of the day."""
+        s = start.hour * 3600 + start.minute * 60 + start.second
+        e = DAY_SECONDS if end is None else end.hour * 3600 + end.minute * 60 + end.second
+        if e == 0:
+            e = DAY_SECONDS
+        return cls(s, e)
+
+    @property
+    def start_time(self) -> time:
+        return _sod_time(self.start)
+
+    @property
+    def end_time(self) -> time | None:
+        """None for 24:00."""
+        return None if self.end == DAY_SECONDS else _sod_time(self.end)
+
+    def __str__(self) -> str:
+        return f"{_fmt_sod(self.start)}-{_fmt_sod(self.end)}"
+
+
+def _parse_sod(text: str) -> int:
+    parts = [int(p) for p in text.split(":")]
+    if len(parts) == 2:
+        parts.append(0)
+    if len(parts) != 3:
+        raise ValueError(text)
+    h, m, s = parts
+    if not (0 <= m < 60 and 0 <= s < 60 and 0 <= h <= 24):
+        raise ValueError(text)
+    return h * 3600 + m * 60 + s
+
+
+def _fmt_sod(sod: int) -> str:
+    h, rest = divmod(sod, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h:02d}:{m:02d}" + (f":{s:02d}" if s else "")
+
+
+def _sod_time(sod: int) -> time:
+    h, rest = divmod(sod, 3600)
+    m, s = divmod(rest, 60)
+    return time(h, m, s)
+
+
+def windows(*texts: str) -> tuple[Window, ...]:
+    return tuple(Window.parse(t) for t in texts)
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@dataclass(frozen=True, slots=True)
+class WorkCalendar:
+    """A business calendar. Immutable; build a new one to change it.
+
+    weekly: 7 tuples of windows, Monday first.
+    holidays: dates closed all day (statutory holidays, including the weekend days of
+        a holiday block).
+    workdays: adjusted working days (调休), open with `adjusted_windows`
+        (default: Monday's windows).
+    known_years: years whose holiday data is complete; other years fall back to the
+        weekly windows and are reported in `missing_years`.
+    observes_holidays: False for calendars such as 7x24 that never close; they
+        never report missing years.
+    """
+
+    code: str
+    tz: str
+    weekly: tuple[tuple[Window, ...], ...]
+    holidays: frozenset[date] = frozenset()
+    workdays: frozenset[date] = frozenset()
+    known_years: frozenset[int] = frozenset()
+    observes_holidays: bool = True
+    adjusted_windows: tuple[Window, ...] | None = None
+    labels: Mapping[date, str] = field(default_factory=dict, compare=False, hash=False)
+    _engine: _Engine | None = field(default=None, init=False, compare=False, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        try:
+            _zone(self.tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _err(
+                "calendar.tz_unknown",
+                "Unknown time zone %(tz)s: use an IANA name such as Asia/Shanghai.",
+                tz=self.tz,
+            ) from None
+        if len(self.weekly) != 7:
+            raise _err(
+                "calendar.weekly_invalid",
+                "A calendar needs windows for exactly 7 weekdays, Monday first (got %(n)s).",
+                n=len(self.weekly),
+            )
+        for day_windows in (*self.weekly, self.adjusted_windows or ()):
+            _check_no_overlap(day_windows)
+        clash = sorted(self.holidays & self.workdays)
+        if clash:
+            raise _err(
+                "calendar.day_both_holiday_and_workday",
+                "%(dates)s cannot be both a holiday and an adjusted working day: keep one.",
+                dates=", ".join(d.isoformat() for d in clash),
+            )
+
+    # ---- facts per local date (the reference rules; the engine compiles these)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return _zone(self.tz)
+
+    def day_windows(self, day: date) -> tuple[Window, ...]:
+        if not self.observes_holidays:
+            return self.weekly[day.weekday()]
+        if day in self.workdays:
+            return self.adjusted_windows if self.adjusted_windows is not None else self.weekly[0]
+        if day in self.holidays:
+            return ()
+        return self.weekly[day.weekday()]
+
+    def day_kind(self, day: date) -> str:
+        """workday | rest | holiday | adjusted_workday (for facts shown to people)."""
+        if self.observes_holidays:
+            if day in self.workdays:
+                return "adjusted_workday"
+            if day in self.holidays:
+                return "holiday"
+        return "workday" if self.weekly[day.weekday()] else "rest"
+
+    def year_missing(self, year: int) -> bool:
+        return self.observes_holidays and year not in self.known_years
+
+    def engine(self) -> _Engine:
+        eng = self._engine
+        if eng is None:
+            eng = _Engine(self)
+            object.__setattr__(self, "_engine", eng)
+        return eng
+
+
+def _check_no_overlap(day_windows: Sequence[Window]) -> None:
+    ordered = sorted(day_windows)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end:
+            raise _err(
+                "calendar.windows_overlap",
+                "Working windows %(a)s and %(b)s overlap: make them separate, e.g. "
+                "09:00-12:00 and 13:30-18:00.",
+                a=str(a),
+                b=str(b),
+            )
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class Computed[T]:
+    """An answer plus the years it touched whose holiday data is missing."""
+
+    value: T
+    missing_years: tuple[int, ...] = ()
+
+    @property
+    def holiday_data_missing(self) -> bool:
+        return bool(self.missing_years)
+
+    def warning(self) -> str | None:
+        """English text for logs/CLI; UIs translate via code HOLIDAY_DATA_MISSING."""
+        if not self.missing_years:
+            return None
+        return "holiday data missing for " + ", ".join(map(str, self.missing_years))
+
+
+@dataclass(frozen=True, slots=True)
+class BulkComputed:
+    """Bulk answer: epoch seconds (int64), a per-row missing-data mask, the years."""
+
+    due: npt.NDArray[np.int64]
+    missing: npt.NDArray[np.bool_]
+    missing_years: tuple[int, ...]
+
+
+# --------------------------------------------------------------------------- engine
+
+
+class _Engine:
+    """Compiled open intervals of one calendar over a range of local years."""
+
+    __slots__ = (
+        "cal",
+        "lo",
+        "hi",
+        "starts",
+        "ends",
+        "cum",
+        "cum_end",
+        "year_starts",
+        "missing_prefix",
+        "any_missing",
+        "workday_ords",
+        "np_starts",
+        "np_ends",
+        "np_cum",
+        "np_cum_end",
+        "np_year_starts",
+        "np_missing_prefix",
+    )
+
+    def __init__(self, cal: WorkCalendar, lo: int | None = None, hi: int | None = None) -> None:
+        self.cal = cal
+        self.lo = 0
+        self.hi = -1
+        if lo is not None and hi is not None:
+            self._compile(lo, hi)
+
+    # ---- compilation
+
+    def _compile(self, lo: int, hi: int) -> None:
+        lo = max(lo, MIN_YEAR)
+        hi = min(hi, MAX_YEAR)
+        cal = self.cal
+        zone = cal.zone
+        first = date(lo, 1, 1)
+        last = date(hi, 12, 31)
+        range_start = _local_us(first, 0, zone)
+        starts: list[int] = [range_start]  # zero-length sentinel: bisect never returns -1
+        ends: list[int] = [range_start]
+        workday_ords: list[int] = []
+        d = first
+        one = timedelta(days=1)
+        while d <= last:
+            wins = cal.day_windows(d)
+            if wins:
+                workday_ords.append(d.toordinal())
+                for w in sorted(wins):
+                    s = _local_us(d, w.start, zone)
+                    e = _local_us(d, w.end, zone)
+                    if e <= s:  # a window erased by a DST jump
+                        continue
+                    if s == ends[-1]:
+                        ends[-1] = e  # merge touching windows (7x24 becomes one interval)
+                    else:
+                        starts.append(s)
+                        ends.append(e)
+            d += one
+        cum: list[int] = []
+        cum_end: list[int] = []
+        acc = 0
+        for s, e in zip(starts, ends, strict=True):
+            cum.append(acc)
+            acc += e - s
+            cum_end.append(acc)
+        year_starts = [_local_us(date(y, 1, 1), 0, zone) for y in range(lo, hi + 2)]
+        missing_prefix = [0]
+        for y in range(lo, hi + 1):
+            missing_prefix.append(missing_prefix[-1] + (1 if cal.year_missing(y) else 0))
+        self.lo, self.hi = lo, hi
+        self.starts, self.ends, self.cum, self.cum_end = starts, ends, cum, cum_end
+        self.year_starts = year_starts
+        self.missing_prefix = missing_prefix
+        self.any_missing = missing_prefix[-1] > 0
+        self.workday_ords = workday_ords
+        self.np_starts = np.asarray(starts, dtype=np.int64) // US
+        self.np_ends = np.asarray(ends, dtype=np.int64) // US
+        self.np_cum = np.asarray(cum, dtype=np.int64) // US
+        self.np_cum_end = np.asarray(cum_end, dtype=np.int64) // US
+        self.np_year_starts = np.asarray(year_starts, dtype=np.int64) // US
+        self.np_missing_prefix = np.asarray(missing_prefix, dtype=np.int64)
+
+    def ensure_years(self, lo: int, hi: int) -> None:
+        if lo < MIN_YEAR or hi > MAX_YEAR:
+            raise _err(
+                "calendar.out_of_range",
+                "Dates must lie between %(min)s and %(max)s.",
+                min=MIN_YEAR,
+                max=MAX_YEAR,
+            )
+        if self.hi < self.lo:
+            self._compile(lo - _SPAN_BEFORE, hi + _SPAN_AFTER)
+        elif lo < self.lo or hi > self.hi:
+            self._compile(min(lo - _SPAN_BEFORE, self.lo), max(hi + _SPAN_AFTER, self.hi))
+
+    def ensure_us(self, t: int) -> None:
+        if self.hi < self.lo or t < self.year_starts[0] or t >= self.year_starts[-1]:
+            y = _year_of_us(t, self.cal.zone)
+            self.ensure_years(y, y)
+
+    def extend_forward(self) -> None:
+        span = max(2, self.hi - self.lo + 1)
+        if self.hi >= MAX_YEAR:
+            raise _err(
+                "calendar.out_of_range",
+                "Dates must lie between %(min)s and %(max)s.",
+                min=MIN_YEAR,
+                max=MAX_YEAR,
+            )
+        self._compile(self.lo, min(MAX_YEAR, self.hi + span))
+
+    # ---- primitives on epoch microseconds
+
+    def position(self, t: int) -> int:
+        """Business microseconds from the range start to t (t inside the range)."""
+        i = bisect.bisect_right(self.starts, t) - 1
+        e = self.ends[i]
+        return self.cum[i] + (e if t > e else t) - self.starts[i]
+
+    def add(self, t: int, dur: int) -> int:
+        self.ensure_us(t)
+        target = self.position(t) + dur
+        while target > self.cum_end[-1]:
+            self.extend_forward()
+            target = self.position(t) + dur
+        j = bisect.bisect_left(self.cum_end, target)
+        r = self.starts[j] + target - self.cum[j]
+        return r if r > t else t
+
+    def missing_between(self, a: int, b: int) -> tuple[int, ...]:
+        if not self.any_missing:
+            return ()
+        ys = self.year_starts
+        i = bisect.bisect_right(ys, a) - 1
+        j = bisect.bisect_right(ys, b) - 1
+        mp = self.missing_prefix
+        if mp[j + 1] - mp[i] == 0:
+            return ()
+        return tuple(self.lo + k for k in range(i, j + 1) if mp[k + 1] - mp[k])
+
+
+def _local_us(d: date, sod: int, zone: ZoneInfo) -> int:
+    if sod >= DAY_SECONDS:
+        d = d + timedelta(days=sod // DAY_SECONDS)
+        sod %= DAY_SECONDS
+    h, rest = divmod(sod, 3600)
+    m, s = divmod(rest, 60)
+    local = datetime(d.year, d.month, d.day, h, m, s, tzinfo=zone)
+    return (local - _EPOCH) // _ONE_US
+
+
+def _year_of_us(t: int, zone: ZoneInfo) -> int:
+    try:
+        return (_EPOCH + timedelta(microseconds=t)).astimezone(zone).year
+    except OverflowError:
+        return MIN_YEAR - 1 if t < 0 else MAX_YEAR + 1
+
+
+def to_us(instant: datetime) -> int:
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise _err(
+            "calendar.naive_datetime",
+            "The instant %(value)s has no time zone: give an offset such as +08:00.",
+            value=instant.isoformat(),
+        )
+    return (instant - _EPOCH) // _ONE_US
+
+
+def from_us(t: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=t)
+
+
+def _dur_us(duration: timedelta) -> int:
+    return duration // _ONE_US
+
+
+# --------------------------------------------------------------------------- API
+
+
+def add_business_time(
+    cal: WorkCalendar, start: datetime, duration: timedelta
+) -> Computed[datetime]:
+    """The earliest instant at which `duration` of business time has elapsed since `start`.
+
+    Returns an aware UTC datetime.
+    """
+    dur = duration // _ONE_US
+    if dur < 0:
+        raise _err(
+            "calendar.negative_duration",
+            "A business duration cannot be negative (got %(value)s).",
+            value=str(duration),
+        )
+    eng = cal._engine or cal.engine()
+    t = (start - _EPOCH) // _ONE_US if start.tzinfo is not None else to_us(start)
+    r = eng.add(t, dur)
+    return Computed(
+        _EPOCH + timedelta(microseconds=r), eng.missing_between(t, r) if eng.any_missing else ()
+    )
+
+
+def business_time_between(cal: WorkCalendar, a: datetime, b: datetime) -> Computed[timedelta]:
+    """Business time elapsed from a to b (negative if b is before a)."""
+    ta, tb = to_us(a), to_us(b)
+    if tb < ta:
+        r = business_time_between(cal, b, a)
+        return Computed(-r.value, r.missing_years)
+    eng = cal.engine()
+    eng.ensure_us(ta)
+    eng.ensure_us(tb)
+    us = eng.position(tb) - eng.position(ta)
+    return Computed(timedelta(microseconds=us), eng.missing_between(ta, tb))
+
+
+def business_us_between(cal: WorkCalendar, ta: int, tb: int) -> int:
+    """Business microseconds from ta to tb (ta <= tb), for callers that loop."""
+    eng = cal.engine()
+    eng.ensure_us(ta)
+    eng.ensure_us(tb)
+    return eng.position(tb) - eng.position(ta)
+
+
+def add_business_us(cal: WorkCalendar, t: int, dur: int) -> int:
+    return cal.engine().add(t, dur)
+
+
+def is_open(cal: WorkCalendar, instant: datetime) -> Computed[bool]:
+    """Whether the instant is inside service hours."""
+    t = to_us(instant)
+    eng = cal.engine()
+    eng.ensure_us(t)
+    i = bisect.bisect_right(eng.starts, t) - 1
+    return Computed(eng.starts[i] <= t < eng.ends[i], eng.missing_between(t, t))
+
+
+def next_opening(cal: WorkCalendar, instant: datetime) -> Computed[datetime]:
+    """The earliest instant >= `instant` at which the calendar is open (itself if open)."""
+    t = to_us(instant)
+    eng = cal.engine()
+    eng.ensure_us(t)
+    while True:
+        i = bisect.bisect_right(eng.starts, t) - 1
+        if t < eng.ends[i]:
+            r = t
+            break
+        if i + 1 < len(eng.starts):
+            r = eng.starts[i + 1]
+            break
+        if eng.hi >= MAX_YEAR or eng.hi - _year_of_us(t, cal.zone) > 20:
+            raise _err(
+                "calendar.never_open",
+                "Calendar %(calendar)s has no working time after %(at)s.",
+                calendar=cal.code,
+                at=instant.isoformat(),
+            )
+        eng.extend_forward()
+    return Computed(from_us(r), eng.missing_between(t, r))
+
+
+def next_closing(cal: WorkCalendar, instant: datetime) -> Computed[datetime | None]:
+    """When the open stretch around `instant` ends.
+
+    None when closed at `instant`, or when the calendar stays open for more than a
+    year from it (7x24 never closes).
+    """
+    t = to_us(instant)
+    eng = cal.engine()
+    y = _year_of_us(t, cal.zone)
+    eng.ensure_years(y, y + 1)
+    i = bisect.bisect_right(eng.starts, t) - 1
+    if not (eng.starts[i] <= t < eng.ends[i]) or eng.ends[i] >= eng.year_starts[-1]:
+        return Computed(None, eng.missing_between(t, t))
+    return Computed(from_us(eng.ends[i]), eng.missing_between(t, eng.ends[i]))
+
+
+def is_working_day(cal: WorkCalendar, day: date) -> Computed[bool]:
+    missing = (day.year,) if cal.year_missing(day.year) else ()
+    return Computed(bool(cal.day_windows(day)), missing)
+
+
+def nth_working_day_after(cal: WorkCalendar, day: date, n: int) -> Computed[date]:
+    """The N-th working day after `day`, not counting `day` (Mon 2026-11-23, 3 -> Thu 26)."""
+    if n < 1:
+        raise _err(
+            "calendar.n_invalid",
+            "The number of working days must be 1 or more (got %(n)s).",
+            n=n,
+        )
+    eng = cal.engine()
+    eng.ensure_years(day.year, day.year)
+    o = day.toordinal()
+    while True:
+        ords = eng.workday_ords
+        k = bisect.bisect_right(ords, o) + n - 1
+        if k < len(ords):
+            result = date.fromordinal(ords[k])
+            break
+        if eng.hi - day.year > 50 or eng.hi >= MAX_YEAR:
+            raise _err(
+                "calendar.never_open",
+                "Calendar %(calendar)s has no working time after %(at)s.",
+                calendar=cal.code,
+                at=day.isoformat(),
+            )
+        eng.extend_forward()
+    missing = tuple(y for y in range(day.year, result.year + 1) if cal.year_missing(y))
+    return Computed(result, missing)
+
+
+def working_days_between(cal: WorkCalendar, a: date, b: date) -> Computed[int]:
+    """Working days d with a < d <= b (0 if b <= a)."""
+    if b <= a:
+        return Computed(0, ())
+    eng = cal.engine()
+    eng.ensure_years(a.year, b.year)
+    ords = eng.workday_ords
+    count = bisect.bisect_right(ords, b.toordinal()) - bisect.bisect_right(ords, a.toordinal())
+    missing = tuple(y for y in range(a.year, b.year + 1) if cal.year_missing(y))
+    return Computed(count, missing)
+
+
+@dataclass(frozen=True, slots=True)
+class DayFact:
+    day: date
+    kind: str  # holiday | adjusted_workday
+    label: str
+
+
+def special_days_between(cal: WorkCalendar, a: date, b: date) -> list[DayFact]:
+    """Holidays and adjusted working days with a <= d <= b (the facts a due time used)."""
+    if not cal.observes_holidays:
+        return []
+    out = [DayFact(d, "holiday", cal.labels.get(d, "")) for d in cal.holidays if a <= d <= b]
+    out += [
+        DayFact(d, "adjusted_workday", cal.labels.get(d, "")) for d in cal.workdays if a <= d <= b
+    ]
+    return sorted(out, key=lambda f: f.day)
+
+
+def local_date(cal: WorkCalendar, instant: datetime) -> date:
+    return instant.astimezone(cal.zone).date()
+
+
+def bulk_add_seconds(
+    cal: WorkCalendar,
+    starts: npt.NDArray[np.int64],
+    durations: npt.NDArray[np.int64],
+) -> BulkComputed:
+    """Vectorised `add_business_time` on epoch seconds and durations in seconds."""
+    starts = np.asarray(starts, dtype=np.int64)
+    durations = np.asarray(durations, dtype=np.int64)
+    if starts.size == 0:
+        return BulkComputed(np.empty(0, np.int64), np.zeros(0, np.bool_), ())
+    if (durations < 0).any():
+        raise _err(
+            "calendar.negative_duration",
+            "A business duration cannot be negative (got %(value)s).",
+            value=str(int(durations.min())),
+        )
+    eng = cal.engine()
+    eng.ensure_us(int(starts.min()) * US)
+    eng.ensure_us(int(starts.max()) * US)
+    while True:
+        st, en, cu = eng.np_starts, eng.np_ends, eng.np_cum
+        i = np.searchsorted(st, starts, side="right") - 1
+        pos = cu[i] + np.minimum(starts, en[i]) - st[i]
+        target = pos + durations
+        if int(target.max()) <= int(eng.np_cum_end[-1]):
+            break
+        eng.extend_forward()
+    j = np.searchsorted(eng.np_cum_end, target, side="left")
+    due = st[j] + (target - cu[j])
+    np.maximum(due, starts, out=due)
+    if not eng.any_missing:
+        return BulkComputed(due, np.zeros(due.shape, np.bool_), ())
+    ys = eng.np_year_starts
+    yi = np.searchsorted(ys, starts, side="right") - 1
+    yj = np.searchsorted(ys, due, side="right") - 1
+    mp = eng.np_missing_prefix
+    missing = (mp[yj + 1] - mp[yi]) > 0
+    years: set[int] = set()
+    if missing.any():
+        for a, b in {(int(x), int(y)) for x, y in zip(yi[missing], yj[missing], strict=True)}:
+            years.update(eng.lo + k for k in range(a, b + 1) if mp[k + 1] - mp[k])
+    return BulkComputed(due, missing, tuple(sorted(years)))
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def weekly_from(mapping: Mapping[int, Iterable[Window]]) -> tuple[tuple[Window, ...], ...]:
+    return tuple(tuple(sorted(mapping.get(i, ()))) for i in range(7))
+
+
+def make_7x24(code: str = "7x24", tz: str = "Asia/Shanghai") -> WorkCalendar:
+    full = (Window(0, DAY_SECONDS),)
+    return WorkCalendar(code=code, tz=tz, weekly=(full,) * 7, observes_holidays=False)
+
+
+def make_weekly(
+    code: str,
+    tz: str,
+    day_windows: Sequence[Window],
+    *,
+    weekdays: Iterable[int] = range(5),
+    holidays: Iterable[date] = (),
+    workdays: Iterable[date] = (),
+    known_years: Iterable[int] = (),
+    labels: Mapping[date, str] | None = None,
+) -> WorkCalendar:
+    wds = set(weekdays)
+    weekly = tuple(tuple(sorted(day_windows)) if i in wds else () for i in range(7))
+    return WorkCalendar(
+        code=code,
+        tz=tz,
+        weekly=weekly,
+        holidays=frozenset(holidays),
+        workdays=frozenset(workdays),
+        known_years=frozenset(known_years),
+        adjusted_windows=tuple(sorted(day_windows)),
+        labels=dict(labels or {}),
+    )
