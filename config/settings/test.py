@@ -17,3 +17,6 @@ STORAGES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # In-memory SQLite for speed; the PostgreSQL run is selected by DATABASE_URL.
     DATABASES["default"] = {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}
+
+# Static files are served by runserver/live_server in tests; WhiteNoise is for production.
+MIDDLEWARE = [m for m in MIDDLEWARE if "whitenoise" not in m]  # noqa: F405
