@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar as _stdlib_calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from supportplan.core.errors import DomainError
 
@@ -19,7 +20,7 @@ from .domain import Computed, WorkCalendar, nth_working_day_after
 REPORT_BASE_DAY = 10
 
 
-def _err(code: str, message: str, **params: object) -> DomainError:
+def _err(code: str, message: str, **params: Any) -> DomainError:
     from django.utils.translation import gettext_lazy as _
 
     return DomainError(code, _(message), **params)
