@@ -160,8 +160,6 @@ def _schema_message(error: ValidationError) -> tuple[list[str | int], str]:
         return path, (
             f"unknown field(s) {', '.join(repr(str(k)) for k in extra)}; allowed: {', '.join(allowed)}"
         )
-    if kind == "propertyNames":
-        return path, f"unknown key {error.instance!r}: {error.message}"
     if kind == "type":
         expected = error.validator_value
         if isinstance(expected, str) and expected in _TYPE_HINTS:
@@ -184,6 +182,14 @@ def _schema_pass(data: Any, out: _Problems) -> None:
 
 
 # --------------------------------------------------------------------------- semantic pass
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _dicts(value: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -223,7 +229,7 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
     services = _dicts(data.get("services"))
     plans = _dicts(data.get("plans"))
     out_of_scope = _dicts(data.get("out_of_scope"))
-    third_party = data.get("third_party") if isinstance(data.get("third_party"), dict) else {}
+    third_party = _dict(data.get("third_party"))
     categories = _dicts(third_party.get("categories"))
     software = _dicts(third_party.get("software"))
 
@@ -248,7 +254,7 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
     services_by_code = {s.get("code"): s for _, s in services}
 
     for i, svc in services:
-        base = ["services", i]
+        base: list[str | int] = ["services", i]
         if "whole_days" in svc and svc.get("unit") != "natural_days":
             out.add([*base, "whole_days"], "whole_days only applies to unit natural_days")
         during = svc.get("during")
@@ -263,13 +269,13 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
         for i in defaults:
             out.add(["plans", i, "default"], "only one plan can be the default (free) plan")
     for i, plan in plans:
-        base: list[str | int] = ["plans", i]
+        base = ["plans", i]
         if isinstance(plan.get("rank"), int) and ranks[plan["rank"]] > 1:
             out.add(
                 [*base, "rank"],
                 f"duplicate rank {plan['rank']} (ranks order upgrades and downgrades)",
             )
-        terms = plan.get("billing_terms") if isinstance(plan.get("billing_terms"), list) else []
+        terms = _list(plan.get("billing_terms"))
         if plan.get("purchasable") is True and not terms:
             out.add(
                 [*base, "billing_terms"],
@@ -285,7 +291,7 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
             out.add([*base, "monthly_price"], 'the default (free) plan must cost "0"')
 
         seen_channels: set[str] = set()
-        plan_channels = plan.get("channels") if isinstance(plan.get("channels"), list) else []
+        plan_channels = _list(plan.get("channels"))
         for j, entry in enumerate(plan_channels):
             code = (
                 entry
@@ -312,7 +318,7 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
                     f"channel '{code}' has no dedicated_name, so it cannot be offered as dedicated",
                 )
 
-        plan_sevs = plan.get("severities") if isinstance(plan.get("severities"), dict) else {}
+        plan_sevs = _dict(plan.get("severities"))
         for code, targets in plan_sevs.items():
             path = [*base, "severities", code]
             if code not in severity_codes:
@@ -333,7 +339,7 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
                     "resolution target is shorter than the first-response target",
                 )
 
-        plan_features = plan.get("features") if isinstance(plan.get("features"), list) else []
+        plan_features = _list(plan.get("features"))
         for code, count in Counter(f for f in plan_features if isinstance(f, str)).items():
             if count > 1:
                 out.add([*base, "features"], f"feature '{code}' listed twice")
@@ -344,7 +350,7 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
                     f"unknown feature '{code}' (known: {', '.join(sorted(feature_codes))})",
                 )
 
-        grants = plan.get("services") if isinstance(plan.get("services"), dict) else {}
+        grants = _dict(plan.get("services"))
         for code, grant in grants.items():
             path = [*base, "services", code]
             if code not in service_codes:
@@ -370,9 +376,9 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
                 )
             if "max_requests" in grant and "quota" not in grant:
                 out.add([*path, "max_requests"], "max_requests only applies together with a quota")
-            grant_terms = grant.get("terms") if isinstance(grant.get("terms"), list) else []
+            grant_terms = _list(grant.get("terms"))
             for term in grant_terms:
-                if isinstance(term, str) and terms and term not in terms:
+                if term in ("monthly", "annual") and terms and term not in terms:
                     out.add(
                         [*path, "terms"],
                         f"term '{term}' is not one of the plan's billing terms ({', '.join(terms)})",
@@ -393,7 +399,7 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
             owner = aliases.setdefault(key, str(sw.get("code")))
             if owner != sw.get("code"):
                 out.add([*base, "aliases", j], f"alias '{alias}' is already used by '{owner}'")
-        versions = sw.get("versions") if isinstance(sw.get("versions"), dict) else {}
+        versions = _dict(sw.get("versions"))
         for platform, specs in versions.items():
             if not isinstance(specs, list):
                 continue
