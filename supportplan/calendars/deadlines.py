@@ -13,17 +13,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from supportplan.core.errors import DomainError
 
 from .domain import Computed, WorkCalendar, nth_working_day_after
 
+StrOrPromise = str | Promise
+
 REPORT_BASE_DAY = 10
 
 
-def _err(code: str, message: str, **params: Any) -> DomainError:
-    from django.utils.translation import gettext_lazy as _
-
-    return DomainError(code, _(message), **params)
+def _err(code: str, message: StrOrPromise, **params: Any) -> DomainError:
+    return DomainError(code, message, **params)
 
 
 # --------------------------------------------------------------------------- lead time
@@ -78,7 +81,7 @@ def monthly_report_deadline(cal: WorkCalendar, year: int, month: int) -> Compute
     if not (1 <= month <= 12):
         raise _err(
             "report.month_invalid",
-            "Month %(month)s does not exist: use 1-12 (e.g. 2026-10).",
+            _("Month %(month)s does not exist: use 1-12 (e.g. 2026-10)."),
             month=month,
         )
     rest = tuple(
@@ -109,7 +112,7 @@ def parse_year_month(text: str) -> tuple[int, int]:
     except ValueError:
         raise _err(
             "report.month_unreadable",
-            "Cannot read the month %(value)s: write it as YYYY-MM, e.g. 2026-10.",
+            _("Cannot read the month %(value)s: write it as YYYY-MM, e.g. 2026-10."),
             value=text,
         ) from None
     return year, month
@@ -149,7 +152,7 @@ def subscription_period(
     if length <= 0:
         raise _err(
             "subscription.period_invalid",
-            "A subscription period must be at least one month (got %(months)s months).",
+            _("A subscription period must be at least one month (got %(months)s months)."),
             months=length,
         )
     from zoneinfo import ZoneInfo

@@ -35,8 +35,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from supportplan.core.errors import DomainError
+
+StrOrPromise = str | Promise
 
 DAY_SECONDS = 86_400
 US = 1_000_000
@@ -55,12 +59,8 @@ HOLIDAY_DATA_MISSING = "calendar.holiday_data_missing"
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _err(code: str, message: str, **params: Any) -> DomainError:
-    # Messages are marked for translation where they are shown (api/cli); the
-    # domain keeps English templates with %(name)s params so it stays Django-light.
-    from django.utils.translation import gettext_lazy as _
-
-    return DomainError(code, _(message), **params)
+def _err(code: str, message: StrOrPromise, **params: Any) -> DomainError:
+    return DomainError(code, message, **params)
 
 
 # --------------------------------------------------------------------------- windows
@@ -77,8 +77,10 @@ class Window:
         if not (0 <= self.start < self.end <= DAY_SECONDS):
             raise _err(
                 "calendar.window_invalid",
-                "A working window must start before it ends, between 00:00 and 24:00 "
-                "(got %(window)s).",
+                _(
+                    "A working window must start before it ends, between 00:00 and 24:00 "
+                    "(got %(window)s)."
+                ),
                 window=f"{_fmt_sod(self.start)}-{_fmt_sod(self.end)}",
             )
 
@@ -93,8 +95,10 @@ class Window:
         except ValueError:
             raise _err(
                 "calendar.window_unreadable",
-                "Cannot read working window %(window)s: write it as HH:MM-HH:MM, "
-                "for example 09:00-18:00.",
+                _(
+                    "Cannot read working window %(window)s: write it as HH:MM-HH:MM, "
+                    "for example 09:00-18:00."
+                ),
                 window=text,
             ) from None
 
@@ -183,13 +187,13 @@ class WorkCalendar:
         except (ZoneInfoNotFoundError, ValueError):
             raise _err(
                 "calendar.tz_unknown",
-                "Unknown time zone %(tz)s: use an IANA name such as Asia/Shanghai.",
+                _("Unknown time zone %(tz)s: use an IANA name such as Asia/Shanghai."),
                 tz=self.tz,
             ) from None
         if len(self.weekly) != 7:
             raise _err(
                 "calendar.weekly_invalid",
-                "A calendar needs windows for exactly 7 weekdays, Monday first (got %(n)s).",
+                _("A calendar needs windows for exactly 7 weekdays, Monday first (got %(n)s)."),
                 n=len(self.weekly),
             )
         for day_windows in (*self.weekly, self.adjusted_windows or ()):
@@ -198,7 +202,7 @@ class WorkCalendar:
         if clash:
             raise _err(
                 "calendar.day_both_holiday_and_workday",
-                "%(dates)s cannot be both a holiday and an adjusted working day: keep one.",
+                _("%(dates)s cannot be both a holiday and an adjusted working day: keep one."),
                 dates=", ".join(d.isoformat() for d in clash),
             )
 
@@ -243,8 +247,10 @@ def _check_no_overlap(day_windows: Sequence[Window]) -> None:
         if b.start < a.end:
             raise _err(
                 "calendar.windows_overlap",
-                "Working windows %(a)s and %(b)s overlap: make them separate, e.g. "
-                "09:00-12:00 and 13:30-18:00.",
+                _(
+                    "Working windows %(a)s and %(b)s overlap: make them separate, e.g. "
+                    "09:00-12:00 and 13:30-18:00."
+                ),
                 a=str(a),
                 b=str(b),
             )
@@ -376,7 +382,7 @@ class _Engine:
         if lo < MIN_YEAR or hi > MAX_YEAR:
             raise _err(
                 "calendar.out_of_range",
-                "Dates must lie between %(min)s and %(max)s.",
+                _("Dates must lie between %(min)s and %(max)s."),
                 min=MIN_YEAR,
                 max=MAX_YEAR,
             )
@@ -395,7 +401,7 @@ class _Engine:
         if self.hi >= MAX_YEAR:
             raise _err(
                 "calendar.out_of_range",
-                "Dates must lie between %(min)s and %(max)s.",
+                _("Dates must lie between %(min)s and %(max)s."),
                 min=MIN_YEAR,
                 max=MAX_YEAR,
             )
@@ -452,7 +458,7 @@ def to_us(instant: datetime) -> int:
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise _err(
             "calendar.naive_datetime",
-            "The instant %(value)s has no time zone: give an offset such as +08:00.",
+            _("The instant %(value)s has no time zone: give an offset such as +08:00."),
             value=instant.isoformat(),
         )
     return (instant - _EPOCH) // _ONE_US
@@ -480,7 +486,7 @@ def add_business_time(
     if dur < 0:
         raise _err(
             "calendar.negative_duration",
-            "A business duration cannot be negative (got %(value)s).",
+            _("A business duration cannot be negative (got %(value)s)."),
             value=str(duration),
         )
     eng = cal._engine or cal.engine()
@@ -541,7 +547,7 @@ def next_opening(cal: WorkCalendar, instant: datetime) -> Computed[datetime]:
         if eng.hi >= MAX_YEAR or eng.hi - _year_of_us(t, cal.zone) > 20:
             raise _err(
                 "calendar.never_open",
-                "Calendar %(calendar)s has no working time after %(at)s.",
+                _("Calendar %(calendar)s has no working time after %(at)s."),
                 calendar=cal.code,
                 at=instant.isoformat(),
             )
@@ -575,7 +581,7 @@ def nth_working_day_after(cal: WorkCalendar, day: date, n: int) -> Computed[date
     if n < 1:
         raise _err(
             "calendar.n_invalid",
-            "The number of working days must be 1 or more (got %(n)s).",
+            _("The number of working days must be 1 or more (got %(n)s)."),
             n=n,
         )
     eng = cal.engine()
@@ -590,7 +596,7 @@ def nth_working_day_after(cal: WorkCalendar, day: date, n: int) -> Computed[date
         if eng.hi - day.year > 50 or eng.hi >= MAX_YEAR:
             raise _err(
                 "calendar.never_open",
-                "Calendar %(calendar)s has no working time after %(at)s.",
+                _("Calendar %(calendar)s has no working time after %(at)s."),
                 calendar=cal.code,
                 at=day.isoformat(),
             )
@@ -646,7 +652,7 @@ def bulk_add_seconds(
     if (durations < 0).any():
         raise _err(
             "calendar.negative_duration",
-            "A business duration cannot be negative (got %(value)s).",
+            _("A business duration cannot be negative (got %(value)s)."),
             value=str(int(durations.min())),
         )
     eng = cal.engine()

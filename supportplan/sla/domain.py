@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from supportplan.calendars.domain import (
     BulkComputed,
@@ -42,11 +44,11 @@ from supportplan.calendars.domain import (
 )
 from supportplan.core.errors import DomainError
 
+StrOrPromise = str | Promise
 
-def _err(code: str, message: str, **params: Any) -> DomainError:
-    from django.utils.translation import gettext_lazy as _
 
-    return DomainError(code, _(message), **params)
+def _err(code: str, message: StrOrPromise, **params: Any) -> DomainError:
+    return DomainError(code, message, **params)
 
 
 class Metric(StrEnum):
@@ -151,7 +153,7 @@ def resolve_policy(
         if value is not None and value <= timedelta(0):
             raise _err(
                 "sla.target_invalid",
-                "The %(metric)s target must be longer than zero (got %(value)s).",
+                _("The %(metric)s target must be longer than zero (got %(value)s)."),
                 metric=name,
                 value=str(value),
             )
@@ -221,14 +223,14 @@ class WarningConfig:
             if not 0 < p < 100:
                 raise _err(
                     "sla.warning_invalid",
-                    "A warning percentage must be between 1 and 99 (got %(value)s).",
+                    _("A warning percentage must be between 1 and 99 (got %(value)s)."),
                     value=p,
                 )
         for b in self.before:
             if b <= timedelta(0):
                 raise _err(
                     "sla.warning_invalid",
-                    "A 'warn before' time must be longer than zero (got %(value)s).",
+                    _("A 'warn before' time must be longer than zero (got %(value)s)."),
                     value=str(b),
                 )
 
@@ -290,7 +292,7 @@ def _order(events: Iterable[CaseEvent]) -> list[CaseEvent]:
         if e.at.tzinfo is None:
             raise _err(
                 "sla.log_invalid",
-                "Event %(kind)s at %(at)s has no time zone.",
+                _("Event %(kind)s at %(at)s has no time zone."),
                 kind=str(e.kind),
                 at=e.at.isoformat(),
             )
@@ -299,7 +301,7 @@ def _order(events: Iterable[CaseEvent]) -> list[CaseEvent]:
         except ValueError:
             raise _err(
                 "sla.log_invalid",
-                "Unknown case event %(kind)s; known: %(known)s.",
+                _("Unknown case event %(kind)s; known: %(known)s."),
                 kind=str(e.kind),
                 known=", ".join(k.value for k in EventKind),
             ) from None
@@ -495,18 +497,20 @@ def replay(
     if len(created) != 1 or ordered[0].kind != EventKind.CREATED:
         raise _err(
             "sla.log_invalid",
-            "A case's event log must start with exactly one 'created' event (found %(n)s).",
+            _("A case's event log must start with exactly one 'created' event (found %(n)s)."),
             n=len(created),
         )
     start_event = created[0]
     if not start_event.severity:
-        raise _err("sla.log_invalid", "The 'created' event must name the severity.")
+        raise _err("sla.log_invalid", _("The 'created' event must name the severity."))
     t_as_of = to_us(as_of)
     start = to_us(start_event.at)
     if t_as_of < start:
         raise _err(
             "sla.as_of_before_creation",
-            "Cannot compute SLA timers at %(as_of)s: the case was created later, at %(created)s.",
+            _(
+                "Cannot compute SLA timers at %(as_of)s: the case was created later, at %(created)s."
+            ),
             as_of=as_of.isoformat(),
             created=start_event.at.isoformat(),
         )
@@ -514,7 +518,9 @@ def replay(
     for e in ordered:
         if e.kind == EventKind.SEVERITY_CHANGED and to_us(e.at) <= t_as_of:
             if not e.severity:
-                raise _err("sla.log_invalid", "A 'severity_changed' event must name the severity.")
+                raise _err(
+                    "sla.log_invalid", _("A 'severity_changed' event must name the severity.")
+                )
             severity = e.severity
     policy = policy_for(severity)
 
@@ -653,7 +659,9 @@ def policy_from_catalog(
     if not p.includes_severity(severity):
         raise _err(
             "case.severity_not_in_plan",
-            "The %(plan)s plan does not include severity %(severity)s; plans that do: %(plans)s.",
+            _(
+                "The %(plan)s plan does not include severity %(severity)s; plans that do: %(plans)s."
+            ),
             plan=p.name.en,
             severity=sev.name.en,
             plans=", ".join(x.name.en for x in catalog.plans_including_severity(severity)),
@@ -661,7 +669,7 @@ def policy_from_catalog(
     if not p.includes_channel(channel):
         raise _err(
             "case.channel_not_in_plan",
-            "The %(plan)s plan does not include channel %(channel)s; plans that do: %(plans)s.",
+            _("The %(plan)s plan does not include channel %(channel)s; plans that do: %(plans)s."),
             plan=p.name.en,
             channel=ch.name.en,
             plans=", ".join(x.name.en for x in catalog.plans_including_channel(channel)),
@@ -709,7 +717,7 @@ def _catalog_lookup(catalog: Any, kind: str, code: str) -> Any:
         known = ", ".join(x.code for x in getattr(catalog, plural))
         raise _err(
             f"sla.unknown_{kind}",
-            "Unknown %(kind)s %(value)s for provider %(provider)s; known: %(known)s.",
+            _("Unknown %(kind)s %(value)s for provider %(provider)s; known: %(known)s."),
             kind=kind,
             value=code,
             provider=catalog.provider.code,
