@@ -4,10 +4,11 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from . import accounts
+from . import accounts, catalog
 
 router = DefaultRouter()
 router.register("tenants", accounts.TenantViewSet, basename="tenant")
+router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="catalog-provider")
 
 urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),

@@ -1,0 +1,117 @@
+"""Reads of the catalog. Catalogs are not tenant-owned: every signed-in person may read them.
+
+Parsed catalogs are cached per process by (version id, sha256): a version never changes
+after it is loaded, and the hash guards against a reused id (a test database, a restore).
+Each call still costs one small indexed query, so a newly loaded version is seen at once by
+every process.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from supportplan.core.errors import DomainError
+
+from .domain import Catalog, parse_catalog
+from .models import CatalogVersion, Plan, Provider
+
+_cache: dict[tuple[int, str], Catalog] = {}
+_lock = threading.Lock()
+
+
+class CatalogNotLoaded(DomainError):
+    status = 404
+
+
+def _parsed(version_id: int, sha256: str) -> Catalog:
+    key = (version_id, sha256)
+    catalog = _cache.get(key)
+    if catalog is None:
+        document = CatalogVersion.objects.values_list("document", flat=True).get(pk=version_id)
+        catalog = parse_catalog(document, f"catalog version {version_id}")
+        with _lock:
+            _cache[key] = catalog
+    return catalog
+
+
+def current_version(provider_code: str) -> CatalogVersion:
+    version = (
+        CatalogVersion.objects.filter(provider__code=provider_code)
+        .select_related("provider")
+        .order_by("-number")
+        .first()
+    )
+    if version is None:
+        raise CatalogNotLoaded(
+            "catalog.not_loaded",
+            _(
+                "No catalog is loaded for provider “%(provider)s”. "
+                "An operator loads one with: supportplan catalog load FILE"
+            ),
+            provider=provider_code,
+        )
+    return version
+
+
+def current_catalog(provider_code: str) -> Catalog:
+    """The provider's catalog in force now (the highest loaded version)."""
+    row = (
+        CatalogVersion.objects.filter(provider__code=provider_code)
+        .order_by("-number")
+        .values_list("pk", "sha256")
+        .first()
+    )
+    if row is None:
+        current_version(provider_code)  # raises CatalogNotLoaded with the explanation
+    assert row is not None
+    return _parsed(row[0], row[1])
+
+
+def catalog_for_version(version_id: int) -> Catalog:
+    """The catalog a subscription or case was made under (kept after newer versions load)."""
+    sha = CatalogVersion.objects.filter(pk=version_id).values_list("sha256", flat=True).first()
+    if sha is None:
+        raise CatalogNotLoaded(
+            "catalog.version_unknown",
+            _("Catalog version %(version)s does not exist."),
+            version=version_id,
+        )
+    return _parsed(version_id, sha)
+
+
+def current_catalogs() -> dict[str, Catalog]:
+    """Every provider's current catalog, by provider code."""
+    result: dict[str, Catalog] = {}
+    for code in providers().values_list("code", flat=True):
+        try:
+            result[code] = current_catalog(code)
+        except CatalogNotLoaded:
+            continue
+    return result
+
+
+def providers() -> QuerySet[Provider]:
+    """Providers that have at least one loaded catalog version."""
+    return Provider.objects.filter(versions__isnull=False).distinct().order_by("code")
+
+
+def plan_row(version_id: int, plan_code: str) -> Plan:
+    """The Plan row of `plan_code` in a version: what subscriptions and cases store as FK."""
+    try:
+        return Plan.objects.select_related("catalog_version__provider").get(
+            catalog_version_id=version_id, code=plan_code
+        )
+    except Plan.DoesNotExist:
+        raise CatalogNotLoaded(
+            "catalog.plan_unknown",
+            _("Plan “%(plan)s” is not in catalog version %(version)s."),
+            plan=plan_code,
+            version=version_id,
+        ) from None
+
+
+def current_plan_row(provider_code: str, plan_code: str) -> Plan:
+    return plan_row(current_version(provider_code).pk, plan_code)
