@@ -6,7 +6,7 @@ restricted to roles (e.g. only platform admins manage catalogs and people).
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.core.errors import NotFound, PermissionDenied
@@ -83,3 +83,74 @@ def require_tenant_admin(user: User, tenant: Tenant) -> None:
 def tier_may_handle(staff_tier: str, case_tier: str) -> bool:
     """A higher tier may take lower-tier cases, never the reverse."""
     return TIER_RANK.get(staff_tier, 0) >= TIER_RANK.get(case_tier, 99)  # type: ignore[call-overload]
+
+
+# --------------------------------------------------------------------------- support cases
+# Who sees and works which cases (used by supportplan.cases selectors and services).
+
+SEE_ALL_CASES = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER})
+CASE_HANDLER_ROLES = frozenset({Role.ENGINEER, Role.EXPERT, Role.SENIOR_EXPERT, Role.TAM})
+ASSIGN_CASES = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER})
+
+
+def case_visibility(user: Any) -> Q | None:
+    """A filter on Case for what `user` may read; None means every case (managers).
+
+    Customers: their own tenant. Handlers: queues of their tier and below, plus cases assigned
+    to them. A TAM also sees every case of the tenants they manage; business managers and
+    architects see (read only) the cases of their tenants.
+    """
+    if not (user and user.is_authenticated):
+        return Q(pk__in=[])
+    if user.role in (Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER):
+        return Q(tenant_id=user.tenant_id) if user.tenant_id else Q(pk__in=[])
+    if user.role in SEE_ALL_CASES:
+        return None
+    q = Q(assignee_id=user.pk)
+    if user.role in CASE_HANDLER_ROLES and user.handler_tier:
+        tiers = [t for t in TIER_RANK if tier_may_handle(user.handler_tier, t)]
+        q |= Q(queue__in=[str(t) for t in tiers])
+    if user.role == Role.TAM:
+        q |= Q(tenant__tam_id=user.pk)
+    if user.role == Role.BUSINESS_MANAGER:
+        q |= Q(tenant__business_manager_id=user.pk)
+    if user.role == Role.ARCHITECT:
+        q |= Q(tenant__architect_id=user.pk)
+    return q
+
+
+def may_work_case(user: Any, case: Any) -> bool:
+    """Reply, note, wait on customer, resolve, escalate: handlers whose tier covers the case's
+    queue, the assignee, the tenant's TAM, and managers."""
+    if not is_staff(user):
+        return False
+    if user.role in SEE_ALL_CASES:
+        return True
+    if case.assignee_id == user.pk:
+        return True
+    if user.role == Role.TAM and case.tenant.tam_id == user.pk:
+        return True
+    return user.role in CASE_HANDLER_ROLES and tier_may_handle(user.handler_tier, case.queue)
+
+
+def may_take_case(user: Any, case: Any) -> bool:
+    """Taking a case into one's own hands needs a tier at least the queue's (never the reverse)."""
+    return (
+        is_staff(user)
+        and user.role in CASE_HANDLER_ROLES | SEE_ALL_CASES
+        and tier_may_handle(user.handler_tier, case.queue)
+    )
+
+
+def may_assign_cases(user: Any) -> bool:
+    return has_role(user, ASSIGN_CASES)
+
+
+def may_act_as_customer(user: Any, case: Any) -> bool:
+    """A person of the case's tenant (customer admin or member)."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.role in (Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER)
+        and user.tenant_id == case.tenant_id
+    )
