@@ -1,0 +1,89 @@
+"""Case test factories: catalogs loaded through the catalog service, plans through the
+subscriptions services, people through the accounts services (core.testing)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+
+from supportplan.accounts import services as accounts
+from supportplan.accounts.models import Role, SystemClass
+from supportplan.core.testing import make_tenant, make_user
+
+# Plans of both providers are bought from well before the instants the tests use.
+PLAN_START = datetime.fromisoformat("2026-01-01T00:00:00+08:00")
+
+
+def load_catalogs(now: datetime = PLAN_START) -> None:
+    from supportplan.catalog.services import catalog_load
+
+    for name in ("partner.yaml", "tencent.yaml"):
+        catalog_load(source=settings.CATALOG_DIR / name, actor=None, now=now)
+
+
+def entitle(tenant: Any, provider: str, plan: str, *, start: datetime = PLAN_START) -> None:
+    """Give `tenant` `plan` with `provider` from `start` for a year, through the real
+    subscription write path (Tencent S4 needs only a Tencent cloud account)."""
+    if provider == "tencent" and plan == "s4":
+        accounts.cloud_account_add(
+            tenant=tenant, cloud="tencent", account_id=f"1000{tenant.pk:06d}", now=start
+        )
+        return
+    from supportplan.subscriptions import domain as subs_domain
+    from supportplan.subscriptions import services as subs
+
+    order = subs.order_place(
+        tenant=tenant,
+        actor=None,
+        provider_code=provider,
+        plan_code=plan,
+        term="annual",
+        count=1,
+        now=start,
+    )
+    subs.order_accept_agreement(
+        order=order, actor=None, version=subs_domain.AGREEMENT_VERSION, now=start
+    )
+    payment = subs.order_pay(order=order, actor=None, method="bank_transfer", now=start)
+    subs.payment_succeed(
+        payment=payment,
+        idempotency_key=f"test-{order.pk}",
+        amount=payment.amount,
+        actor=None,
+        now=start,
+    )
+
+
+def customer(
+    provider: str | None,
+    plan: str | None,
+    *,
+    tam: Any = None,
+    role: str = Role.CUSTOMER_ADMIN,
+) -> tuple[Any, Any, dict[str, Any]]:
+    """(tenant, customer user, {system class: RegisteredSystem})."""
+    tenant = make_tenant(now=PLAN_START)
+    if tam is not None:
+        accounts.tenant_update(tenant=tenant, actor=None, now=PLAN_START, tam=tam)
+    user = make_user(role, tenant=tenant, now=PLAN_START)
+    systems = {
+        cls: accounts.system_register(
+            tenant=tenant, name=f"{cls} system", classification=cls, now=PLAN_START
+        )
+        for cls in SystemClass.values
+    }
+    if provider and plan:
+        entitle(tenant, provider, plan)
+    return tenant, user, systems
+
+
+def at(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    assert value.tzinfo is not None
+    return value
+
+
+def minutes(n: float) -> timedelta:
+    return timedelta(minutes=n)
