@@ -2,7 +2,7 @@
 the third-party scope, and a scope check.
 
 Catalogs are not tenant data: every signed-in person may read them. Each provider-scoped
-endpoint reads the current version, or an older one with ``?version=N`` (what a
+endpoint reads the current version, or an older one with ``?catalog_version=N`` (what a
 subscription made under version N still gets). Texts are ``{"zh-hans": …, "en": …}``
 pairs; durations are whole minutes; money is an exact decimal string.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
@@ -30,7 +29,6 @@ from supportplan.catalog.domain import (
     scope_check,
 )
 from supportplan.catalog.models import CatalogVersion
-from supportplan.core.errors import DomainError
 
 TEXT_SCHEMA = {
     "type": "object",
@@ -363,8 +361,9 @@ class _ProviderView:
         self.catalog, self.version = catalog, version
 
 
+# Not "version": the scope check already takes the software's version.
 VERSION_PARAM = OpenApiParameter(
-    "version",
+    "catalog_version",
     OpenApiTypes.INT,
     description="Catalog version number (default: the current one).",
     required=False,
@@ -372,32 +371,7 @@ VERSION_PARAM = OpenApiParameter(
 
 
 def _resolve(code: str, request: Request) -> tuple[Catalog, CatalogVersion]:
-    wanted = request.query_params.get("version")
-    if wanted in (None, ""):
-        version = selectors.current_version(code)
-    else:
-        try:
-            number = int(wanted)
-        except ValueError:
-            raise DomainError(
-                "catalog.version_invalid",
-                _("“%(value)s” is not a catalog version number."),
-                field="version",
-                value=wanted,
-            ) from None
-        found = (
-            CatalogVersion.objects.filter(provider__code=code, number=number)
-            .select_related("provider")
-            .first()
-        )
-        if found is None:
-            raise selectors.CatalogNotLoaded(
-                "catalog.version_unknown",
-                _("Provider “%(provider)s” has no catalog version %(version)s."),
-                provider=code,
-                version=number,
-            )
-        version = found
+    version = selectors.version_at(code, request.query_params.get("catalog_version"))
     return selectors.catalog_for_version(version.pk), version
 
 
@@ -434,15 +408,7 @@ class CatalogProviderViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["get"], url_path=r"plans/(?P<plan_code>[a-z0-9_]+)")
     def plan(self, request: Request, code: str, plan_code: str) -> Response:
         catalog, _version = _resolve(code, request)
-        plan = next((p for p in catalog.plans if p.code == plan_code), None)
-        if plan is None:
-            raise selectors.CatalogNotLoaded(
-                "catalog.plan_unknown",
-                _("Provider “%(provider)s” has no plan “%(plan)s” (plans: %(plans)s)."),
-                provider=code,
-                plan=plan_code,
-                plans=", ".join(p.code for p in catalog.plans),
-            )
+        plan = selectors.plan_in(catalog, plan_code)
         return Response(PlanSerializer(plan, context={"catalog": catalog}).data)
 
     @extend_schema(

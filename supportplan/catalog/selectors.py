@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supportplan.core.errors import DomainError
 
+from . import domain
 from .domain import Catalog, parse_catalog
 from .models import CatalogVersion, Plan, Provider
 
@@ -115,3 +116,45 @@ def plan_row(version_id: int, plan_code: str) -> Plan:
 
 def current_plan_row(provider_code: str, plan_code: str) -> Plan:
     return plan_row(current_version(provider_code).pk, plan_code)
+
+
+def version_at(provider_code: str, number: int | str | None) -> CatalogVersion:
+    """Version `number` of a provider's catalog (None or "": the current one)."""
+    if number in (None, ""):
+        return current_version(provider_code)
+    try:
+        wanted = int(number)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DomainError(
+            "catalog.version_invalid",
+            _("“%(value)s” is not a catalog version number."),
+            field="catalog_version",
+            value=number,
+        ) from None
+    found = (
+        CatalogVersion.objects.filter(provider__code=provider_code, number=wanted)
+        .select_related("provider")
+        .first()
+    )
+    if found is None:
+        raise CatalogNotLoaded(
+            "catalog.version_unknown",
+            _("Provider “%(provider)s” has no catalog version %(version)s."),
+            provider=provider_code,
+            version=wanted,
+        )
+    return found
+
+
+def plan_in(catalog: Catalog, plan_code: str) -> domain.Plan:
+    """The plan, or a refusal that names the plans there are."""
+    for plan in catalog.plans:
+        if plan.code == plan_code:
+            return plan
+    raise CatalogNotLoaded(
+        "catalog.plan_unknown",
+        _("Provider “%(provider)s” has no plan “%(plan)s” (plans: %(plans)s)."),
+        provider=catalog.provider.code,
+        plan=plan_code,
+        plans=", ".join(p.code for p in catalog.plans),
+    )
