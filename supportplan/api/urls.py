@@ -4,14 +4,17 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from . import accounts, catalog
+from . import accounts, calendars, cases, catalog
 
 router = DefaultRouter()
 router.register("tenants", accounts.TenantViewSet, basename="tenant")
 router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="catalog-provider")
+router.register("cases", cases.CaseViewSet, basename="case")
 
 urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
     path("me/", accounts.MeView.as_view(), name="me"),
+    path("bench/ceiling/", cases.BenchCeilingView.as_view(), name="bench-ceiling"),
+    *calendars.urlpatterns(),
     path("", include(router.urls)),
 ]

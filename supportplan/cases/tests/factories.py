@@ -62,6 +62,7 @@ def customer(
     *,
     tam: Any = None,
     role: str = Role.CUSTOMER_ADMIN,
+    start: datetime = PLAN_START,
 ) -> tuple[Any, Any, dict[str, Any]]:
     """(tenant, customer user, {system class: RegisteredSystem})."""
     tenant = make_tenant(now=PLAN_START)
@@ -75,7 +76,7 @@ def customer(
         for cls in SystemClass.values
     }
     if provider and plan:
-        entitle(tenant, provider, plan)
+        entitle(tenant, provider, plan, start=start)
     return tenant, user, systems
 
 
