@@ -197,7 +197,7 @@ class WorkCalendar:
                 n=len(self.weekly),
             )
         for day_windows in (*self.weekly, self.adjusted_windows or ()):
-            _check_no_overlap(day_windows)
+            check_windows(day_windows)
         clash = sorted(self.holidays & self.workdays)
         if clash:
             raise _err(
@@ -241,7 +241,8 @@ class WorkCalendar:
         return eng
 
 
-def _check_no_overlap(day_windows: Sequence[Window]) -> None:
+def check_windows(day_windows: Sequence[Window]) -> None:
+    """Refuse overlapping windows of one day (DomainError calendar.windows_overlap)."""
     ordered = sorted(day_windows)
     for a, b in zip(ordered, ordered[1:], strict=False):
         if b.start < a.end:
