@@ -296,3 +296,15 @@ def buckets_at(tenant: Any, provider_code: str, on: date) -> list[QuotaBucket]:
 
 def quota_balances(tenant: Any, provider_code: str, as_of: datetime) -> list[QuotaBalance]:
     return balances(buckets_at(tenant, provider_code, local_date(as_of)))
+
+
+def plan_usage(provider_code: str, as_of: datetime) -> dict[str, Any]:
+    """Tenants and subscriptions per plan code in force at `as_of` (for `catalog diff`)."""
+    from supportplan.catalog.usage import PlanUsage
+
+    tenants: dict[str, set[int]] = defaultdict(set)
+    for plan_code, tenant_id in Period.objects.filter(
+        subscription__provider_code=provider_code, starts_at__lte=as_of, ends_at__gt=as_of
+    ).values_list("plan_code", "tenant_id"):
+        tenants[plan_code].add(tenant_id)
+    return {code: PlanUsage(len(ids), len(ids)) for code, ids in tenants.items()}

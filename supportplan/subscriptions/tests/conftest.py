@@ -1,0 +1,14 @@
+import pytest
+
+from .factories import load_catalogs
+
+
+@pytest.fixture(autouse=True)
+def _payment_providers(settings):
+    # The test gateway is off unless settings enable it (DEBUG, tests, demo).
+    settings.SUPPORTPLAN_PAYMENT_PROVIDERS = ["bank_transfer", "test"]
+
+
+@pytest.fixture
+def catalogs(db):
+    load_catalogs()
