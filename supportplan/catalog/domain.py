@@ -494,7 +494,6 @@ def _build(data: dict[str, Any]) -> Catalog:
     sev_by = {s.code: s for s in severities}
     chan_by = {c.code: c for c in channels}
     feat_by = {f.code: f for f in features}
-    serv_by = {s.code: s for s in services}
 
     plans = []
     for p in data["plans"]:
@@ -535,15 +534,22 @@ def _build(data: dict[str, Any]) -> Catalog:
                 response_note=Text.maybe(p.get("response_note")),
                 severity_targets=tuple(sorted(targets, key=lambda st: st.severity.order)),
                 features=tuple(feat_by[code] for code in p["features"]),
+                # In the order services are defined: PostgreSQL's jsonb does not keep the
+                # order of mapping keys, and a stored version must read back the same.
                 services=tuple(
                     ServiceGrant(
-                        service=serv_by[code],
-                        quota=g.get("quota"),
-                        max_requests=g.get("max_requests"),
-                        paid=g.get("paid", False),
-                        terms=tuple(t for t in ("monthly", "annual") if t in g["terms"]),
+                        service=service,
+                        quota=p["services"][service.code].get("quota"),
+                        max_requests=p["services"][service.code].get("max_requests"),
+                        paid=p["services"][service.code].get("paid", False),
+                        terms=tuple(
+                            t
+                            for t in ("monthly", "annual")
+                            if t in p["services"][service.code]["terms"]
+                        ),
                     )
-                    for code, g in p["services"].items()
+                    for service in services
+                    if service.code in p["services"]
                 ),
             )
         )

@@ -234,3 +234,20 @@ def test_durations(text, minutes):
 def test_bad_durations(bad):
     with pytest.raises(ValueError):
         parse_duration(bad)
+
+
+def test_mapping_key_order_does_not_matter():
+    # PostgreSQL's jsonb reorders mapping keys; a stored version must read back the same.
+    data = seed("partner")
+    shuffled = copy.deepcopy(data)
+    for plan in shuffled["plans"]:
+        plan["services"] = dict(reversed(list(plan["services"].items())))
+        plan["severities"] = dict(reversed(list(plan["severities"].items())))
+    a = read_catalog_text(json.dumps(data), "a.json")[1]
+    b = read_catalog_text(json.dumps(shuffled), "b.json")[1]
+    assert a == b
+    assert [g.code for g in b.plan("vip").services] == [
+        "availability_check",
+        "monitoring_optimisation",
+        "escort",
+    ]
