@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 from supportplan.calendars import answers, selectors
 from supportplan.calendars.models import Calendar
 from supportplan.core import clock
-from supportplan.core.errors import DomainError
 
 from .permissions import IsProviderStaff
 
@@ -25,31 +24,12 @@ from .permissions import IsProviderStaff
 def _param(request: Request, name: str, required: bool = True) -> str:
     value = request.query_params.get(name, "").strip()
     if required and not value:
-        from django.utils.translation import gettext_lazy as _
-
-        raise DomainError(
-            "api.parameter_missing",
-            _("The query parameter %(name)s is required."),
-            field=name,
-            name=name,
-        )
+        raise answers.parameter_missing(name)
     return value
 
 
 def _int(request: Request, name: str) -> int:
-    text = _param(request, name)
-    try:
-        return int(text)
-    except ValueError:
-        from django.utils.translation import gettext_lazy as _
-
-        raise DomainError(
-            "api.parameter_invalid",
-            _("The query parameter %(name)s must be a whole number (got %(value)s)."),
-            field=name,
-            name=name,
-            value=text,
-        ) from None
+    return answers.parse_int(_param(request, name), name)
 
 
 class CalendarListView(APIView):
@@ -151,7 +131,8 @@ def urlpatterns() -> list[Any]:
         path("calendars/", CalendarListView.as_view(), name="calendar-list"),
         path("calendars/workday/", WorkdayView.as_view(), name="calendar-workday"),
         path("calendars/check/", HolidayDataCheckView.as_view(), name="calendar-check"),
+        path("calendars/report-deadline/", ReportDeadlineView.as_view(), name="report-deadline"),
+        # last: any other segment is a calendar code
         path("calendars/<str:code>/", CalendarDetailView.as_view(), name="calendar-detail"),
         path("sla/due/", SlaDueView.as_view(), name="sla-due"),
-        path("calendars/report-deadline/", ReportDeadlineView.as_view(), name="report-deadline"),
     ]

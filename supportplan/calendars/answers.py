@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.core.errors import DomainError
@@ -59,6 +59,28 @@ def parse_day(text: str, field: str = "after") -> date:
             "calendar.date_unreadable",
             _("Cannot read %(field)s=%(value)s: write the date as YYYY-MM-DD, e.g. 2026-11-23."),
             field=field,
+            value=text,
+        ) from None
+
+
+def parameter_missing(name: str) -> DomainError:
+    return DomainError(
+        "api.parameter_missing",
+        _("The query parameter %(name)s is required."),
+        field=name,
+        name=name,
+    )
+
+
+def parse_int(text: str, name: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise DomainError(
+            "api.parameter_invalid",
+            _("%(name)s must be a whole number (got %(value)s)."),
+            field=name,
+            name=name,
             value=text,
         ) from None
 
@@ -111,7 +133,7 @@ def warnings_for(missing_years: Sequence[int]) -> list[dict[str, Any]]:
         {
             "code": "calendar.holiday_data_missing",
             "year": y,
-            "message": _g(
+            "message": gettext(
                 "Holiday data missing for %(year)s: counted weekends only (Monday-Friday "
                 "working days)."
             )

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import yaml
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.core.errors import DomainError
@@ -78,7 +78,7 @@ def load_notice_text(text: str, filename: str = "") -> Notice:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
         raise NoticeInvalid(
-            [_g("the file is not valid YAML or JSON%(where)s") % {"where": where}], filename
+            [gettext("the file is not valid YAML or JSON%(where)s") % {"where": where}], filename
         ) from None
     return parse_notice(data, filename)
 
@@ -104,7 +104,7 @@ def _name(value: Any, where: str, problems: list[str]) -> tuple[str, str]:
         en = str(value.get("en") or value.get("zh-hans") or "")
         return zh, en
     problems.append(
-        _g("%(where)s: name must be text or {zh-hans: ..., en: ...}") % {"where": where}
+        gettext("%(where)s: name must be text or {zh-hans: ..., en: ...}") % {"where": where}
     )
     return "", ""
 
@@ -113,17 +113,17 @@ def parse_notice(data: Any, filename: str = "") -> Notice:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise NoticeInvalid(
-            [_g("the file must be a mapping with year, holidays and workdays")], filename
+            [gettext("the file must be a mapping with year, holidays and workdays")], filename
         )
     unknown = sorted(set(map(str, data)) - _TOP_KEYS)
     if unknown:
         problems.append(
-            _g("unknown keys %(keys)s (allowed: %(allowed)s)")
+            gettext("unknown keys %(keys)s (allowed: %(allowed)s)")
             % {"keys": ", ".join(unknown), "allowed": ", ".join(sorted(_TOP_KEYS))}
         )
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool) or not 1971 <= year <= 2200:
-        problems.append(_g("year: write the year as a number, e.g. year: 2027"))
+        problems.append(gettext("year: write the year as a number, e.g. year: 2027"))
         year = None
     region = str(data.get("region") or REGION_CN)
     title = str(data.get("title") or "")[:300]
@@ -133,30 +133,33 @@ def parse_notice(data: Any, filename: str = "") -> Notice:
     def add(d: date, kind: str, zh: str, en: str, where: str) -> None:
         if year is not None and not (date(year - 1, 12, 1) <= d <= date(year + 1, 1, 31)):
             problems.append(
-                _g("%(where)s: %(date)s is not in %(year)s")
+                gettext("%(where)s: %(date)s is not in %(year)s")
                 % {"where": where, "date": d, "year": year}
             )
             return
         if d in days:
             problems.append(
-                _g("%(where)s: %(date)s is listed twice") % {"where": where, "date": d.isoformat()}
+                gettext("%(where)s: %(date)s is listed twice")
+                % {"where": where, "date": d.isoformat()}
             )
             return
         days[d] = NoticeDay(d, kind, zh, en)
 
     holidays = data.get("holidays", [])
     if not isinstance(holidays, list):
-        problems.append(_g("holidays: must be a list of {name, from, to}"))
+        problems.append(gettext("holidays: must be a list of {name, from, to}"))
         holidays = []
     for i, item in enumerate(holidays):
         where = f"holidays[{i}]"
         if not isinstance(item, dict):
-            problems.append(_g("%(where)s: must be a mapping {name, from, to}") % {"where": where})
+            problems.append(
+                gettext("%(where)s: must be a mapping {name, from, to}") % {"where": where}
+            )
             continue
         extra = sorted(set(map(str, item)) - _HOLIDAY_KEYS)
         if extra:
             problems.append(
-                _g("%(where)s: unknown keys %(keys)s (allowed: name, from, to)")
+                gettext("%(where)s: unknown keys %(keys)s (allowed: name, from, to)")
                 % {"where": where, "keys": ", ".join(extra)}
             )
         zh, en = _name(item.get("name"), where, problems)
@@ -164,7 +167,9 @@ def parse_notice(data: Any, filename: str = "") -> Notice:
             raw = item["dates"] if isinstance(item["dates"], list) else [item["dates"]]
             parsed = [_as_date(x) for x in raw]
             if any(p is None for p in parsed):
-                problems.append(_g("%(where)s.dates: write dates as YYYY-MM-DD") % {"where": where})
+                problems.append(
+                    gettext("%(where)s.dates: write dates as YYYY-MM-DD") % {"where": where}
+                )
                 continue
             for d in parsed:
                 assert d is not None
@@ -174,19 +179,19 @@ def parse_notice(data: Any, filename: str = "") -> Notice:
         end = _as_date(item.get("to", item.get("from")))
         if start is None or end is None:
             problems.append(
-                _g("%(where)s: 'from' (and optional 'to') must be dates like 2027-10-01")
+                gettext("%(where)s: 'from' (and optional 'to') must be dates like 2027-10-01")
                 % {"where": where}
             )
             continue
         if end < start:
             problems.append(
-                _g("%(where)s: 'to' %(to)s is before 'from' %(from)s")
+                gettext("%(where)s: 'to' %(to)s is before 'from' %(from)s")
                 % {"where": where, "to": end, "from": start}
             )
             continue
         if (end - start).days + 1 > MAX_BLOCK_DAYS:
             problems.append(
-                _g("%(where)s: %(n)s days is too long for one holiday block (at most %(max)s)")
+                gettext("%(where)s: %(n)s days is too long for one holiday block (at most %(max)s)")
                 % {"where": where, "n": (end - start).days + 1, "max": MAX_BLOCK_DAYS}
             )
             continue
@@ -197,28 +202,28 @@ def parse_notice(data: Any, filename: str = "") -> Notice:
 
     workdays = data.get("workdays", [])
     if not isinstance(workdays, list):
-        problems.append(_g("workdays: must be a list of {date, name}"))
+        problems.append(gettext("workdays: must be a list of {date, name}"))
         workdays = []
     for i, item in enumerate(workdays):
         where = f"workdays[{i}]"
         if isinstance(item, (str, date)):
             item = {"date": item}
         if not isinstance(item, dict):
-            problems.append(_g("%(where)s: must be a mapping {date, name}") % {"where": where})
+            problems.append(gettext("%(where)s: must be a mapping {date, name}") % {"where": where})
             continue
         extra = sorted(set(map(str, item)) - _WORKDAY_KEYS)
         if extra:
             problems.append(
-                _g("%(where)s: unknown keys %(keys)s (allowed: date, name)")
+                gettext("%(where)s: unknown keys %(keys)s (allowed: date, name)")
                 % {"where": where, "keys": ", ".join(extra)}
             )
         d = _as_date(item.get("date"))
         if d is None:
-            problems.append(_g("%(where)s: date must look like 2027-02-07") % {"where": where})
+            problems.append(gettext("%(where)s: date must look like 2027-02-07") % {"where": where})
             continue
         if d.weekday() < 5:
             problems.append(
-                _g(
+                gettext(
                     "%(where)s: %(date)s is a weekday, already a working day; adjusted "
                     "working days are Saturdays or Sundays"
                 )
@@ -229,7 +234,7 @@ def parse_notice(data: Any, filename: str = "") -> Notice:
         add(d, DayKind.WORKDAY, zh, en, where)
 
     if not holidays and not workdays and not problems:
-        problems.append(_g("the notice lists no holidays and no adjusted working days"))
+        problems.append(gettext("the notice lists no holidays and no adjusted working days"))
     if problems:
         raise NoticeInvalid(problems, filename)
     assert year is not None
