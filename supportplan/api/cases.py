@@ -24,8 +24,8 @@ from rest_framework.views import APIView
 
 from supportplan.accounts import permissions as perms
 from supportplan.accounts.models import RegisteredSystem, User
+from supportplan.cases import attachments, selectors, services, upstream
 from supportplan.cases import domain as case_domain
-from supportplan.cases import selectors, services, upstream
 from supportplan.cases.models import Attachment, Case, Communication
 from supportplan.catalog.domain import Catalog, Text, detect_software, scope_check
 from supportplan.core import clock
@@ -54,8 +54,11 @@ class _Catalogs:
         return self._by_version[version_id]
 
 
-def _catalogs(context: dict[str, Any]) -> _Catalogs:
-    return context.setdefault("catalogs", _Catalogs())  # type: ignore[no-any-return]
+def _catalogs(context: Any) -> _Catalogs:
+    memo = context.get("catalogs")
+    if memo is None:
+        memo = context["catalogs"] = _Catalogs()
+    return memo  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- serializers
@@ -594,7 +597,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         user = user_of(request)
         if request.method == "POST":
             data = self._input(UploadSerializer)
-            attachment = services.case_attach(
+            attachment = attachments.case_attach(
                 actor=user, case=case, upload=data["file"], internal=data["internal"],
                 now=clock.now(),
             )  # fmt: skip

@@ -16,32 +16,25 @@ All times come in as `now` / `as_of`.
 
 from __future__ import annotations
 
-import hashlib
-import mimetypes
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.accounts import permissions as perms
-from supportplan.accounts.models import RegisteredSystem, Role, Tenant, User
+from supportplan.accounts.models import RegisteredSystem, Tenant, User
 from supportplan.catalog.domain import Catalog, Plan
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from supportplan.core.locking import lock_rows
 from supportplan.sla import domain as sla
 
-from . import domain, upstream
+from . import domain, routing, upstream
 from .models import (
     ACTIVE_STATE_VALUES,
-    Attachment,
     Case,
     CaseEvent,
     CaseState,
@@ -55,26 +48,12 @@ from .models import (
 # --------------------------------------------------------------------------- settings
 
 DEFAULT_QUIET_PERIOD = timedelta(days=7)
-DEFAULT_MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
-DEFAULT_ATTACHMENT_TYPES = (
-    ".txt", ".log", ".csv", ".json", ".xml", ".yaml", ".yml", ".conf", ".cfg", ".ini",
-    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".pdf", ".zip", ".gz", ".tgz", ".7z",
-    ".har", ".pcap", ".pcapng", ".docx", ".xlsx", ".pptx", ".md",
-)  # fmt: skip
 
 
 def quiet_period() -> timedelta:
     """How long a resolved case stays reopenable before it closes by itself."""
     hours = getattr(settings, "SUPPORTPLAN_CASE_QUIET_HOURS", None)
     return timedelta(hours=float(hours)) if hours else DEFAULT_QUIET_PERIOD
-
-
-def max_attachment_bytes() -> int:
-    return int(getattr(settings, "SUPPORTPLAN_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_ATTACHMENT_BYTES))
-
-
-def attachment_types() -> tuple[str, ...]:
-    return tuple(getattr(settings, "SUPPORTPLAN_ATTACHMENT_TYPES", DEFAULT_ATTACHMENT_TYPES))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -231,44 +210,6 @@ def _save(case: Case, now: datetime, fields: Iterable[str]) -> None:
     case.save(update_fields=sorted({*fields, *SLA_FIELDS, "updated_at"}))
 
 
-# --------------------------------------------------------------------------- routing
-
-
-def available_staff_loads(tier: str) -> list[tuple[int, int]]:
-    """(user id, open cases) of the on-shift handlers of exactly `tier`."""
-    rows = (
-        User.objects.filter(
-            role__in=[Role.ENGINEER, Role.EXPERT, Role.SENIOR_EXPERT],
-            handler_tier=tier,
-            on_shift=True,
-            is_active=True,
-        )
-        .annotate(
-            load=Count("assigned_cases", filter=Q(assigned_cases__state__in=ACTIVE_STATE_VALUES))
-        )
-        .values_list("pk", "load")
-    )
-    return [(pk, load) for pk, load in rows]
-
-
-def _route(tier: str) -> int | None:
-    return domain.pick_assignee(available_staff_loads(tier))
-
-
-def queue_leads(tier: str) -> list[int]:
-    """Who leads a queue: support managers whose tier is the queue's, else every support
-    manager (our rule: accounts have no separate "lead" flag)."""
-    managers = User.objects.filter(role=Role.SUPPORT_MANAGER, is_active=True)
-    leads = [pk for pk in managers.filter(handler_tier=tier).values_list("pk", flat=True)]
-    return leads or list(managers.values_list("pk", flat=True))
-
-
-def support_managers() -> list[int]:
-    return list(
-        User.objects.filter(role=Role.SUPPORT_MANAGER, is_active=True).values_list("pk", flat=True)
-    )
-
-
 # --------------------------------------------------------------------------- opening
 
 
@@ -374,7 +315,7 @@ def case_open(
     if any(g.service.urgent_first_response is not None for g in plan.services):
         escorts = upstream.escorts_at(tenant, now)
     tam_id = tenant.tam_id if "tam" in plan.staff_roles() else None
-    assignee_id = _route(plan.handler_tier)
+    assignee_id = routing.route(plan.handler_tier)
 
     case = Case(
         tenant=tenant,
@@ -950,8 +891,8 @@ def _escalate(case: Case, actor: Any, now: datetime, reason: str) -> None:
     if new_queue != old_queue:
         assignee = case.assignee
         if assignee is None or not perms.tier_may_handle(assignee.handler_tier, new_queue):
-            case.assignee_id = _route(new_queue)
-    managers = support_managers()
+            case.assignee_id = routing.route(new_queue)
+    managers = routing.support_managers()
     notify = sorted({*managers, *([case.assignee_id] if case.assignee_id else [])})
     _audit(
         "case.escalated",
@@ -1034,91 +975,11 @@ def case_decide_best_effort(
     return case
 
 
-# --------------------------------------------------------------------------- attachments
-
-
-@transaction.atomic
-def case_attach(
-    *,
-    actor: User,
-    case: Case,
-    upload: UploadedFile,
-    now: datetime,
-    internal: bool = False,
-    communication: Communication | None = None,
-) -> Attachment:
-    """Store a file on disk (never in the database), size- and type-checked."""
-    case = _locked(case)
-    _check_now(case, now)
-    staff = _require_customer_or_worker(actor, case)
-    _require_not_closed(case)
-    if internal and not staff:
-        internal = False
-    name = PurePath(upload.name or "file").name[:200] or "file"
-    suffix = PurePath(name).suffix.lower()
-    allowed = attachment_types()
-    if suffix not in allowed:
-        raise DomainError(
-            "case.attachment_type",
-            _("Files of type %(type)s cannot be attached. Allowed: %(allowed)s."),
-            field="file",
-            type=suffix or "(none)",
-            allowed=" ".join(allowed),
-        )
-    limit = max_attachment_bytes()
-    size = upload.size or 0
-    if size > limit:
-        raise DomainError(
-            "case.attachment_too_large",
-            _("The file is %(size)s MB; attachments may be at most %(limit)s MB."),
-            field="file",
-            size=round(size / 1_048_576, 1),
-            limit=round(limit / 1_048_576, 1),
-        )
-    if size == 0:
-        raise DomainError("case.attachment_empty", _("The file is empty."), field="file")
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    attachment = Attachment(
-        tenant_id=case.tenant_id,
-        case=case,
-        communication=communication,
-        internal=internal or bool(communication and communication.internal),
-        name=name,
-        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-        size=size,
-        sha256=digest.hexdigest(),
-        uploaded_by=actor,
-        created_at=now,
-    )
-    attachment.file.save(name, upload, save=False)
-    stored = attachment.file.name
-    # The file is on disk before the row commits; remove it if the transaction rolls back.
-    try:
-        attachment.save(force_insert=True)
-        _audit(
-            "case.attachment_added",
-            case,
-            actor,
-            now,
-            attachment_id=attachment.pk,
-            name=name,
-            size=size,
-            internal=attachment.internal,
-        )
-    except Exception:
-        attachment.file.storage.delete(stored)
-        raise
-    return attachment
-
-
 # --------------------------------------------------------------------------- SLA sweep
 
 
 def _fire_warning(case: Case, now: datetime) -> None:
-    leads = queue_leads(case.queue)
+    leads = routing.queue_leads(case.queue)
     notify = sorted({*leads, *([case.assignee_id] if case.assignee_id else [])})
     _audit(
         "case.sla.warning",
@@ -1137,7 +998,7 @@ def _fire_breach(case: Case, now: datetime, breached_at: datetime | None) -> Non
     An unanswered active case escalates to the next tier and the support managers."""
     case.sla_breached = True
     case.sla_state = SlaState.BREACHED
-    leads = queue_leads(case.queue)
+    leads = routing.queue_leads(case.queue)
     _audit(
         "case.sla.breached",
         case,
@@ -1150,117 +1011,3 @@ def _fire_breach(case: Case, now: datetime, breached_at: datetime | None) -> Non
     )
     if case.state in ACTIVE_STATE_VALUES and case.first_responded_at is None:
         _escalate(case, None, now, "sla_breached")
-
-
-@dataclass
-class SweepResult:
-    warned: list[int] = field(default_factory=list)
-    breached: list[int] = field(default_factory=list)
-
-
-def _claim(filters: Q, order: str, batch: int) -> list[int]:
-    qs = Case.objects.filter(filters).order_by(order, "pk")
-    if connection.features.has_select_for_update_skip_locked:
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.values_list("pk", flat=True)[:batch])
-
-
-def case_sla_sweep(*, as_of: datetime, batch: int = 200) -> SweepResult:
-    """Find every running timer due to warn or breach at `as_of` and fire each exactly once.
-
-    Safe on several workers at once: rows are claimed with SKIP LOCKED (PostgreSQL) and the
-    flag is set by a conditional UPDATE, so a second sweep finds nothing left to fire.
-    """
-    result = SweepResult()
-    warn_q = Q(sla_state=SlaState.RUNNING, sla_warned=False, warn_at__lte=as_of)
-    breach_q = Q(sla_state=SlaState.RUNNING, sla_breached=False, first_response_due__lte=as_of)
-    for filters, order, kind in (
-        (warn_q, "warn_at", "warn"),
-        (breach_q, "first_response_due", "breach"),
-    ):
-        while True:
-            with transaction.atomic():
-                ids = _claim(filters, order, batch)
-                fired = _fire_batch(ids, kind, as_of)
-            (result.warned if kind == "warn" else result.breached).extend(fired)
-            if len(ids) < batch:
-                break
-    return result
-
-
-def _fire_batch(ids: list[int], kind: str, as_of: datetime) -> list[int]:
-    fired = []
-    flag = "sla_warned" if kind == "warn" else "sla_breached"
-    cases = Case.objects.select_related("tenant", "assignee").filter(pk__in=ids).order_by("pk")
-    for case in cases:
-        if not Case.objects.filter(pk=case.pk, **{flag: False}).update(**{flag: True}):
-            continue  # another sweep fired it first
-        if kind == "warn":
-            case.sla_warned = True
-            _fire_warning(case, as_of)
-        else:
-            _fire_breach(case, as_of, breached_at=case.first_response_due)
-            case.updated_at = as_of
-            case.save(
-                update_fields=[
-                    "sla_state",
-                    "sla_breached",
-                    "queue",
-                    "escalation_level",
-                    "assignee",
-                    "updated_at",
-                ]
-            )
-        fired.append(case.pk)
-    return fired
-
-
-def case_sla_check(*, case_id: int, as_of: datetime) -> SweepResult:
-    """The sweep for one case (scheduled at its warning time)."""
-    result = SweepResult()
-    for flag, col, kind in (
-        ("sla_warned", "warn_at", "warn"),
-        ("sla_breached", "first_response_due", "breach"),
-    ):
-        filters = Q(pk=case_id, sla_state=SlaState.RUNNING, **{flag: False, f"{col}__lte": as_of})
-        with transaction.atomic():
-            ids = _claim(filters, col, 1)
-            fired = _fire_batch(ids, kind, as_of)
-        (result.warned if kind == "warn" else result.breached).extend(fired)
-    return result
-
-
-# --------------------------------------------------------------------------- recalculation
-
-
-def recompute_sla(*, as_of: datetime, calendar_code: str | None = None, batch: int = 500) -> int:
-    """Recompute the SLA columns of active cases (all, or those on one calendar) after the
-    calendar data changed. Returns the number of cases whose columns changed."""
-    qs = Case.objects.filter(state__in=ACTIVE_STATE_VALUES)
-    if calendar_code:
-        qs = qs.filter(sla_calendar=calendar_code)
-    ids = list(qs.order_by("pk").values_list("pk", flat=True))
-    changed = 0
-    for start in range(0, len(ids), batch):
-        chunk = ids[start : start + batch]
-        with transaction.atomic():
-            cases = lock_rows(Case, chunk)
-            events: dict[int, list[CaseEvent]] = {}
-            for ev in CaseEvent.objects.filter(case_id__in=chunk).order_by("at", "id"):
-                events.setdefault(ev.case_id, []).append(ev)
-            dirty = []
-            for case in cases:
-                before = (case.first_response_due, case.warn_at, case.sla_state)
-                _set_sla_columns(
-                    case, compute_sla(case, max(as_of, case.created_at), events.get(case.pk, []))
-                )
-                if case.sla_state == SlaState.BREACHED and not case.sla_breached:
-                    # Not recorded yet: leave it to the sweep, which fires it exactly once.
-                    case.sla_state = SlaState.RUNNING
-                if (case.first_response_due, case.warn_at, case.sla_state) != before:
-                    dirty.append(case)
-            Case.objects.bulk_update(
-                dirty, ["first_response_due", "warn_at", "sla_state", "sla_calendar"]
-            )
-            changed += len(dirty)
-    return changed

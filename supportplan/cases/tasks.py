@@ -13,7 +13,7 @@ from django.tasks import task
 
 from supportplan.core.schedule import periodic
 
-from . import services
+from . import services, sweep
 
 
 def _instant(as_of: str) -> datetime:
@@ -25,7 +25,7 @@ def _instant(as_of: str) -> datetime:
 
 @task()
 def sla_sweep(as_of: str) -> dict[str, Any]:
-    result = services.case_sla_sweep(as_of=_instant(as_of))
+    result = sweep.case_sla_sweep(as_of=_instant(as_of))
     return {"warned": result.warned, "breached": result.breached}
 
 
@@ -35,7 +35,7 @@ def sla_check_case(case_id: int, as_of: str | None = None) -> dict[str, Any]:
     from supportplan.core import clock
 
     when = _instant(as_of) if as_of else clock.now()
-    result = services.case_sla_check(case_id=case_id, as_of=when)
+    result = sweep.case_sla_check(case_id=case_id, as_of=when)
     return {"warned": result.warned, "breached": result.breached}
 
 
@@ -46,7 +46,7 @@ def close_quiet_cases(as_of: str) -> list[int]:
 
 @task()
 def recompute_sla(as_of: str, calendar_code: str | None = None) -> int:
-    return services.recompute_sla(as_of=_instant(as_of), calendar_code=calendar_code)
+    return sweep.recompute_sla(as_of=_instant(as_of), calendar_code=calendar_code)
 
 
 @periodic("cases.sla_sweep", every=timedelta(minutes=1))

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import translation
 
 from supportplan.accounts.models import Role
-from supportplan.cases import selectors, services
+from supportplan.cases import selectors, services, sweep
 from supportplan.cases.models import Case, CaseState, CommunicationKind
 from supportplan.core.errors import DomainError
 from supportplan.core.models import AuditEntry
@@ -450,13 +450,13 @@ def test_warning_and_breach_fire_exactly_once_and_escalate(staff):
     case = open_case(user, tenant, "partner", "production_down", systems["production"], now=t)
     # 30 min target: warnings at 75 % (10:22:30) and 5 min before (10:25); the first counts.
     assert case.warn_at == at("2026-11-23T10:22:30+08:00")
-    assert services.case_sla_sweep(as_of=t + minutes(22)).warned == []
-    first = services.case_sla_sweep(as_of=t + minutes(23))
+    assert sweep.case_sla_sweep(as_of=t + minutes(22)).warned == []
+    first = sweep.case_sla_sweep(as_of=t + minutes(23))
     assert first.warned == [case.pk] and first.breached == []
-    assert services.case_sla_sweep(as_of=t + minutes(29)).warned == []
-    breach = services.case_sla_sweep(as_of=t + minutes(30))
+    assert sweep.case_sla_sweep(as_of=t + minutes(29)).warned == []
+    breach = sweep.case_sla_sweep(as_of=t + minutes(30))
     assert breach.breached == [case.pk]
-    assert services.case_sla_sweep(as_of=t + minutes(45)).breached == []
+    assert sweep.case_sla_sweep(as_of=t + minutes(45)).breached == []
     case.refresh_from_db()
     assert case.sla_warned and case.sla_breached and case.sla_state == "breached"
     assert case.queue == "expert" and case.escalation_level == 1
@@ -478,7 +478,7 @@ def test_a_late_first_reply_records_the_breach_once(staff):
     services.case_reply(actor=staff["engineer"], case=case, body="sorry", now=t + minutes(31))
     case.refresh_from_db()
     assert case.sla_breached and case.sla_state == "breached"
-    assert services.case_sla_sweep(as_of=t + minutes(40)).breached == []
+    assert sweep.case_sla_sweep(as_of=t + minutes(40)).breached == []
     assert actions(case).count("case.sla.breached") == 1
     assert case.queue == "engineer"  # answered: no escalation
 
@@ -488,7 +488,7 @@ def test_met_case_never_warns(staff):
     t = at("2026-11-23T10:00:00+08:00")
     case = open_case(user, tenant, "partner", "production_down", systems["production"], now=t)
     services.case_reply(actor=staff["engineer"], case=case, body="on it", now=t + minutes(5))
-    result = services.case_sla_sweep(as_of=t + minutes(60))
+    result = sweep.case_sla_sweep(as_of=t + minutes(60))
     assert result.warned == [] and result.breached == []
 
 
@@ -508,7 +508,7 @@ def test_concurrent_sweeps_fire_each_warning_and_breach_once(staff):
     def sweep():
         try:
             barrier.wait()
-            results.append(services.case_sla_sweep(as_of=t + minutes(31), batch=7))
+            results.append(sweep.case_sla_sweep(as_of=t + minutes(31), batch=7))
         finally:
             connection.close()
 

@@ -1,0 +1,48 @@
+"""Who gets a case: load-balanced assignment within a tier, queue leads, support managers.
+
+Reads only (the writes that use them are in services.py).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from supportplan.accounts.models import Role, User
+
+from . import domain
+from .models import ACTIVE_STATE_VALUES
+
+
+def available_staff_loads(tier: str) -> list[tuple[int, int]]:
+    """(user id, open cases) of the on-shift handlers of exactly `tier`."""
+    rows = (
+        User.objects.filter(
+            role__in=[Role.ENGINEER, Role.EXPERT, Role.SENIOR_EXPERT],
+            handler_tier=tier,
+            on_shift=True,
+            is_active=True,
+        )
+        .annotate(
+            load=Count("assigned_cases", filter=Q(assigned_cases__state__in=ACTIVE_STATE_VALUES))
+        )
+        .values_list("pk", "load")
+    )
+    return [(pk, load) for pk, load in rows]
+
+
+def route(tier: str) -> int | None:
+    return domain.pick_assignee(available_staff_loads(tier))
+
+
+def queue_leads(tier: str) -> list[int]:
+    """Who leads a queue: support managers whose tier is the queue's, else every support
+    manager (our rule: accounts have no separate "lead" flag)."""
+    managers = User.objects.filter(role=Role.SUPPORT_MANAGER, is_active=True)
+    leads = [pk for pk in managers.filter(handler_tier=tier).values_list("pk", flat=True)]
+    return leads or list(managers.values_list("pk", flat=True))
+
+
+def support_managers() -> list[int]:
+    return list(
+        User.objects.filter(role=Role.SUPPORT_MANAGER, is_active=True).values_list("pk", flat=True)
+    )
