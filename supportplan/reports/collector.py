@@ -1,0 +1,230 @@
+"""The platform-data collector: plan, entitlements, delivered services, advisories and
+tickets of one tenant's month, read from the other contexts' selectors and models.
+
+Read-only and in memory (SPEC §2). Each context is read through its public selectors;
+where a context has not landed in a deployment yet its part is simply empty.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from contextlib import suppress
+from datetime import datetime, timedelta
+from typing import Any
+
+from .data import (
+    Advisory,
+    DeliveredService,
+    Entitlement,
+    Month,
+    PlatformData,
+    Ticket,
+)
+
+log = logging.getLogger(__name__)
+
+FEATURE = "monthly_report"
+TREND_MONTHS = 6
+
+
+def report_plan(tenant: Any, month: Month) -> Any | None:
+    """The plan in force at the end of `month` that includes the monthly report, or None.
+
+    Our rule: the plan in force on the month's last instant decides (a tenant that
+    upgraded to Dedicated during October gets October's report).
+    """
+    from supportplan.catalog.selectors import catalog_for_version
+    from supportplan.subscriptions.selectors import plans_in_force
+
+    as_of = month.end - timedelta(microseconds=1)
+    for pif in plans_in_force(tenant, as_of):
+        try:
+            plan = catalog_for_version(pif.catalog_version_id).plan(pif.plan_code)
+        except LookupError:
+            continue
+        if plan.includes_feature(FEATURE):
+            return pif
+    return None
+
+
+def plans_with_report() -> list[str]:
+    """Names of the plans that include the report (for the refusal message)."""
+    from supportplan.catalog.selectors import current_catalogs
+
+    out = []
+    for catalog in current_catalogs().values():
+        out += [str(p.name) for p in catalog.plans if p.includes_feature(FEATURE)]
+    return out
+
+
+def collect_platform(tenant: Any, month: Month, plan: Any | None) -> PlatformData:
+    start, end = month.start, month.end
+    catalog = None
+    plan_obj = None
+    if plan is not None:
+        from supportplan.catalog.selectors import catalog_for_version
+
+        catalog = catalog_for_version(plan.catalog_version_id)
+        plan_obj = catalog.plan(plan.plan_code)
+    tickets, history = _tickets(tenant, month)
+    severity_names: dict[str, dict[str, str]] = {}
+    severity_order: tuple[str, ...] = ()
+    channel_names: dict[str, dict[str, str]] = {}
+    prod_down: tuple[str, ...] = ("core_production_down", "production_down")
+    if catalog is not None:
+        severity_order = tuple(s.code for s in catalog.severities)
+        severity_names = {s.code: s.name.as_dict() for s in catalog.severities}
+        channel_names = {c.code: c.name.as_dict() for c in catalog.channels}
+        prod_down = tuple(c for c in severity_order if c.endswith("_down")) or prod_down
+    return PlatformData(
+        provider=plan.provider_code if plan else "",
+        plan_code=plan.plan_code if plan else "",
+        plan_name=plan_obj.name.as_dict() if plan_obj is not None else {},
+        term=(plan.term or "") if plan else "",
+        period_start=_date(plan.period_start) if plan else None,
+        period_end=_date(plan.period_end, last=True) if plan else None,
+        entitlements=_entitlements(tenant, plan, catalog, end),
+        services=_services(tenant, catalog, start, end),
+        advisories=_advisories(tenant, start, end),
+        tickets=tickets,
+        ticket_history=history,
+        severity_names=severity_names,
+        severity_order=severity_order,
+        channel_names=channel_names,
+        production_down_severities=prod_down,
+    )
+
+
+def _date(value: datetime | None, last: bool = False) -> Any:
+    if value is None:
+        return None
+    from .data import BUSINESS_TZ
+
+    local = value.astimezone(BUSINESS_TZ)
+    return (local - timedelta(microseconds=1)).date() if last else local.date()
+
+
+def _tickets(
+    tenant: Any, month: Month
+) -> tuple[tuple[Ticket, ...], tuple[tuple[str, dict[str, int]], ...]]:
+    from supportplan.cases.models import Case
+
+    start, end = month.start, month.end
+    qs = (
+        Case.objects.for_tenant(tenant)
+        .filter(created_at__gte=start, created_at__lt=end)
+        .select_related("system")
+        .order_by("created_at", "id")
+    )
+    tickets = []
+    for c in qs.iterator(chunk_size=500):
+        tickets.append(
+            Ticket(
+                id=f"#{c.pk}",
+                subject=c.subject,
+                severity=c.severity,
+                channel=c.channel,
+                status=c.state,
+                created_at=c.created_at,
+                resolved_at=c.resolved_at if c.resolved_at and c.resolved_at < end else None,
+                system=c.system.name if c.system_id else "",
+                first_response_due=c.first_response_due,
+                first_responded_at=c.first_responded_at,
+                first_response_met=first_response_met(
+                    c.first_response_due, c.first_responded_at, c.sla_breached, end
+                ),
+            )
+        )
+    first = month.back(TREND_MONTHS)[0]
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for created, severity in (
+        Case.objects.for_tenant(tenant)
+        .filter(created_at__gte=first.start, created_at__lt=start)
+        .values_list("created_at", "severity")
+    ):
+        counts[Month.containing(created).label][severity] += 1
+    history = tuple((m.label, dict(counts.get(m.label, {}))) for m in month.back(TREND_MONTHS)[:-1])
+    return tuple(tickets), history
+
+
+def first_response_met(
+    due: datetime | None, responded: datetime | None, breached: bool, month_end: datetime
+) -> bool | None:
+    """Met / missed / undecided at the month's end.
+
+    The cases app keeps `first_response_due` current (pauses and severity changes move
+    it) and sets `sla_breached` when the sweep fires; a reply after the due time is a
+    miss even if the sweep has not run yet.
+    """
+    if due is None:
+        return None
+    if responded is not None and responded < month_end:
+        return responded <= due and not breached
+    if breached or due < month_end:
+        return False
+    return None
+
+
+def _entitlements(tenant: Any, plan: Any, catalog: Any, as_of: datetime) -> tuple[Entitlement, ...]:
+    if plan is None or catalog is None:
+        return ()
+    try:
+        from supportplan.subscriptions.selectors import quota_balances
+
+        balances = quota_balances(tenant, plan.provider_code, as_of)
+    except Exception:  # a deployment without quotas yet: the section shows none
+        log.exception("quota balances unavailable for %s", tenant)
+        return ()
+    out = []
+    for b in balances:
+        try:
+            name = catalog.service(b.service_code).name.as_dict()
+        except LookupError:
+            name = {"en": b.service_code, "zh-hans": b.service_code}
+        unit = {"day": {"zh-hans": "天", "en": "days"}, "days": {"zh-hans": "天", "en": "days"}}
+        out.append(Entitlement(name, b.used + b.reserved, b.granted, unit.get(b.unit, {})))
+    return tuple(out)
+
+
+def _services(
+    tenant: Any, catalog: Any, start: datetime, end: datetime
+) -> tuple[DeliveredService, ...]:
+    try:
+        from supportplan.bookings.models import Booking
+    except ImportError:
+        return ()
+    s, e = start.date(), end.date()
+    rows = (
+        Booking.objects.filter(tenant=tenant, start_date__lt=e, end_date__gt=s)
+        .filter(status__in=["confirmed", "delivered", "accepted", "rated"])
+        .order_by("start_date", "id")
+    )
+    out = []
+    for b in rows:
+        name = {"en": b.service_code, "zh-hans": b.service_code}
+        if catalog is not None:
+            with suppress(LookupError):
+                name = catalog.service(b.service_code).name.as_dict()
+        out.append(
+            DeliveredService(name, b.start_date, b.end_date - timedelta(days=1), str(b.status))
+        )
+    return tuple(out)
+
+
+def _advisories(tenant: Any, start: datetime, end: datetime) -> tuple[Advisory, ...]:
+    try:
+        from supportplan.advisories import selectors as adv  # type: ignore[attr-defined]
+    except ImportError:
+        return ()
+    fn = getattr(adv, "advisories_sent_to", None)
+    if fn is None:
+        return ()
+    return tuple(
+        Advisory(
+            title=str(a.title),
+            published_at=a.published_at,
+            severity=str(getattr(a, "severity", "")),
+        )
+        for a in fn(tenant, start, end)
+    )
