@@ -32,6 +32,10 @@ def warn_missing_holiday_data(request: HttpRequest) -> None:
 class _ServiceAdmin(admin.ModelAdmin):
     """Route admin writes through services and show DomainError as a message, not a 500."""
 
+    # No bulk "delete selected": a queryset delete would bypass the services (one write
+    # path); objects are deleted one at a time from their page.
+    actions = None
+
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -100,11 +104,6 @@ class CalendarAdmin(_ServiceAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        actions = super().get_actions(request, *args, **kwargs)
-        actions.pop("delete_selected", None)  # one write path: delete one at a time
-        return actions
-
 
 class HolidayDayForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
@@ -169,11 +168,6 @@ class HolidayYearAdmin(_ServiceAdmin):
     def delete_model(self, request: HttpRequest, obj: HolidayYear) -> None:
         services.holiday_year_delete(holiday_year=obj, actor=request.user, at=clock.now())
 
-    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        actions = super().get_actions(request, *args, **kwargs)
-        actions.pop("delete_selected", None)
-        return actions
-
 
 @admin.register(HolidayDay)
 class HolidayDayAdmin(_ServiceAdmin):
@@ -194,8 +188,3 @@ class HolidayDayAdmin(_ServiceAdmin):
 
     def delete_model(self, request: HttpRequest, obj: HolidayDay) -> None:
         services.holiday_day_delete(day=obj, actor=request.user, at=clock.now())
-
-    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        actions = super().get_actions(request, *args, **kwargs)
-        actions.pop("delete_selected", None)
-        return actions

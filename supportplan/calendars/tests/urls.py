@@ -1,5 +1,9 @@
-"""Only the API routes, so these tests do not depend on the portal's URLs."""
+"""The API and admin routes only, so these tests do not depend on the portal's URLs."""
 
+from django.contrib import admin
 from django.urls import include, path
 
-urlpatterns = [path("api/", include("supportplan.api.urls"))]
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("supportplan.api.urls")),
+]
