@@ -1,10 +1,55 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from .views import bookings, cases, common, console, org, portal, reports
+
+web_patterns = [
+    path("lang/", common.set_language, name="set_language"),
+    # customer portal
+    path("plans/", portal.plans, name="plans"),
+    path("plans/change/", portal.plan_change, name="plan_change"),
+    path("statements/", portal.statements, name="statements"),
+    path("cases/", cases.case_list, name="cases"),
+    path("cases/new/", cases.case_new, name="case_new"),
+    path("cases/scope/", cases.scope_preview, name="scope_preview"),
+    path("cases/<int:case_id>/", cases.case_detail, name="case"),
+    path("cases/<int:case_id>/reply/", cases.case_reply, name="case_reply"),
+    path("cases/<int:case_id>/attach/", cases.case_attach, name="case_attach"),
+    path("cases/<int:case_id>/rate/", cases.case_rate, name="case_rate"),
+    path("cases/<int:case_id>/<str:action>/", cases.case_state, name="case_state"),
+    path(
+        "cases/<int:case_id>/files/<int:attachment_id>/",
+        cases.attachment_download,
+        name="attachment",
+    ),
+    path("services/", bookings.services, name="services"),
+    path("services/book/<str:provider>/<str:service>/", bookings.book, name="book"),
+    path("services/<int:booking_id>/", bookings.booking_detail, name="booking"),
+    path("services/<int:booking_id>/<str:action>/", bookings.booking_action, name="booking_action"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<int:report_id>/download/", reports.download, name="report_download"),
+    path("organisation/", org.settings_page, name="org"),
+    path("organisation/<str:which>/", org.settings_save, name="org_save"),
+    # staff console
+    path("console/", console.queue, name="queue"),
+    path("console/cases/<int:case_id>/", console.case_view, name="console_case"),
+    path("console/cases/<int:case_id>/<str:action>/", console.case_action, name="console_action"),
+    path("console/hotline/", console.hotline, name="hotline"),
+    path("console/tam/", console.tam, name="tam"),
+    path("console/dashboard/", console.dashboard, name="dashboard"),
+    path("console/bookings/", bookings.staff_bookings, name="staff_bookings"),
+    path(
+        "console/bookings/<int:booking_id>/<str:action>/",
+        bookings.staff_booking_action,
+        name="staff_booking_action",
+    ),
+    path("console/advisories/", reports.staff_advisories, name="staff_advisories"),
+    path("console/reports/", reports.staff_reports, name="staff_reports"),
+]
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", portal.home, name="home"),
+    path("", include((web_patterns, "web"))),
 ]

@@ -1,0 +1,353 @@
+"""Forms: input shape only (required, lengths, types). The rules live in the services; a
+refusal comes back as a DomainError and is shown beside the field it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
+
+from supportplan.accounts.models import Cloud, Language, Role, SystemClass
+
+
+class BaseForm(forms.Form):
+    """Adds the error class to fields for the CSS and `aria-invalid` for screen readers."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"err-{name}"
+
+
+class EmailListField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        parts = [
+            p.strip() for chunk in text.splitlines() for p in chunk.replace("，", ",").split(",")
+        ]
+        return [p for p in parts if p]
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        bad = []
+        for address in value:
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                bad.append(address)
+        if bad:
+            raise forms.ValidationError(
+                _("Not an e-mail address: %(bad)s. Put one address per line."),
+                params={"bad": ", ".join(bad)},
+            )
+
+
+class OrganisationForm(BaseForm):
+    registered_email = forms.EmailField(
+        label=_("Registered e-mail"),
+        help_text=_("Monthly reports and account notices go here."),
+    )
+    report_emails = EmailListField(
+        label=_("Extra report recipients"),
+        required=False,
+        help_text=_("One address per line; they also receive the monthly service report."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of e-mails and reports"), choices=Language.choices
+    )
+
+
+class TechnicalContactForm(BaseForm):
+    technical_contact_name = forms.CharField(label=_("Name"), max_length=100)
+    technical_contact_email = forms.EmailField(label=_("E-mail"), required=False)
+    technical_contact_phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("technical_contact_email") and not data.get("technical_contact_phone"):
+            raise forms.ValidationError(
+                _("Give an e-mail address or a phone number so we can reach the contact.")
+            )
+        return data
+
+
+class SystemForm(BaseForm):
+    name = forms.CharField(label=_("System name"), max_length=200)
+    classification = forms.ChoiceField(
+        label=_("Classification"),
+        choices=SystemClass.choices,
+        help_text=_(
+            "Severities depend on it: “core production down” needs a core production system."
+        ),
+    )
+    cloud = forms.ChoiceField(label=_("Cloud"), choices=[("", "—"), *Cloud.choices], required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CloudAccountForm(BaseForm):
+    cloud = forms.ChoiceField(label=_("Cloud"), choices=Cloud.choices)
+    account_id = forms.CharField(label=_("Account ID"), max_length=100)
+    display_name = forms.CharField(label=_("Display name"), max_length=200, required=False)
+
+
+class UserForm(BaseForm):
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[\w.@+-]+$",
+        error_messages={"invalid": _("Use letters, digits and @ . + - _ only.")},
+    )
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (Role.CUSTOMER_MEMBER.value, Role.CUSTOMER_MEMBER.label),
+            (Role.CUSTOMER_ADMIN.value, Role.CUSTOMER_ADMIN.label),
+        ],
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
+    password = forms.CharField(
+        label=_("Initial password"),
+        min_length=10,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("At least 10 characters; the person can change it later."),
+    )
+
+
+PLATFORM_CHOICES = [
+    ("", _("Not about third-party software")),
+    ("linux", "Linux"),
+    ("windows", "Windows"),
+]
+
+
+class CaseOpenForm(BaseForm):
+    """Built from the plan in force: only the severities, channels and IM platforms it allows.
+
+    Severities the plan lacks are listed (disabled) with the plans that include them, so the
+    customer sees at once why, instead of a refusal after typing everything.
+    """
+
+    system = forms.ChoiceField(label=_("Affected system"), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), widget=forms.RadioSelect)
+    channel = forms.ChoiceField(label=_("How we work on it"))
+    im_platform = forms.ChoiceField(label=_("IM platform"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text=_("What happens, since when, what you expected; name any software and version."),
+    )
+    product = forms.CharField(label=_("Cloud product"), max_length=100, required=False)
+    software_name = forms.CharField(label=_("Third-party software"), max_length=100, required=False)
+    software_version = forms.CharField(label=_("Version"), max_length=60, required=False)
+    software_platform = forms.ChoiceField(
+        label=_("Platform"), choices=PLATFORM_CHOICES, required=False
+    )
+
+    def __init__(self, *args: Any, catalog: Any, plan: Any, systems: Any, lang: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.catalog, self.plan = catalog, plan
+        self.fields["system"].choices = [("", _("Not about one system (general)"))] + [
+            (str(s.pk), f"{s.name} · {s.get_classification_display()}") for s in systems
+        ]
+        self.severity_options = []
+        for sev in catalog.severities:
+            included = plan.includes_severity(sev.code)
+            target = plan.target_for(sev.code).first_response if included else None
+            self.severity_options.append(
+                {
+                    "severity": sev,
+                    "included": included,
+                    "target": target,
+                    "plans": [p.name.get(lang) for p in catalog.plans_including_severity(sev.code)],
+                }
+            )
+        # Every catalog severity is a valid choice for the form; the service refuses the ones
+        # the plan lacks, with its message naming the plans (a forged POST gets the same).
+        self.fields["severity"].choices = [(s.code, s.name.get(lang)) for s in catalog.severities]
+        own = [pc for pc in plan.channels if not pc.channel.staff_logged]
+        self.fields["channel"].choices = [(pc.code, pc.name.get(lang)) for pc in own]
+        platforms = [(p.code, p.name.get(lang)) for pc in own for p in pc.channel.platforms]
+        self.has_im = bool(platforms)
+        self.fields["im_platform"].choices = [("", "—"), *platforms]
+        self.staff_channels = [pc for pc in plan.channels if pc.channel.staff_logged]
+        if own:
+            self.fields["channel"].initial = own[0].code
+
+
+class ReplyForm(BaseForm):
+    body = forms.CharField(
+        label=_("Your reply"), max_length=50000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    file = forms.FileField(label=_("Attach a file"), required=False)
+
+
+class AttachForm(BaseForm):
+    file = forms.FileField(label=_("File"))
+
+
+class RateForm(BaseForm):
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you?"),
+        coerce=int,
+        choices=[(i, str(i)) for i in range(1, 6)],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class StaffReplyForm(BaseForm):
+    kind = forms.ChoiceField(
+        label=_("Type"),
+        choices=[("reply", _("Reply to the customer")), ("note", _("Internal note"))],
+        widget=forms.RadioSelect,
+        initial="reply",
+    )
+    body = forms.CharField(
+        label=_("Text"), max_length=50000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    file = forms.FileField(label=_("Attach a file"), required=False)
+
+
+class SeverityForm(BaseForm):
+    severity = forms.ChoiceField(label=_("New severity"))
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = choices
+
+
+class ReasonForm(BaseForm):
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class MessageForm(BaseForm):
+    message = forms.CharField(
+        label=_("What do you need from the customer?"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ResolveForm(BaseForm):
+    summary = forms.CharField(
+        label=_("Resolution summary"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class QueueFilterForm(BaseForm):
+    """All optional; unknown values are ignored rather than erroring (a stale bookmark)."""
+
+    provider = forms.ChoiceField(label=_("Provider"), required=False)
+    plan = forms.ChoiceField(label=_("Plan"), required=False)
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), required=False)
+    tenant = forms.ChoiceField(label=_("Customer"), required=False)
+    state = forms.ChoiceField(label=_("State"), required=False)
+
+
+class HotlineForm(BaseForm):
+    requester = forms.ChoiceField(label=_("Caller"))
+    channel = forms.ChoiceField(label=_("Line"))
+    severity = forms.ChoiceField(label=_("Severity"))
+    system = forms.ChoiceField(label=_("Affected system"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    description = forms.CharField(
+        label=_("What the caller said"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class BookingForm(BaseForm):
+    start_date = forms.DateField(
+        label=_("Start date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+    )
+    days = forms.IntegerField(label=_("Number of days"), min_value=1, max_value=31, required=False)
+    event_kind = forms.ChoiceField(label=_("Event"), required=False)
+    event_description = forms.CharField(
+        label=_("What is the event?"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, escort: bool, earliest: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from supportplan.bookings.models import EventKind
+
+        self.escort = escort
+        self.fields["event_kind"].choices = [("", "—"), *EventKind.choices]
+        if earliest is not None:
+            self.fields["start_date"].widget.attrs["min"] = earliest.isoformat()
+            self.fields["start_date"].widget.attrs["data-earliest"] = earliest.isoformat()
+        if not escort:
+            for name in ("days", "event_kind"):
+                self.fields.pop(name)
+
+
+class BookingConfirmForm(BaseForm):
+    team = forms.MultipleChoiceField(label=_("Team"), widget=forms.CheckboxSelectMultiple)
+
+
+class BookingDeliverForm(BaseForm):
+    notes = forms.CharField(
+        label=_("Delivery notes"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    report = forms.FileField(label=_("Report file"), required=False)
+
+
+class PurchaseForm(BaseForm):
+    term = forms.ChoiceField(label=_("Billing term"), widget=forms.RadioSelect)
+    count = forms.IntegerField(
+        label=_("How many (months or years)"), min_value=1, max_value=36, initial=1
+    )
+
+    def __init__(self, *args: Any, terms: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {"monthly": _("Monthly"), "annual": _("Annual (12 months)")}
+        self.fields["term"].choices = [(t, labels.get(t, t)) for t in terms]
+        if terms:
+            self.fields["term"].initial = "annual" if "annual" in terms else terms[0]
+
+
+class ConfirmOrderForm(BaseForm):
+    accept = forms.BooleanField(
+        label=_("I accept the service agreement"),
+        error_messages={"required": _("Accept the service agreement to continue.")},
+    )
+    method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
+
+    def __init__(self, *args: Any, methods: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = methods
+        if methods:
+            self.fields["method"].initial = methods[0][0]

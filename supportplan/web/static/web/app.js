@@ -1,0 +1,137 @@
+/* supportplan: progressive enhancement only. Every page works without this file. */
+(function () {
+  "use strict";
+
+  function strings() {
+    var el = document.getElementById("i18n-js");
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  }
+  var T = strings();
+
+  function fmt(template, values) {
+    return String(template || "").replace(/%\((\w+)\)s/g, function (_, k) { return values[k]; });
+  }
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+
+  // The server says what time it is; the countdown runs on the server's clock, not the
+  // visitor's (a laptop five minutes off must not show a wrong SLA).
+  var serverNow = Date.parse(document.body.getAttribute("data-server-now") || "");
+  var skew = isNaN(serverNow) ? 0 : serverNow - Date.now();
+  function now() { return Date.now() + skew; }
+
+  function remaining(ms) {
+    var late = ms < 0, s = Math.floor(Math.abs(ms) / 1000);
+    var d = Math.floor(s / 86400); s -= d * 86400;
+    var h = Math.floor(s / 3600); s -= h * 3600;
+    var m = Math.floor(s / 60); s -= m * 60;
+    var body;
+    if (d) body = fmt(T.dhm, { d: d, h: h, m: pad(m) });
+    else if (h) body = fmt(T.hm, { h: h, m: pad(m) });
+    else body = fmt(T.ms, { m: m, s: pad(s) });
+    return fmt(late ? T.overdue : T.left, { t: body });
+  }
+
+  function tick() {
+    var timers = document.querySelectorAll("time.countdown[data-due]");
+    var t = now();
+    for (var i = 0; i < timers.length; i++) {
+      var el = timers[i];
+      var due = Date.parse(el.getAttribute("data-due"));
+      if (isNaN(due)) continue;
+      var warn = Date.parse(el.getAttribute("data-warn") || "");
+      el.textContent = remaining(due - t);
+      var state = t >= due ? "breached" : (!isNaN(warn) && t >= warn ? "warning" : null);
+      var badge = el.closest("[data-sla]");
+      if (badge && state && !badge.classList.contains("sla-" + state)) {
+        badge.classList.remove("sla-running", "sla-warning");
+        badge.classList.add("sla-" + state);
+        var label = badge.querySelector("[data-sla-label]");
+        if (label && T[state]) label.textContent = T[state];
+      }
+    }
+  }
+
+  function autosubmit() {
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+      sel.addEventListener("change", function () { sel.form.submit(); });
+    });
+  }
+
+  // Case form: show the severity definition of the choice; prefill third-party software
+  // from the description; show the scope answer before submitting.
+  function caseForm() {
+    var form = document.querySelector("form[data-case-form]");
+    if (!form) return;
+    var url = form.getAttribute("data-scope-url");
+    var box = document.getElementById("scope-answer");
+    var desc = form.querySelector("[name=description]");
+    var name = form.querySelector("[name=software_name]");
+    var version = form.querySelector("[name=software_version]");
+    var platform = form.querySelector("[name=software_platform]");
+    var provider = form.querySelector("[name=provider]");
+    var timer = null, userTouched = {};
+    [name, version, platform].forEach(function (f) {
+      if (f) f.addEventListener("input", function () { userTouched[f.name] = f.value !== ""; schedule(); });
+    });
+    if (desc) desc.addEventListener("input", schedule);
+    function schedule() { clearTimeout(timer); timer = setTimeout(check, 450); }
+    function check() {
+      if (!url || !box) return;
+      var params = new URLSearchParams();
+      params.set("provider", provider ? provider.value : "");
+      params.set("description", desc ? desc.value : "");
+      params.set("software_name", name ? name.value : "");
+      params.set("software_version", version ? version.value : "");
+      params.set("software_platform", platform ? platform.value : "");
+      box.setAttribute("aria-busy", "true");
+      fetch(url + "?" + params.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          box.removeAttribute("aria-busy");
+          if (!data) return;
+          if (data.detected) {
+            if (name && !userTouched.software_name && !name.value) name.value = data.detected.name || "";
+            if (version && !userTouched.software_version && !version.value && data.detected.version) version.value = data.detected.version;
+            if (platform && !userTouched.software_platform && !platform.value && data.detected.platform) platform.value = data.detected.platform;
+          }
+          render(data);
+        })
+        .catch(function () { box.removeAttribute("aria-busy"); });
+    }
+    function render(data) {
+      box.innerHTML = "";
+      if (!data.scope) { box.hidden = true; return; }
+      box.hidden = false;
+      var s = data.scope;
+      var div = document.createElement("div");
+      div.className = "notice " + (s.in_scope ? "ok" : (s.where_to_go ? "bad" : "warn"));
+      var b = document.createElement("strong");
+      b.textContent = s.in_scope ? T.in_scope : (s.where_to_go ? T.out_of_scope : T.needs_detail);
+      div.appendChild(b);
+      div.appendChild(document.createTextNode(" " + s.reason));
+      if (s.where_to_go) {
+        var p = document.createElement("p");
+        p.className = "small";
+        p.textContent = T.where_to_go + " " + s.where_to_go;
+        div.appendChild(p);
+      }
+      box.appendChild(div);
+    }
+    // Severity definitions beside the choice: highlight the chosen one.
+    form.querySelectorAll("input[name=severity]").forEach(function (r) {
+      r.addEventListener("change", function () {
+        var el = document.getElementById("sevdef-" + r.value);
+        document.querySelectorAll(".sevdef").forEach(function (d) { d.classList.remove("chosen"); });
+        if (el) el.classList.add("chosen");
+      });
+    });
+    if ((desc && desc.value) || (name && name.value)) check();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    autosubmit();
+    caseForm();
+    tick();
+    if (document.querySelector("time.countdown[data-due]")) setInterval(tick, 1000);
+  });
+})();

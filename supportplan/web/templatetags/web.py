@@ -1,0 +1,255 @@
+"""Template helpers of the portal and console: catalog texts in the reader's language,
+durations, SLA badges with live countdowns, money."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+
+def _zh() -> bool:
+    return (get_language() or "").lower().startswith("zh")
+
+
+@register.filter
+def tr(value: Any) -> str:
+    """A catalog text ({zh-hans, en} pair, `Text`, or plain string) in the current language."""
+    if value is None or value == "":
+        return ""
+    if hasattr(value, "get") and hasattr(value, "zh_hans"):
+        return str(value.get(get_language()))
+    if isinstance(value, dict):
+        if _zh():
+            return str(value.get("zh-hans") or value.get("zh_hans") or value.get("en") or "")
+        return str(value.get("en") or value.get("zh-hans") or "")
+    return str(value)
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """`timedelta(minutes=10)` -> "10 min" / "10 分钟"; hours and days likewise."""
+    if value is None:
+        return "—"
+    total = int(value.total_seconds())
+    if total % 86400 == 0 and total >= 86400:
+        n = total // 86400
+        return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
+    if total % 3600 == 0 and total >= 3600:
+        n = total // 3600
+        return ngettext("%(n)s hour", "%(n)s hours", n) % {"n": n}
+    if total >= 3600:
+        h, rest = divmod(total, 3600)
+        return gettext("%(h)s h %(m)s min") % {"h": h, "m": rest // 60}
+    n = max(total // 60, 0)
+    return ngettext("%(n)s minute", "%(n)s minutes", n) % {"n": n}
+
+
+def remaining_text(seconds: int) -> str:
+    """The countdown text the page shows before (and without) JavaScript."""
+    late = seconds < 0
+    s = abs(seconds)
+    d, s = divmod(s, 86400)
+    h, s = divmod(s, 3600)
+    m, s = divmod(s, 60)
+    if d:
+        body = gettext("%(d)sd %(h)sh %(m)sm") % {"d": d, "h": h, "m": m}
+    elif h:
+        body = gettext("%(h)sh %(m)sm") % {"h": h, "m": m}
+    else:
+        body = gettext("%(m)sm %(s)ss") % {"m": m, "s": s}
+    if late:
+        return gettext("overdue by %(t)s") % {"t": body}
+    return gettext("%(t)s left") % {"t": body}
+
+
+SLA_LABELS = {
+    "running": _("Running"),
+    "warning": _("Warning"),
+    "breached": _("Breached"),
+    "met": _("Met"),
+    "paused": _("Paused"),
+    "stopped": _("Stopped"),
+    "none": _("No target"),
+}
+
+
+def sla_status(case: Any, now: datetime) -> str:
+    """running | warning | breached | met | paused | stopped | none, as of `now`."""
+    state = getattr(case, "sla_state", "") or ""
+    if state in ("met", "paused", "stopped"):
+        return state
+    if state == "breached" or getattr(case, "sla_breached", False):
+        return "breached"
+    due = getattr(case, "first_response_due", None)
+    if due is None:
+        return "none"
+    if now >= due:
+        return "breached"
+    warn = getattr(case, "warn_at", None)
+    if getattr(case, "sla_warned", False) or (warn is not None and now >= warn):
+        return "warning"
+    return "running"
+
+
+@register.simple_tag(takes_context=True)
+def sla_badge(context: template.Context, case: Any) -> str:
+    """The SLA state as a coloured badge and, while the clock runs, a live countdown.
+
+    The countdown is rendered on the server (correct without JavaScript) and ticked by
+    app.js from the due instant; `data-warn` lets the badge turn amber on time.
+    """
+    now = context.get("now") or timezone.now()
+    status = sla_status(case, now)
+    label = SLA_LABELS.get(status, status)
+    due = getattr(case, "first_response_due", None)
+    if status in ("running", "warning", "breached") and due is not None and status != "met":
+        warn = getattr(case, "warn_at", None)
+        seconds = int((due - now).total_seconds())
+        return format_html(
+            '<span class="sla sla-{}" data-sla>'
+            '<span class="sla-label" data-sla-label>{}</span> '
+            '<time class="countdown" datetime="{}" data-due="{}" data-warn="{}" '
+            'role="timer" aria-live="off">{}</time></span>',
+            status,
+            label,
+            due.isoformat(),
+            due.isoformat(),
+            warn.isoformat() if warn else "",
+            remaining_text(seconds),
+        )
+    return format_html('<span class="sla sla-{}">{}</span>', status, label)
+
+
+@register.filter
+def money(value: Decimal | int | float | None, currency: str = "CNY") -> str:
+    if value is None:
+        return "—"
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    text = f"{amount:,.2f}"
+    if text.endswith(".00"):
+        text = text[:-3]
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€"}.get(currency, currency + " ")
+    return f"{symbol}{text}"
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+@register.simple_tag(takes_context=True)
+def qs_replace(context: template.Context, **kwargs: Any) -> str:
+    """The current query string with some keys replaced (filters, tabs)."""
+    request = context.get("request")
+    params = request.GET.copy() if request is not None else {}
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)  # type: ignore[union-attr]
+        else:
+            params[key] = value  # type: ignore[index]
+    encoded = params.urlencode() if hasattr(params, "urlencode") else ""
+    return "?" + encoded if encoded else "?"
+
+
+@register.simple_tag
+def js_strings() -> str:
+    """Translated strings app.js needs (countdowns, the scope preview), as a JSON island."""
+    import json
+
+    from django.utils.safestring import mark_safe
+
+    strings = {
+        "left": gettext("%(t)s left"),
+        "overdue": gettext("overdue by %(t)s"),
+        "dhm": gettext("%(d)sd %(h)sh %(m)sm"),
+        "hm": gettext("%(h)sh %(m)sm"),
+        "ms": gettext("%(m)sm %(s)ss"),
+        "running": str(SLA_LABELS["running"]),
+        "warning": str(SLA_LABELS["warning"]),
+        "breached": str(SLA_LABELS["breached"]),
+        "checking": gettext("Checking…"),
+        "in_scope": gettext("In scope"),
+        "out_of_scope": gettext("Out of scope"),
+        "needs_detail": gettext("Needs detail"),
+        "where_to_go": gettext("Where to go instead:"),
+    }
+    payload = json.dumps(strings, ensure_ascii=False).replace("</", "<\\/")
+    return mark_safe(f'<script type="application/json" id="i18n-js">{payload}</script>')
+
+
+TIER_LABELS = {
+    "engineer": _("Technical engineer"),
+    "expert": _("Technical expert"),
+    "senior_expert": _("Senior technical expert"),
+}
+
+
+@register.simple_tag
+def tier_label(tier: str) -> str:
+    return str(TIER_LABELS.get(tier, tier))
+
+
+@register.simple_tag
+def unit_amount(n: int | None, unit: str) -> str:
+    if n is None:
+        return "—"
+    if unit == "natural_days":
+        return ngettext("%(n)s day", "%(n)s days", n) % {"n": n}
+    return ngettext("%(n)s time", "%(n)s times", n) % {"n": n}
+
+
+def _case_catalog(case: Any) -> Any:
+    from supportplan.catalog.selectors import CatalogNotLoaded, catalog_for_version
+
+    try:
+        return catalog_for_version(case.catalog_version_id)
+    except CatalogNotLoaded:
+        return None
+
+
+@register.simple_tag
+def severity_tag(case: Any) -> str:
+    """The case's severity as a coloured label in the reader's language."""
+    catalog = _case_catalog(case)
+    try:
+        sev = catalog.severity(case.severity) if catalog else None
+    except LookupError:
+        sev = None
+    if sev is None:
+        return format_html('<span class="sev">{}</span>', case.severity)
+    return format_html(
+        '<span class="sev sev-{}">{}</span>', min(sev.order, 5), sev.name.get(get_language())
+    )
+
+
+@register.simple_tag
+def channel_name(case: Any) -> str:
+    catalog = _case_catalog(case)
+    try:
+        return catalog.channel(case.channel).name.get(get_language()) if catalog else case.channel
+    except LookupError:
+        return str(case.channel)
+
+
+@register.simple_tag
+def plan_name(case: Any) -> str:
+    catalog = _case_catalog(case)
+    try:
+        plan = catalog.plan(case.plan_code) if catalog else None
+    except LookupError:
+        plan = None
+    if plan is None:
+        return str(case.plan_code)
+    return f"{catalog.provider.name.get(get_language())} · {plan.name.get(get_language())}"

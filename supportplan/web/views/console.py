@@ -1,0 +1,374 @@
+"""Staff console: queues by SLA due time, the case view with the customer's entitlements
+beside the thread, hotline call logging, the TAM's tenants, the manager dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import F
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from supportplan.accounts import permissions as perms
+from supportplan.accounts import selectors as account_selectors
+from supportplan.accounts.models import HandlerTier, Tenant, User
+from supportplan.cases import selectors as case_selectors
+from supportplan.cases import services as case_services
+from supportplan.cases.models import CaseState
+from supportplan.catalog.selectors import CatalogNotLoaded, catalog_for_version
+from supportplan.web import selectors as web_selectors
+from supportplan.web.forms import (
+    HotlineForm,
+    MessageForm,
+    QueueFilterForm,
+    ReasonForm,
+    ResolveForm,
+    SeverityForm,
+    StaffReplyForm,
+)
+
+from .cases import case_context
+from .common import call_service, staff_view
+
+QUEUE_LIMIT = 100
+
+
+def _filter_form(request: HttpRequest) -> QueueFilterForm:
+    lang = get_language()
+    catalogs = web_selectors.catalogs()
+    form = QueueFilterForm(request.GET or None)
+    any_ = [("", _("Any"))]
+    form.fields["provider"].choices = any_ + [
+        (c, cat.provider.name.get(lang)) for c, cat in catalogs.items()
+    ]
+    form.fields["plan"].choices = any_ + [
+        (p.code, f"{cat.provider.name.get(lang)} · {p.name.get(lang)}")
+        for cat in catalogs.values()
+        for p in cat.plans
+    ]
+    form.fields["tier"].choices = any_ + list(HandlerTier.choices)
+    seen: dict[str, str] = {}
+    for cat in catalogs.values():
+        for sev in cat.severities:
+            seen.setdefault(sev.code, sev.name.get(lang))
+    form.fields["severity"].choices = any_ + list(seen.items())
+    form.fields["tenant"].choices = any_ + [
+        (str(t.pk), t.name)
+        for t in perms.visible_tenants(request.user)  # type: ignore[arg-type]
+    ]
+    form.fields["state"].choices = [("", _("Active"))] + list(CaseState.choices)
+    return form
+
+
+@staff_view
+def queue(request: HttpRequest) -> HttpResponse:
+    """Active cases ordered by first-response due time (most urgent first, none last)."""
+    user = request.user
+    scope = request.GET.get("scope", "team")
+    form = _filter_form(request)
+    f: dict[str, Any] = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    state = f.get("state") or ""
+    flt = case_selectors.CaseFilters(
+        state=[state] if state else None,
+        active=None if state else True,
+        severity=[f["severity"]] if f.get("severity") else None,
+        provider=f.get("provider") or None,
+        tenant_id=int(f["tenant"]) if f.get("tenant") else None,
+        assignee_id=user.pk if scope == "mine" else None,
+        queue=f.get("tier") or None,
+    )
+    qs = case_selectors.case_list(user, flt)  # type: ignore[arg-type]
+    if f.get("plan"):
+        qs = qs.filter(plan_code=f["plan"])
+    cases = list(qs.order_by(F("first_response_due").asc(nulls_last=True), "id")[:QUEUE_LIMIT])
+    now = request.now  # type: ignore[attr-defined]
+    from supportplan.web.templatetags.web import sla_status
+
+    counts = {"breached": 0, "warning": 0, "running": 0}
+    for case in cases:
+        s = sla_status(case, now)
+        if s in counts:
+            counts[s] += 1
+    return render(
+        request,
+        "web/console/queue.html",
+        {
+            "nav": "queue",
+            "cases": cases,
+            "form": form,
+            "scope": scope,
+            "now": now,
+            "counts": counts,
+            "limit": QUEUE_LIMIT,
+        },
+    )
+
+
+def _entitlements(case: Any) -> tuple[Any, Any]:
+    try:
+        catalog = catalog_for_version(case.catalog_version_id)
+        return catalog, catalog.plan(case.plan_code)
+    except (CatalogNotLoaded, LookupError):
+        return None, None
+
+
+def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
+    catalog, plan = _entitlements(case)
+    lang = get_language()
+    choices = (
+        [(st.severity.code, st.severity.name.get(lang)) for st in plan.severity_targets]
+        if plan
+        else []
+    )
+    ctx = case_context(request, case, nav="queue", catalog=catalog, plan=plan)
+    ctx.update(
+        {
+            "reply_form": forms.get("reply_form") or StaffReplyForm(),
+            "severity_form": forms.get("severity_form")
+            or SeverityForm(choices=choices, initial={"severity": case.severity}),
+            "escalate_form": forms.get("escalate_form") or ReasonForm(prefix="esc"),
+            "wait_form": forms.get("wait_form") or MessageForm(prefix="wait"),
+            "resolve_form": forms.get("resolve_form") or ResolveForm(prefix="res"),
+            "may_work": perms.may_work_case(request.user, case),
+            "may_take": perms.may_take_case(request.user, case)
+            and case.assignee_id != request.user.pk,
+            "balances": web_selectors.my_plan(case.tenant, case.provider, request.now),  # type: ignore[attr-defined]
+        }
+    )
+    return ctx
+
+
+@staff_view
+def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = case_selectors.case_for(request.user, case_id)  # type: ignore[arg-type]
+    return render(request, "web/console/case.html", _console_context(request, case))
+
+
+@require_POST
+@staff_view
+def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    user, now = request.user, request.now  # type: ignore[attr-defined]
+    case = case_selectors.case_for(user, case_id)  # type: ignore[arg-type]
+    forms: dict[str, Any] = {}
+    ok = False
+    if action == "reply":
+        form = StaffReplyForm(request.POST, request.FILES)
+        forms["reply_form"] = form
+        if form.is_valid():
+            fn = (
+                case_services.case_add_note
+                if form.cleaned_data["kind"] == "note"
+                else case_services.case_reply
+            )
+            ok, comm = call_service(
+                request, form, fn, actor=user, case=case, body=form.cleaned_data["body"], now=now
+            )
+            if ok and form.cleaned_data.get("file"):
+                call_service(
+                    request,
+                    None,
+                    case_services.case_attach,
+                    actor=user,
+                    case=case,
+                    upload=form.cleaned_data["file"],
+                    now=now,
+                    communication=comm,
+                )
+    elif action == "severity":
+        _catalog, plan = _entitlements(case)
+        lang = get_language()
+        choices = (
+            [(st.severity.code, st.severity.name.get(lang)) for st in plan.severity_targets]
+            if plan
+            else []
+        )
+        form = SeverityForm(request.POST, choices=choices)
+        forms["severity_form"] = form
+        if form.is_valid():
+            ok, _r = call_service(
+                request,
+                form,
+                case_services.case_change_severity,
+                actor=user,
+                case=case,
+                severity=form.cleaned_data["severity"],
+                reason=form.cleaned_data["reason"],
+                now=now,
+            )
+    elif action == "escalate":
+        form = ReasonForm(request.POST, prefix="esc")
+        forms["escalate_form"] = form
+        if form.is_valid():
+            ok, _r = call_service(
+                request,
+                form,
+                case_services.case_escalate,
+                actor=user,
+                case=case,
+                reason=form.cleaned_data["reason"],
+                now=now,
+            )
+    elif action == "wait":
+        form = MessageForm(request.POST, prefix="wait")
+        forms["wait_form"] = form
+        if form.is_valid():
+            ok, _r = call_service(
+                request,
+                form,
+                case_services.case_wait_on_customer,
+                actor=user,
+                case=case,
+                message=form.cleaned_data["message"],
+                now=now,
+            )
+    elif action == "resolve":
+        form = ResolveForm(request.POST, prefix="res")
+        forms["resolve_form"] = form
+        if form.is_valid():
+            ok, _r = call_service(
+                request,
+                form,
+                case_services.case_resolve,
+                actor=user,
+                case=case,
+                summary=form.cleaned_data["summary"],
+                now=now,
+            )
+    elif action in ("resume", "take", "reopen"):
+        fn = {
+            "resume": case_services.case_resume,
+            "take": case_services.case_take,
+            "reopen": case_services.case_reopen,
+        }[action]
+        ok, _r = call_service(request, None, fn, actor=user, case=case, now=now)
+        if not ok:
+            return redirect("web:console_case", case.pk)
+    else:
+        raise Http404()
+    if ok:
+        messages.success(request, _("Saved."))
+        return redirect("web:console_case", case.pk)
+    case = case_selectors.case_for(user, case_id)  # type: ignore[arg-type]
+    return render(
+        request, "web/console/case.html", _console_context(request, case, **forms), status=400
+    )
+
+
+def _staff_channels(plan: Any, lang: str) -> list[tuple[str, str]]:
+    return [(pc.code, pc.name.get(lang)) for pc in plan.channels if pc.channel.staff_logged]
+
+
+@staff_view
+def hotline(request: HttpRequest) -> HttpResponse:
+    """Record a hotline or phone-line call for a customer in one short form."""
+    user, now = request.user, request.now  # type: ignore[attr-defined]
+    lang = get_language()
+    tenants = list(perms.visible_tenants(user))  # type: ignore[arg-type]
+    tenant_id = request.POST.get("tenant") or request.GET.get("tenant") or ""
+    tenant = next((t for t in tenants if str(t.pk) == tenant_id), None)
+    plans = web_selectors.my_plans(tenant, now) if tenant else []
+    provider = request.POST.get("provider") or request.GET.get("provider") or ""
+    chosen = next((p for p in plans if p.provider_code == provider), None) or next(
+        (p for p in plans if p.plan.severity_targets), None
+    )
+    form = None
+    if tenant and chosen:
+        form = HotlineForm(request.POST if request.method == "POST" else None)
+        form.fields["requester"].choices = [
+            (str(u.pk), f"{u.get_full_name() or u.username} ({u.username})")
+            for u in account_selectors.users_of(tenant)
+        ]
+        form.fields["channel"].choices = _staff_channels(chosen.plan, lang)
+        form.fields["severity"].choices = [
+            (
+                st.severity.code,
+                f"{st.severity.name.get(lang)} (< {_fmt(st.targets.first_response)})",
+            )
+            for st in chosen.plan.severity_targets
+        ]
+        systems = list(account_selectors.systems_of(tenant))
+        form.fields["system"].choices = [("", "—")] + [
+            (str(s.pk), f"{s.name} · {s.get_classification_display()}") for s in systems
+        ]
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            requester = User.objects.filter(tenant=tenant, pk=d["requester"]).first()
+            system = next((s for s in systems if str(s.pk) == d["system"]), None)
+            ok, case = call_service(
+                request,
+                form,
+                case_services.case_log_call,
+                actor=user,
+                tenant=tenant,
+                requester=requester,
+                channel=d["channel"],
+                now=now,
+                provider=chosen.provider_code,
+                severity=d["severity"],
+                subject=d["subject"],
+                description=d["description"],
+                system=system,
+            )
+            if ok:
+                messages.success(request, _("Call recorded as case #%(id)s.") % {"id": case.pk})
+                return redirect("web:console_case", case.pk)
+    return render(
+        request,
+        "web/console/hotline.html",
+        {
+            "nav": "hotline",
+            "tenants": tenants,
+            "tenant": tenant,
+            "plans": plans,
+            "chosen": chosen,
+            "form": form,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+def _fmt(value: Any) -> str:
+    from supportplan.web.templatetags.web import duration
+
+    return duration(value)
+
+
+@staff_view
+def tam(request: HttpRequest) -> HttpResponse:
+    """The TAM's tenants: plan, open cases with countdowns."""
+    user, now = request.user, request.now  # type: ignore[attr-defined]
+    rows = []
+    for tenant in web_selectors.tenants_of_tam(user):
+        flt = case_selectors.CaseFilters(active=True, tenant_id=tenant.pk)
+        cases = list(
+            case_selectors.case_list(user, flt).order_by(
+                F("first_response_due").asc(nulls_last=True), "id"
+            )[:20]  # type: ignore[arg-type]
+        )
+        rows.append(
+            {"tenant": tenant, "plans": web_selectors.my_plans(tenant, now), "cases": cases}
+        )
+    return render(request, "web/console/tam.html", {"nav": "tam", "rows": rows, "now": now})
+
+
+@staff_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    if not perms.has_role(request.user, perms.SEE_ALL_CASES):
+        return render(request, "web/console/forbidden.html", {"nav": "dashboard"}, status=403)
+    try:
+        days = max(1, min(int(request.GET.get("days", "30")), 366))
+    except ValueError:
+        days = 30
+    stats = web_selectors.dashboard(request.now, days)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/console/dashboard.html",
+        {"nav": "dashboard", "stats": stats, "days": days, "now": request.now},
+    )  # type: ignore[attr-defined]
+
+
+__all__ = ["Tenant"]
