@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import translation
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.accounts.models import Tenant
@@ -376,7 +376,7 @@ def report_send(
             _("The tenant has no registered e-mail address: add one before sending."),
         )
     with translation.override(tenant.language):
-        subject = _t("Monthly service report %(period)s · %(tenant)s") % {
+        subject = gettext("Monthly service report %(period)s · %(tenant)s") % {
             "period": report.period,
             "tenant": tenant.name,
         }
@@ -406,17 +406,18 @@ def report_send(
 def _mail_body(report: Report) -> str:
     h = report.headline or {}
     lines = [
-        _t("Dear customer,"),
+        gettext("Dear customer,"),
         "",
-        _t("Attached is your monthly service report for %(period)s.") % {"period": report.period},
+        gettext("Attached is your monthly service report for %(period)s.")
+        % {"period": report.period},
         "",
-        _t("Cases opened: %(n)s") % {"n": h.get("tickets", 0)},
-        _t("First-response SLA met: %(v)s")
+        gettext("Cases opened: %(n)s") % {"n": h.get("tickets", 0)},
+        gettext("First-response SLA met: %(v)s")
         % {"v": f"{h['sla_attainment']}%" if h.get("sla_attainment") is not None else "—"},
-        _t("Recommendations: %(n)s (%(high)s high priority)")
+        gettext("Recommendations: %(n)s (%(high)s high priority)")
         % {"n": h.get("advice", 0), "high": h.get("advice_high", 0)},
         "",
-        _t("You can also read the report in the support portal."),
+        gettext("You can also read the report in the support portal."),
     ]
     return "\n".join(lines)
 
