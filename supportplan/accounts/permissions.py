@@ -154,3 +154,57 @@ def may_act_as_customer(user: Any, case: Any) -> bool:
         and user.role in (Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER)
         and user.tenant_id == case.tenant_id
     )
+
+
+# --------------------------------------------------------------------------- orders & bookings
+# Used by supportplan.api.subscriptions / bookings (the services themselves do not check roles).
+
+CONFIRM_PAYMENTS = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.BUSINESS_MANAGER})
+MANAGE_BOOKINGS = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.TAM})
+
+
+def require_may_buy(user: User, tenant: Tenant) -> None:
+    """Orders, agreement acceptance, payment, plan changes: the tenant's administrators, or
+    account-management staff on its behalf."""
+    require_tenant_admin(user, tenant)
+
+
+def require_may_confirm_payments(user: Any) -> None:
+    """Bank transfers are confirmed by finance-facing staff only."""
+    if not has_role(user, CONFIRM_PAYMENTS):
+        raise PermissionDenied(
+            "payment.confirm_forbidden",
+            _("Only platform administrators, support managers and business managers confirm payments."),
+        )
+
+
+def require_may_request_booking(user: Any, tenant: Tenant) -> None:
+    """Any person of the tenant may apply for a service of its plan; staff on its behalf."""
+    if is_staff(user):
+        require_role(user, MANAGE_BOOKINGS | MANAGE_TENANTS)
+        return
+    if not (user and user.is_authenticated and user.tenant_id == tenant.pk):
+        raise NotFound(_("Tenant"))
+
+
+def require_may_manage_bookings(user: Any) -> None:
+    """Confirm (assign people) and deliver: support managers, TAMs, platform admins."""
+    if not has_role(user, MANAGE_BOOKINGS):
+        raise PermissionDenied(
+            "booking.manage_forbidden",
+            _("Only support managers, TAMs and platform administrators schedule services."),
+        )
+
+
+def require_booking_customer(user: Any, tenant: Tenant) -> None:
+    """Accepting and rating a delivered service is the customer's word."""
+    if not (
+        user
+        and user.is_authenticated
+        and user.role in (Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER)
+        and user.tenant_id == tenant.pk
+    ):
+        raise PermissionDenied(
+            "booking.customer_only",
+            _("Only the customer accepts and rates a delivered service."),
+        )

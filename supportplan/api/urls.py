@@ -4,17 +4,20 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from . import accounts, calendars, cases, catalog
+from . import accounts, bookings, calendars, cases, catalog, subscriptions
 
 router = DefaultRouter()
 router.register("tenants", accounts.TenantViewSet, basename="tenant")
 router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="catalog-provider")
 router.register("cases", cases.CaseViewSet, basename="case")
+subscriptions.register(router)
+bookings.register(router)
 
 urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
     path("me/", accounts.MeView.as_view(), name="me"),
     path("bench/ceiling/", cases.BenchCeilingView.as_view(), name="bench-ceiling"),
     *calendars.urlpatterns(),
+    *subscriptions.urlpatterns(),
     path("", include(router.urls)),
 ]

@@ -47,6 +47,7 @@ from supportplan.subscriptions.models import (
     QuotaEntry,
     Subscription,
 )
+from supportplan.subscriptions.services import localized
 
 from .models import Booking, BookingStatus
 
@@ -113,33 +114,33 @@ def _locate(
         if plan.includes_service(service_code):
             grant = plan.grant_for(service_code)
             if pif.subscription_id is None or not grant.available_on(pif.term or ""):
-                plans = [
-                    p.name.en
+                plans = tuple(
+                    p.name
                     for p in catalog.plans_including_service(service_code)
                     if p.grant_for(service_code).available_on(sub_domain.ANNUAL)
-                ]
+                )
                 raise DomainError(
                     "booking.service_needs_annual",
                     _(
                         "%(service)s comes only with an annual purchase of %(plans)s; your "
                         "%(plan)s is bought %(term)s."
                     ),
-                    service=catalog.service(service_code).name.en,
-                    plans=", ".join(plans),
-                    plan=plan.name.en,
+                    service=localized(catalog.service(service_code).name),
+                    plans=localized(*plans),
+                    plan=localized(plan.name),
                     term=pif.term or "-",
                 )
             return pif, catalog, plan, grant
     catalogs = catalog_selectors.current_catalogs()
     for catalog in catalogs.values():
         if any(s.code == service_code for s in catalog.services):
-            return_plans = ", ".join(
-                p.name.en for p in catalog.plans_including_service(service_code)
+            return_plans = localized(
+                *(p.name for p in catalog.plans_including_service(service_code))
             )
             raise DomainError(
                 "booking.service_not_in_plan",
                 _("Your plan does not include %(service)s. It comes with: %(plans)s."),
-                service=catalog.service(service_code).name.en,
+                service=localized(catalog.service(service_code).name),
                 plans=return_plans,
                 field="service",
             )
@@ -205,7 +206,7 @@ def booking_request(
         ).value
         if not check.ok:
             params = {
-                "service": service.name.en,
+                "service": str(localized(service.name)),
                 "days": service.lead_time.working_days,
                 "earliest": check.earliest.isoformat(),
             }
@@ -272,7 +273,7 @@ def _request_from_quota(
         raise DomainError(
             "booking.no_quota",
             _("Your current order grants no %(service)s."),
-            service=grant.service.name.en,
+            service=localized(grant.service.name),
         )
     # Fixed lock order: the subscription, then the bucket (same as subscriptions.services).
     (subscription,) = lock_rows(Subscription, [pif.subscription_id])
@@ -285,7 +286,7 @@ def _request_from_quota(
             _(
                 "%(service)s may be requested %(max)s time(s) per year; that is used up until %(until)s."
             ),
-            service=grant.service.name.en,
+            service=localized(grant.service.name),
             max=bucket.max_requests,
             until=bucket.valid_until.isoformat(),
         )
@@ -297,8 +298,8 @@ def _request_from_quota(
                 "(until %(until)s); you asked for %(requested)s."
             ),
             available=balance.available,
-            unit=str(_("day(s)") if grant.service.unit == "natural_days" else _("time(s)")),
-            service=grant.service.name.en,
+            unit=_("day(s)") if grant.service.unit == "natural_days" else _("time(s)"),
+            service=localized(grant.service.name),
             until=bucket.valid_until.isoformat(),
             requested=quantity,
         )
@@ -462,13 +463,21 @@ def _locked(booking: Booking) -> Booking:
     return fresh
 
 
+_ACTIONS = {
+    "confirmed": _("confirmed"),
+    "delivered": _("delivered"),
+    "accepted": _("accepted"),
+    "rated": _("rated"),
+}
+
+
 def _refuse_status(booking: Booking, action: str) -> Conflict:
     return Conflict(
-        f"booking.cannot_{action}",
+        f"booking.cannot_be_{action}",
         _("Booking %(booking)s is %(status)s; it cannot be %(action)s now."),
         booking=booking.pk,
         status=booking.get_status_display(),
-        action=action,
+        action=_ACTIONS[action],
     )
 
 

@@ -24,10 +24,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.catalog import selectors as catalog_selectors
-from supportplan.catalog.domain import Catalog, NotInCatalog, Plan
+from supportplan.catalog.domain import Catalog, NotInCatalog, Plan, Text
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError, NotFound
 from supportplan.core.locking import lock_rows
@@ -68,11 +70,32 @@ def _catalog_plan(provider_code: str, plan_code: str) -> tuple[Catalog, Plan, An
             "order.plan_unknown",
             _("There is no plan “%(plan)s” for %(provider)s. Choose one of: %(known)s."),
             plan=plan_code,
-            provider=catalog.provider.name.en,
+            provider=localized(catalog.provider.name),
             known=", ".join(exc.known),
             field="plan",
         ) from None
     return catalog, plan, catalog_selectors.plan_row(version.pk, plan_code)
+
+
+def _pick(text: Text) -> str:
+    return text.get(get_language())
+
+
+_lazy_pick = lazy(_pick, str)
+
+
+def _join(texts: tuple[Text, ...]) -> str:
+    sep = "、" if (get_language() or "").lower().startswith("zh") else ", "
+    return sep.join(t.get(get_language()) for t in texts)
+
+
+_lazy_join = lazy(_join, str)
+
+
+def localized(*texts: Text) -> Any:
+    """A catalog name (or a list of them) rendered in the reader's language when the error
+    is shown, not when it is raised."""
+    return _lazy_pick(texts[0]) if len(texts) == 1 else _lazy_join(texts)
 
 
 def plan_of_order(order: Order) -> tuple[Catalog, Plan]:
@@ -248,15 +271,15 @@ def _check_purchase(tenant: Any, catalog: Catalog, plan: Plan, term: str) -> str
         raise DomainError(
             "order.plan_not_purchasable",
             _("%(plan)s cannot be bought: every customer of %(provider)s has it already."),
-            plan=plan.name.en,
-            provider=catalog.provider.name.en,
+            plan=localized(plan.name),
+            provider=localized(catalog.provider.name),
             field="plan",
         )
     if term not in plan.billing_terms:
         raise DomainError(
             "order.term_not_offered",
             _("%(plan)s is sold %(terms)s only."),
-            plan=plan.name.en,
+            plan=localized(plan.name),
             terms=" / ".join(plan.billing_terms),
             field="term",
         )
@@ -274,7 +297,7 @@ def _check_purchase(tenant: Any, catalog: Catalog, plan: Plan, term: str) -> str
             ),
             current=subscription.plan_code,
             plan=plan.code,
-            provider=catalog.provider.name.en,
+            provider=localized(catalog.provider.name),
         )
     return OrderKind.RENEWAL
 
@@ -879,13 +902,13 @@ def _current(subscription: Subscription, now: datetime) -> Period:
     return period
 
 
-def _lock_refusal(period: Period, what: str) -> DomainError | None:
+def _lock_refusal(period: Period, what: Any) -> DomainError | None:
     base = period.base_order
     if base.locked_at is None:
         return None
     catalog, _plan = plan_of_order(base)
     try:
-        service = catalog.service(base.locked_by_service).name.en
+        service: Any = localized(catalog.service(base.locked_by_service).name)
     except NotInCatalog:
         service = base.locked_by_service
     return Conflict(
@@ -922,7 +945,7 @@ def subscription_change_preview(
             amount=Decimal("0.00"),
             currency=catalog.provider.currency,
             charge=None,
-            refused=_lock_refusal(period, str(_("unsubscribed"))),
+            refused=_lock_refusal(period, _("unsubscribed")),
         )
     _cat, target, _row = _catalog_plan(subscription.provider_code, plan_code)
     kind = domain.change_kind(current, target)
@@ -930,16 +953,16 @@ def subscription_change_preview(
         raise DomainError(
             "subscription.same_plan",
             _("You already have %(plan)s."),
-            plan=target.name.en,
+            plan=localized(target.name),
             field="plan",
         )
     if kind == domain.DOWNGRADE:
-        refused = _lock_refusal(period, str(_("downgraded")))
+        refused = _lock_refusal(period, _("downgraded"))
         if refused is None and not target.purchasable:
             refused = DomainError(
                 "subscription.downgrade_to_default",
                 _("%(plan)s is free for every customer: unsubscribe to fall back to it."),
-                plan=target.name.en,
+                plan=localized(target.name),
             )
         return ChangePreview(
             kind=kind,
@@ -1364,8 +1387,41 @@ def quota_expire_lapsed(*, now: datetime) -> int:
     return done
 
 
-def order_for(user_tenant: Any, order_id: Any) -> Order:
+def refuse_unaccepted(order: Order) -> None:
+    raise DomainError(
+        "order.agreement_not_accepted",
+        _("Accept the service agreement before paying order %(order)s."),
+        order=order.number,
+        field="accept",
+    )
+
+
+def not_found(model: Any) -> NotFound:
+    """404 for a row the caller may not see (another tenant's answers the same)."""
+    return NotFound(model._meta.verbose_name)
+
+
+def require_technical_contact(tenant: Any) -> None:
+    if not tenant.has_technical_contact:
+        raise DomainError(
+            "subscription.technical_contact_missing",
+            _(
+                "Name a technical contact for your organisation first: the plan's service "
+                "starts only once one is named."
+            ),
+        )
+
+
+def parse_statement_date(name: str, value: str | None) -> date | None:
+    if not value:
+        return None
     try:
-        return selectors.orders_of(user_tenant).get(pk=int(order_id))
-    except (Order.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("Order")) from None
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError(
+            "statement.date_invalid",
+            _("Cannot read %(name)s=%(value)s: write dates as YYYY-MM-DD."),
+            name=name,
+            value=value,
+            field=name,
+        ) from None

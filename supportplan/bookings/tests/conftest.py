@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from supportplan.subscriptions.tests.factories import load_catalogs
 
@@ -12,3 +13,10 @@ def _payment_providers(settings):
 @pytest.fixture
 def catalogs(db):
     load_catalogs()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Service-level refusals render in the active language; these tests read English.
+    with translation.override("en"):
+        yield
