@@ -1,0 +1,44 @@
+"""Delivery tasks (queue "notifications"). They take ids and an optional `as_of` and call one
+service; running one twice sends nothing twice (the service claims the row)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.tasks import task
+
+from supportplan.core import clock
+from supportplan.core.schedule import periodic
+
+from . import services
+
+
+def _instant(as_of: str | None) -> datetime:
+    if not as_of:
+        return clock.now()
+    value = datetime.fromisoformat(as_of)
+    if value.tzinfo is None:
+        raise ValueError("as_of must carry a time zone")
+    return value
+
+
+@task(queue_name="notifications")
+def deliver(outbox_id: int, first: bool = True) -> str:
+    """The first attempt (enqueued on commit) or a due retry (enqueued by the sweep).
+
+    The attempt reads the clock when it runs: signatures must carry the real send time."""
+    return services.outbox_deliver(outbox_id=outbox_id, now=clock.now(), first=first)
+
+
+@task(queue_name="notifications")
+def retry_due(as_of: str) -> int:
+    now = _instant(as_of)
+    ids = services.outbox_due(now=now)
+    for pk in ids:
+        deliver.enqueue(outbox_id=pk, first=False)
+    return len(ids)
+
+
+@periodic("notifications.retry_due", every=timedelta(seconds=30))
+def enqueue_retry_due(now: datetime) -> None:
+    retry_due.enqueue(as_of=now.isoformat())

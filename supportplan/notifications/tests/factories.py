@@ -1,0 +1,85 @@
+"""Tenants on real plans (through the subscriptions services), robots through the service,
+and audit entries shaped like the ones each context writes."""
+
+from datetime import datetime
+from typing import Any
+
+from supportplan.accounts.models import Role, Tenant, User
+from supportplan.core.audit import audit_log
+from supportplan.core.models import AuditEntry
+from supportplan.core.testing import T0, make_tenant, make_user
+from supportplan.notifications import services
+from supportplan.notifications.models import Robot, Team
+
+
+def tenant_on(provider: str, plan: str, *, language: str = "zh-hans", **fields: Any) -> Tenant:
+    from supportplan.subscriptions.tests.factories import buy
+
+    tenant = make_tenant(language=language, **fields)
+    buy(tenant, provider, plan, term="annual")
+    return tenant
+
+
+def platform_admin() -> User:
+    return User.objects.filter(role=Role.PLATFORM_ADMIN).first() or make_user(Role.PLATFORM_ADMIN)
+
+
+def tenant_robot(
+    tenant: Tenant, platform: str, url: str, secret: str = "", name: str = "Ops group"
+) -> Robot:
+    admin = make_user(Role.CUSTOMER_ADMIN, tenant=tenant)
+    return services.robot_add(
+        actor=admin,
+        tenant=tenant,
+        platform=platform,
+        name=name,
+        webhook_url=url,
+        secret=secret,
+        now=T0,
+    )
+
+
+def team_robot(
+    queues: list[str], platform: str, url: str, secret: str = "", language: str = "zh-hans"
+) -> Robot:
+    team = Team.objects.create(
+        code=f"team-{Team.objects.count() + 1}", name="Experts", queues=queues, language=language
+    )
+    return services.robot_add(
+        actor=platform_admin(),
+        team=team,
+        platform=platform,
+        name="Experts group",
+        webhook_url=url,
+        secret=secret,
+        now=T0,
+    )
+
+
+def case_entry(
+    action: str,
+    tenant: Tenant,
+    *,
+    at: datetime = T0,
+    case_id: int = 101,
+    notify: list[int] | None = None,
+    actor: Any = None,
+    **data: Any,
+) -> AuditEntry:
+    """An audit entry with the data supportplan.cases writes (_base_data + extras)."""
+    body = {
+        "case_id": case_id,
+        "tenant_id": tenant.pk,
+        "subject": "Database connection refused",
+        "severity": "production_down",
+        "provider": "partner",
+        "plan": "vip",
+        "queue": "senior_expert",
+        "state": "open",
+        "assignee_id": None,
+        "tam_id": tenant.tam_id,
+        "requester_id": None,
+        "notify": notify or [],
+        **data,
+    }
+    return audit_log(action=action, at=at, actor=actor, tenant=tenant, data=body)
