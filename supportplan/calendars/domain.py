@@ -295,11 +295,20 @@ class BulkComputed:
 # --------------------------------------------------------------------------- engine
 
 
-class _Engine:
-    """Compiled open intervals of one calendar over a range of local years."""
+def _out_of_range() -> DomainError:
+    return _err(
+        "calendar.out_of_range",
+        _("Dates must lie between %(min)s and %(max)s."),
+        min=MIN_YEAR,
+        max=MAX_YEAR,
+    )
+
+
+class _Compiled:
+    """Open intervals of one calendar over local years [lo, hi], as epoch microseconds
+    with the business time before each interval. Never changed after __init__."""
 
     __slots__ = (
-        "cal",
         "lo",
         "hi",
         "starts",
@@ -318,19 +327,9 @@ class _Engine:
         "np_missing_prefix",
     )
 
-    def __init__(self, cal: WorkCalendar, lo: int | None = None, hi: int | None = None) -> None:
-        self.cal = cal
-        self.lo = 0
-        self.hi = -1
-        if lo is not None and hi is not None:
-            self._compile(lo, hi)
-
-    # ---- compilation
-
-    def _compile(self, lo: int, hi: int) -> None:
+    def __init__(self, cal: WorkCalendar, lo: int, hi: int) -> None:
         lo = max(lo, MIN_YEAR)
         hi = min(hi, MAX_YEAR)
-        cal = self.cal
         zone = cal.zone
         first = date(lo, 1, 1)
         last = date(hi, 12, 31)
@@ -379,36 +378,8 @@ class _Engine:
         self.np_year_starts = np.asarray(year_starts, dtype=np.int64) // US
         self.np_missing_prefix = np.asarray(missing_prefix, dtype=np.int64)
 
-    def ensure_years(self, lo: int, hi: int) -> None:
-        if lo < MIN_YEAR or hi > MAX_YEAR:
-            raise _err(
-                "calendar.out_of_range",
-                _("Dates must lie between %(min)s and %(max)s."),
-                min=MIN_YEAR,
-                max=MAX_YEAR,
-            )
-        if self.hi < self.lo:
-            self._compile(lo - _SPAN_BEFORE, hi + _SPAN_AFTER)
-        elif lo < self.lo or hi > self.hi:
-            self._compile(min(lo - _SPAN_BEFORE, self.lo), max(hi + _SPAN_AFTER, self.hi))
-
-    def ensure_us(self, t: int) -> None:
-        if self.hi < self.lo or t < self.year_starts[0] or t >= self.year_starts[-1]:
-            y = _year_of_us(t, self.cal.zone)
-            self.ensure_years(y, y)
-
-    def extend_forward(self) -> None:
-        span = max(2, self.hi - self.lo + 1)
-        if self.hi >= MAX_YEAR:
-            raise _err(
-                "calendar.out_of_range",
-                _("Dates must lie between %(min)s and %(max)s."),
-                min=MIN_YEAR,
-                max=MAX_YEAR,
-            )
-        self._compile(self.lo, min(MAX_YEAR, self.hi + span))
-
-    # ---- primitives on epoch microseconds
+    def covers(self, t: int) -> bool:
+        return self.year_starts[0] <= t < self.year_starts[-1]
 
     def position(self, t: int) -> int:
         """Business microseconds from the range start to t (t inside the range)."""
@@ -416,26 +387,80 @@ class _Engine:
         e = self.ends[i]
         return self.cum[i] + (e if t > e else t) - self.starts[i]
 
-    def add(self, t: int, dur: int) -> int:
-        self.ensure_us(t)
-        target = self.position(t) + dur
-        while target > self.cum_end[-1]:
-            self.extend_forward()
-            target = self.position(t) + dur
-        j = bisect.bisect_left(self.cum_end, target)
-        r = self.starts[j] + target - self.cum[j]
-        return r if r > t else t
-
     def missing_between(self, a: int, b: int) -> tuple[int, ...]:
+        """Years without holiday data touched by [a, b] (both inside the range)."""
         if not self.any_missing:
             return ()
         ys = self.year_starts
-        i = bisect.bisect_right(ys, a) - 1
-        j = bisect.bisect_right(ys, b) - 1
+        last = len(ys) - 2  # b may be exactly the range end: it belongs to year hi
+        i = min(bisect.bisect_right(ys, a) - 1, last)
+        j = min(bisect.bisect_right(ys, b) - 1, last)
         mp = self.missing_prefix
         if mp[j + 1] - mp[i] == 0:
             return ()
         return tuple(self.lo + k for k in range(i, j + 1) if mp[k + 1] - mp[k])
+
+
+class _Engine:
+    """Holds a calendar's current `_Compiled`. Growing the range builds a new one and
+    swaps a single reference, so a concurrent reader always computes on one consistent
+    state (every answer below uses one state from start to end)."""
+
+    __slots__ = ("cal", "state")
+
+    def __init__(self, cal: WorkCalendar) -> None:
+        self.cal = cal
+        self.state: _Compiled | None = None
+
+    def covering_years(self, lo: int, hi: int) -> _Compiled:
+        if lo < MIN_YEAR or hi > MAX_YEAR:
+            raise _out_of_range()
+        s = self.state
+        if s is not None and s.lo <= lo and hi <= s.hi:
+            return s
+        new_lo = lo - _SPAN_BEFORE if s is None else min(lo - _SPAN_BEFORE, s.lo)
+        new_hi = hi + _SPAN_AFTER if s is None else max(hi + _SPAN_AFTER, s.hi)
+        s = _Compiled(self.cal, new_lo, new_hi)
+        self.state = s
+        return s
+
+    def covering(self, *instants: int) -> _Compiled:
+        s = self.state
+        if s is not None and all(s.covers(t) for t in instants):
+            return s
+        years = [_year_of_us(t, self.cal.zone) for t in instants]
+        return self.covering_years(min(years), max(years))
+
+    def grown(self, s: _Compiled) -> _Compiled:
+        """A state reaching further forward than `s`."""
+        if s.hi >= MAX_YEAR:
+            raise _out_of_range()
+        cur = self.state
+        if cur is not None and cur.hi > s.hi and cur.lo <= s.lo:
+            return cur
+        lo = s.lo if cur is None else min(s.lo, cur.lo)
+        new = _Compiled(self.cal, lo, min(MAX_YEAR, s.hi + max(2, s.hi - s.lo + 1)))
+        self.state = new
+        return new
+
+    def add(self, t: int, dur: int) -> tuple[int, _Compiled]:
+        """(earliest instant with `dur` business µs elapsed since t, the state used)."""
+        s = self.state
+        if s is None or not s.covers(t):
+            s = self.covering(t)
+        while True:
+            target = s.position(t) + dur
+            if target <= s.cum_end[-1]:
+                j = bisect.bisect_left(s.cum_end, target)
+                r = s.starts[j] + target - s.cum[j]
+                if r < s.year_starts[-1]:  # strictly inside, so its year is known too
+                    return (r if r > t else t), s
+            s = self.grown(s)
+
+    def between(self, a: int, b: int) -> tuple[int, _Compiled]:
+        """(business µs from a to b, a <= b, the state used)."""
+        s = self.covering(a, b)
+        return s.position(b) - s.position(a), s
 
 
 def _local_us(d: date, sod: int, zone: ZoneInfo) -> int:
@@ -469,10 +494,6 @@ def from_us(t: int) -> datetime:
     return _EPOCH + timedelta(microseconds=t)
 
 
-def _dur_us(duration: timedelta) -> int:
-    return duration // _ONE_US
-
-
 # --------------------------------------------------------------------------- API
 
 
@@ -492,9 +513,9 @@ def add_business_time(
         )
     eng = cal._engine or cal.engine()
     t = (start - _EPOCH) // _ONE_US if start.tzinfo is not None else to_us(start)
-    r = eng.add(t, dur)
+    r, s = eng.add(t, dur)
     return Computed(
-        _EPOCH + timedelta(microseconds=r), eng.missing_between(t, r) if eng.any_missing else ()
+        _EPOCH + timedelta(microseconds=r), s.missing_between(t, r) if s.any_missing else ()
     )
 
 
@@ -504,56 +525,52 @@ def business_time_between(cal: WorkCalendar, a: datetime, b: datetime) -> Comput
     if tb < ta:
         r = business_time_between(cal, b, a)
         return Computed(-r.value, r.missing_years)
-    eng = cal.engine()
-    eng.ensure_us(ta)
-    eng.ensure_us(tb)
-    us = eng.position(tb) - eng.position(ta)
-    return Computed(timedelta(microseconds=us), eng.missing_between(ta, tb))
+    us, s = cal.engine().between(ta, tb)
+    return Computed(timedelta(microseconds=us), s.missing_between(ta, tb))
 
 
-def business_us_between(cal: WorkCalendar, ta: int, tb: int) -> int:
-    """Business microseconds from ta to tb (ta <= tb), for callers that loop."""
-    eng = cal.engine()
-    eng.ensure_us(ta)
-    eng.ensure_us(tb)
-    return eng.position(tb) - eng.position(ta)
+def business_us_between(cal: WorkCalendar, ta: int, tb: int) -> tuple[int, tuple[int, ...]]:
+    """(business µs from ta to tb, missing years) on epoch µs (ta <= tb), for loops."""
+    us, s = cal.engine().between(ta, tb)
+    return us, s.missing_between(ta, tb)
 
 
-def add_business_us(cal: WorkCalendar, t: int, dur: int) -> int:
-    return cal.engine().add(t, dur)
+def add_business_us(cal: WorkCalendar, t: int, dur: int) -> tuple[int, tuple[int, ...]]:
+    """(due instant, missing years) on epoch µs, for loops."""
+    r, s = cal.engine().add(t, dur)
+    return r, s.missing_between(t, r)
 
 
 def is_open(cal: WorkCalendar, instant: datetime) -> Computed[bool]:
     """Whether the instant is inside service hours."""
     t = to_us(instant)
-    eng = cal.engine()
-    eng.ensure_us(t)
-    i = bisect.bisect_right(eng.starts, t) - 1
-    return Computed(eng.starts[i] <= t < eng.ends[i], eng.missing_between(t, t))
+    s = cal.engine().covering(t)
+    i = bisect.bisect_right(s.starts, t) - 1
+    return Computed(s.starts[i] <= t < s.ends[i], s.missing_between(t, t))
 
 
 def next_opening(cal: WorkCalendar, instant: datetime) -> Computed[datetime]:
     """The earliest instant >= `instant` at which the calendar is open (itself if open)."""
     t = to_us(instant)
     eng = cal.engine()
-    eng.ensure_us(t)
+    s = eng.covering(t)
     while True:
-        i = bisect.bisect_right(eng.starts, t) - 1
-        if t < eng.ends[i]:
+        i = bisect.bisect_right(s.starts, t) - 1
+        if t < s.ends[i]:
             r = t
             break
-        if i + 1 < len(eng.starts):
-            r = eng.starts[i + 1]
+        if i + 1 < len(s.starts):
+            r = s.starts[i + 1]
             break
-        if eng.hi >= MAX_YEAR or eng.hi - _year_of_us(t, cal.zone) > 20:
+        if s.hi >= MAX_YEAR or s.hi - _year_of_us(t, cal.zone) > 20:
             raise _err(
                 "calendar.never_open",
                 _("Calendar %(calendar)s has no working time after %(at)s."),
                 calendar=cal.code,
                 at=instant.isoformat(),
             )
-        eng.extend_forward()
-    return Computed(from_us(r), eng.missing_between(t, r))
+        s = eng.grown(s)
+    return Computed(from_us(r), s.missing_between(t, r))
 
 
 def next_closing(cal: WorkCalendar, instant: datetime) -> Computed[datetime | None]:
@@ -563,13 +580,12 @@ def next_closing(cal: WorkCalendar, instant: datetime) -> Computed[datetime | No
     year from it (7x24 never closes).
     """
     t = to_us(instant)
-    eng = cal.engine()
     y = _year_of_us(t, cal.zone)
-    eng.ensure_years(y, y + 1)
-    i = bisect.bisect_right(eng.starts, t) - 1
-    if not (eng.starts[i] <= t < eng.ends[i]) or eng.ends[i] >= eng.year_starts[-1]:
-        return Computed(None, eng.missing_between(t, t))
-    return Computed(from_us(eng.ends[i]), eng.missing_between(t, eng.ends[i]))
+    s = cal.engine().covering_years(y, y + 1)
+    i = bisect.bisect_right(s.starts, t) - 1
+    if not (s.starts[i] <= t < s.ends[i]) or s.ends[i] >= s.year_starts[-1]:
+        return Computed(None, s.missing_between(t, t))
+    return Computed(from_us(s.ends[i]), s.missing_between(t, s.ends[i]))
 
 
 def is_working_day(cal: WorkCalendar, day: date) -> Computed[bool]:
@@ -586,22 +602,22 @@ def nth_working_day_after(cal: WorkCalendar, day: date, n: int) -> Computed[date
             n=n,
         )
     eng = cal.engine()
-    eng.ensure_years(day.year, day.year)
+    s = eng.covering_years(day.year, day.year)
     o = day.toordinal()
     while True:
-        ords = eng.workday_ords
+        ords = s.workday_ords
         k = bisect.bisect_right(ords, o) + n - 1
         if k < len(ords):
             result = date.fromordinal(ords[k])
             break
-        if eng.hi - day.year > 50 or eng.hi >= MAX_YEAR:
+        if s.hi - day.year > 50 or s.hi >= MAX_YEAR:
             raise _err(
                 "calendar.never_open",
                 _("Calendar %(calendar)s has no working time after %(at)s."),
                 calendar=cal.code,
                 at=day.isoformat(),
             )
-        eng.extend_forward()
+        s = eng.grown(s)
     missing = tuple(y for y in range(day.year, result.year + 1) if cal.year_missing(y))
     return Computed(result, missing)
 
@@ -610,9 +626,8 @@ def working_days_between(cal: WorkCalendar, a: date, b: date) -> Computed[int]:
     """Working days d with a < d <= b (0 if b <= a)."""
     if b <= a:
         return Computed(0, ())
-    eng = cal.engine()
-    eng.ensure_years(a.year, b.year)
-    ords = eng.workday_ords
+    s = cal.engine().covering_years(a.year, b.year)
+    ords = s.workday_ords
     count = bisect.bisect_right(ords, b.toordinal()) - bisect.bisect_right(ords, a.toordinal())
     missing = tuple(y for y in range(a.year, b.year + 1) if cal.year_missing(y))
     return Computed(count, missing)
@@ -657,30 +672,31 @@ def bulk_add_seconds(
             value=str(int(durations.min())),
         )
     eng = cal.engine()
-    eng.ensure_us(int(starts.min()) * US)
-    eng.ensure_us(int(starts.max()) * US)
+    s = eng.covering(int(starts.min()) * US, int(starts.max()) * US)
     while True:
-        st, en, cu = eng.np_starts, eng.np_ends, eng.np_cum
+        st, en, cu = s.np_starts, s.np_ends, s.np_cum
         i = np.searchsorted(st, starts, side="right") - 1
         pos = cu[i] + np.minimum(starts, en[i]) - st[i]
         target = pos + durations
-        if int(target.max()) <= int(eng.np_cum_end[-1]):
-            break
-        eng.extend_forward()
-    j = np.searchsorted(eng.np_cum_end, target, side="left")
-    due = st[j] + (target - cu[j])
+        if int(target.max()) <= int(s.np_cum_end[-1]):
+            j = np.searchsorted(s.np_cum_end, target, side="left")
+            due = st[j] + (target - cu[j])
+            if int(due.max()) < int(s.np_year_starts[-1]):
+                break
+        s = eng.grown(s)
     np.maximum(due, starts, out=due)
-    if not eng.any_missing:
+    if not s.any_missing:
         return BulkComputed(due, np.zeros(due.shape, np.bool_), ())
-    ys = eng.np_year_starts
-    yi = np.searchsorted(ys, starts, side="right") - 1
-    yj = np.searchsorted(ys, due, side="right") - 1
-    mp = eng.np_missing_prefix
+    ys = s.np_year_starts
+    last = len(ys) - 2
+    yi = np.minimum(np.searchsorted(ys, starts, side="right") - 1, last)
+    yj = np.minimum(np.searchsorted(ys, due, side="right") - 1, last)
+    mp = s.np_missing_prefix
     missing = (mp[yj + 1] - mp[yi]) > 0
     years: set[int] = set()
     if missing.any():
         for a, b in {(int(x), int(y)) for x, y in zip(yi[missing], yj[missing], strict=True)}:
-            years.update(eng.lo + k for k in range(a, b + 1) if mp[k + 1] - mp[k])
+            years.update(s.lo + k for k in range(a, b + 1) if mp[k + 1] - mp[k])
     return BulkComputed(due, missing, tuple(sorted(years)))
 
 

@@ -38,7 +38,9 @@ from supportplan.calendars.domain import (
     Computed,
     WorkCalendar,
     add_business_time,
+    add_business_us,
     bulk_add_seconds,
+    business_us_between,
     from_us,
     to_us,
 )
@@ -384,37 +386,30 @@ def _trace(
 def _reach(cal: WorkCalendar, run: _Run, as_of: int, amount: int) -> tuple[int | None, set[int]]:
     """The instant at which `amount` µs of business time has been consumed, or None if
     not determined yet (paused, or stopped before reaching it)."""
-    eng = cal.engine()
     years: set[int] = set()
     consumed = 0
     for a, b in run.segments:
-        eng.ensure_us(a)
-        eng.ensure_us(b)
-        seg = eng.position(b) - eng.position(a)
+        seg, missing = business_us_between(cal, a, b)
         if consumed + seg >= amount:
-            r = eng.add(a, amount - consumed)
-            years.update(eng.missing_between(a, r))
+            r, missing = add_business_us(cal, a, amount - consumed)
+            years.update(missing)
             return r, years
         consumed += seg
-        years.update(eng.missing_between(a, b))
+        years.update(missing)
     if run.open_from is not None:
-        r = eng.add(run.open_from, amount - consumed)
-        years.update(eng.missing_between(run.open_from, max(r, as_of)))
+        r, missing = add_business_us(cal, run.open_from, amount - consumed)
+        years.update(missing)
+        if as_of > r:
+            years.update(business_us_between(cal, run.open_from, as_of)[1])
         return r, years
     return None, years
 
 
 def _consumed(cal: WorkCalendar, run: _Run, as_of: int) -> int:
-    eng = cal.engine()
-    total = 0
     spans = list(run.segments)
     if run.open_from is not None:
         spans.append((run.open_from, as_of))
-    for a, b in spans:
-        eng.ensure_us(a)
-        eng.ensure_us(b)
-        total += eng.position(b) - eng.position(a)
-    return total
+    return sum(business_us_between(cal, a, b)[0] for a, b in spans)
 
 
 def _timer(
@@ -437,7 +432,7 @@ def _timer(
         state = TimerState.MET if run.stop_meets else TimerState.STOPPED
         # The due time the stop was measured against: where the clock would have
         # reached the target had it kept running from the stop.
-        due = cal.engine().add(run.stop, amount - consumed)
+        due = add_business_us(cal, run.stop, amount - consumed)[0]
     elif run.open_from is not None:
         state = TimerState.RUNNING
     else:

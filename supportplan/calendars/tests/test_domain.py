@@ -586,3 +586,20 @@ def test_property_random_calendars(cal, start, data):
     assert r.missing_years == expected_missing
     assert is_open(cal, start).value is ref_open(cal, start)
     assert business_time_between(cal, start, r.value).value == d
+
+
+def test_answer_at_the_first_instant_of_an_unknown_year_is_flagged():
+    # A calendar open around the clock that still observes holidays: the due time is
+    # exactly 2027-01-01 00:00, which lies in the year without data.
+    full = make_weekly(
+        "full", "Asia/Shanghai", windows("00:00-24:00"), weekdays=range(7), known_years={2026}
+    )
+    r = add_business_time(full, sh(2026, 12, 31, 23), td(hours=1))
+    assert (r.value, r.missing_years) == (sh(2027, 1, 1, 0), (2027,))
+    # and across a fresh, narrow compiled range the answer is the same
+    fresh = make_weekly(
+        "full", "Asia/Shanghai", windows("00:00-24:00"), weekdays=range(7), known_years={2026}
+    )
+    far = add_business_time(fresh, sh(2026, 1, 1, 0), td(days=365 * 3))
+    assert far.value == sh(2028, 12, 31, 0)  # 2028 is a leap year
+    assert far.missing_years == (2027, 2028)
