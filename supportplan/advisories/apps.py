@@ -6,3 +6,6 @@ class AdvisoriesConfig(AppConfig):
     name = "supportplan.advisories"
     label = "advisories"
     verbose_name = _("Advisories")
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registers the periodic contact sweep)

@@ -134,6 +134,18 @@ def report_recipients(entry: AuditEntry) -> list[str]:
     return Tenant.objects.get(pk=entry.tenant_id).report_recipients()
 
 
+def registered_email(entry: AuditEntry) -> list[str]:
+    if entry.tenant_id is None:
+        return []
+    return [
+        e
+        for e in Tenant.objects.filter(pk=entry.tenant_id).values_list(
+            "registered_email", flat=True
+        )
+        if e
+    ]
+
+
 def nobody(entry: AuditEntry) -> list[int]:
     return []
 
@@ -528,7 +540,17 @@ RULES: dict[str, Rule] = {
             "An advisory affects your cloud resources. Please read the recommended actions and acknowledge it."
         ),
         people=customer_users,
+        addresses=registered_email,
         tenant_im=True,
+        facts=advisory_facts,
+        link=_advisory_link,
+    ),
+    "advisory.plan_recorded": Rule(
+        Topic.ADVISORIES,
+        _("[Advisory] Handling plan agreed: %(title)s"),
+        _("Your technical account manager recorded the handling plan agreed with you."),
+        people=customer_admins,
+        email=False,
         facts=advisory_facts,
         link=_advisory_link,
     ),
