@@ -412,7 +412,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=OpenCaseSerializer,
-        responses={201: CaseDetailSerializer},
+        responses={201: CaseSerializer},
         summary="Open a case (staff: record a call for a customer)",
     )
     def create(self, request: Request) -> Response:
@@ -441,7 +441,9 @@ class CaseViewSet(viewsets.GenericViewSet):
             now=clock.now(),
             **data,
         )
-        return self._detail(case, status.HTTP_201_CREATED)
+        # The new case without thread or live replay: its SLA columns say everything yet.
+        body = CaseSerializer(case, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=CaseDetailSerializer, summary="A case with its thread and SLA state")
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

@@ -5,29 +5,38 @@ Reads only (the writes that use them are in services.py).
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from supportplan.accounts.models import Role, User
 
 from . import domain
-from .models import ACTIVE_STATE_VALUES
+from .models import ACTIVE_STATE_VALUES, Case
 
 
 def available_staff_loads(tier: str) -> list[tuple[int, int]]:
-    """(user id, open cases) of the on-shift handlers of exactly `tier`."""
-    rows = (
+    """(user id, open cases) of the on-shift handlers of exactly `tier`.
+
+    Two small queries: the candidates, then their open load counted on the partial index
+    case_active_assignee (a join with a filtered COUNT would read every case they ever had).
+    """
+    candidates = list(
         User.objects.filter(
             role__in=[Role.ENGINEER, Role.EXPERT, Role.SENIOR_EXPERT],
             handler_tier=tier,
             on_shift=True,
             is_active=True,
-        )
-        .annotate(
-            load=Count("assigned_cases", filter=Q(assigned_cases__state__in=ACTIVE_STATE_VALUES))
-        )
-        .values_list("pk", "load")
+        ).values_list("pk", flat=True)
     )
-    return [(pk, load) for pk, load in rows]
+    if not candidates:
+        return []
+    loads = dict(
+        Case.objects.filter(state__in=ACTIVE_STATE_VALUES, assignee_id__in=candidates)
+        .order_by()
+        .values_list("assignee_id")
+        .annotate(n=Count("*"))
+        .values_list("assignee_id", "n")
+    )
+    return [(pk, loads.get(pk, 0)) for pk in candidates]
 
 
 def route(tier: str) -> int | None:

@@ -413,17 +413,25 @@ def case_log_call(
 
 
 def _schedule_sla_check(case: Case) -> None:
-    """Check this case's SLA exactly when its warning is due (the sweep is the safety net)."""
+    """Check this case's SLA exactly when its warning is due (the sweep is the safety net).
+
+    With the database task backend the job row is written in the case's own transaction
+    (it commits or rolls back with the case, and costs no second commit); other backends
+    get it after commit so a worker never looks for a case that is not there yet.
+    """
     from django.tasks import default_task_backend
 
     from . import tasks
 
-    if case.warn_at is None or not default_task_backend.supports_defer:
+    backend = default_task_backend
+    if case.warn_at is None or not backend.supports_defer:
         return
-    case_id, run_after = case.pk, case.warn_at
-    transaction.on_commit(
-        lambda: tasks.sla_check_case.using(run_after=run_after).enqueue(case_id=case_id)
-    )
+    job = tasks.sla_check_case.using(run_after=case.warn_at)
+    case_id = case.pk
+    if type(backend).__module__.startswith("django_tasks_db"):
+        job.enqueue(case_id=case_id)
+    else:
+        transaction.on_commit(lambda: job.enqueue(case_id=case_id))
 
 
 # --------------------------------------------------------------------------- thread

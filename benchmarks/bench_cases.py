@@ -1,0 +1,271 @@
+"""Case figures on PostgreSQL (issue 4). Prints numbers; asserts nothing about speed.
+
+Needs the database made by gen_cases.py (1,000,000 cases; default `bench_cases`).
+
+1. agent queue: first 50 active cases by SLA due time for staff of each tier (the query the
+   queue endpoint runs, ORM included): p50 / p95 over many runs, and its plan;
+2. SLA sweep: find every case due to warn or breach at now (both partial-index scans);
+3. opening a case over HTTP under 8 concurrent clients against the production server
+   (gunicorn -c config/gunicorn.py config.wsgi, config.settings.prod from env vars), side by
+   side with a bare endpoint of the same stack doing one INSERT (the ceiling): throughput,
+   p50 / p99 and the ratio.
+
+Run: .venv/bin/python benchmarks/bench_cases.py [--db bench_cases] [--seconds 20] [--clients 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--db", default="bench_cases")
+parser.add_argument("--host", default="127.0.0.1:5432")
+parser.add_argument("--runs", type=int, default=300)
+parser.add_argument("--seconds", type=float, default=20.0)
+parser.add_argument("--clients", type=int, default=8)
+parser.add_argument("--port", type=int, default=8765)
+parser.add_argument("--skip-http", action="store_true")
+args = parser.parse_args()
+
+DATABASE_URL = f"postgres://postgres@{args.host}/{args.db}"
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("SUPPORTPLAN_LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+import httpx  # noqa: E402
+from django.db import connection  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from supportplan.accounts.models import User  # noqa: E402
+from supportplan.cases import selectors  # noqa: E402
+from supportplan.cases.models import Case, SlaState  # noqa: E402
+from supportplan.core import clock  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def bench_queue() -> None:
+    print(f"== agent queue (first {selectors.QUEUE_SIZE} by SLA due), {args.runs} runs each")
+    for username in (
+        "bench-engineer-0",
+        "bench-expert-0",
+        "bench-senior_expert-0",
+        "bench-manager",
+    ):
+        user = User.objects.get(username=username)
+        for _ in range(20):
+            list(selectors.agent_queue(user))
+        times = []
+        for _ in range(args.runs):
+            t = time.perf_counter()
+            rows = list(selectors.agent_queue(user))
+            times.append(time.perf_counter() - t)
+        print(
+            f"{username:24} rows={len(rows):3}  p50={ms(pct(times, 50))}  "
+            f"p95={ms(pct(times, 95))}  max={ms(max(times))}"
+        )
+    qs = selectors.agent_queue(User.objects.get(username="bench-expert-0"))
+    with connection.cursor() as cur:
+        sql, params = qs.query.sql_with_params()
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        plan = [r[0] for r in cur.fetchall()]
+    print("plan (expert):")
+    for line in plan[:8]:
+        print("   ", line)
+
+
+def bench_sweep() -> None:
+    now = clock.now()
+    warn = Case.objects.filter(sla_state=SlaState.RUNNING, sla_warned=False, warn_at__lte=now)
+    breach = Case.objects.filter(
+        sla_state=SlaState.RUNNING, sla_breached=False, first_response_due__lte=now
+    )
+    runs = max(20, args.runs // 10)
+    times = []
+    for _ in range(runs + 3):
+        t = time.perf_counter()
+        w = list(warn.values_list("pk", flat=True))
+        b = list(breach.values_list("pk", flat=True))
+        times.append(time.perf_counter() - t)
+    times = times[3:]
+    print(f"== SLA sweep: find every case due to warn or breach at now, {runs} runs")
+    print(
+        f"due to warn: {len(w):,}  due to breach: {len(b):,}  "
+        f"p50={ms(pct(times, 50))}  p95={ms(pct(times, 95))}  max={ms(max(times))}"
+    )
+    with connection.cursor() as cur:
+        sql, params = breach.values_list("pk", flat=True).query.sql_with_params()
+        cur.execute("EXPLAIN " + sql, params)
+        print("plan (breach):", " / ".join(r[0].strip() for r in cur.fetchall()[:3]))
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def start_server() -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.prod",
+        SUPPORTPLAN_SECRET_KEY="bench-only-secret-key-" + "x" * 30,
+        SUPPORTPLAN_BIND=f"127.0.0.1:{args.port}",
+        SUPPORTPLAN_ACCESS_LOG="/dev/null",
+        SUPPORTPLAN_BENCH_CEILING="1",
+        SUPPORTPLAN_SECURE_COOKIES="0",
+        DATABASE_URL=DATABASE_URL,
+    )
+    log = open(ROOT / "var" / "bench_cases_gunicorn.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{args.port}/api/", timeout=1)
+            return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    raise SystemExit("gunicorn did not start; see var/bench_cases_gunicorn.log")
+
+
+def customers() -> list[tuple[str, dict[str, str]]]:
+    out = []
+    for user in User.objects.filter(username__startswith="bench-customer-").select_related(
+        "tenant"
+    ):
+        token, _ = Token.objects.get_or_create(user=user)
+        n = int(user.username.rsplit("-", 1)[1])
+        provider = "partner" if n % 6 < 3 else "tencent"
+        severity = "general_guidance" if provider == "partner" else "usage_question"
+        out.append(
+            (
+                token.key,
+                {
+                    "provider": provider,
+                    "channel": "ticket",
+                    "severity": severity,
+                    "subject": "Benchmark case",
+                    "description": "Opened by benchmarks/bench_cases.py",
+                },
+            )
+        )
+    return out
+
+
+def load(path: str, seconds: float, people: list[tuple[str, dict[str, str]]]) -> dict:
+    latencies: list[float] = []
+    errors: list[int] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+
+    def client(k: int) -> None:
+        rnd = random.Random(k)
+        mine: list[float] = []
+        bad = 0
+        with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=30) as http:
+            while time.perf_counter() < stop:
+                key, body = people[rnd.randrange(len(people))]
+                t = time.perf_counter()
+                res = http.post(path, json=body, headers={"Authorization": f"Token {key}"})
+                mine.append(time.perf_counter() - t)
+                if res.status_code != 201:
+                    bad += 1
+                    if bad == 1:
+                        print("   unexpected", res.status_code, res.text[:200])
+        with lock:
+            latencies.extend(mine)
+            errors.append(bad)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(args.clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - started
+    return {
+        "n": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50": pct(latencies, 50),
+        "p99": pct(latencies, 99),
+        "errors": sum(errors),
+    }
+
+
+def bench_http() -> None:
+    people = customers()
+    proc = start_server()
+    try:
+        print(
+            f"== HTTP under {args.clients} concurrent clients, gunicorn -c config/gunicorn.py "
+            f"(workers={os.environ.get('SUPPORTPLAN_WEB_WORKERS', 'cpu*2')}, "
+            f"threads={os.environ.get('SUPPORTPLAN_WEB_THREADS', '4')}), config.settings.prod"
+        )
+        load("/api/cases/", 3, people)  # warm up both paths
+        load("/api/bench/ceiling/", 3, people)
+        results: dict[str, list[dict]] = {"open": [], "ceiling": []}
+        half = args.seconds / 2
+        for _ in range(2):  # interleaved, so drift hits both alike
+            results["open"].append(load("/api/cases/", half, people))
+            results["ceiling"].append(load("/api/bench/ceiling/", half, people))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+    def merged(name: str) -> dict:
+        rs = results[name]
+        return {
+            "rps": statistics.mean(r["rps"] for r in rs),
+            "p50": statistics.mean(r["p50"] for r in rs),
+            "p99": max(r["p99"] for r in rs),
+            "n": sum(r["n"] for r in rs),
+            "errors": sum(r["errors"] for r in rs),
+        }
+
+    op, ce = merged("open"), merged("ceiling")
+    for label, r in (("open a case (POST /api/cases/)", op), ("ceiling (one INSERT)", ce)):
+        print(
+            f"{label:34} {r['rps']:7.1f} req/s  p50={ms(r['p50'])}  p99={ms(r['p99'])}  "
+            f"requests={r['n']}  errors={r['errors']}"
+        )
+    print(f"open / ceiling throughput: {op['rps'] / ce['rps'] * 100:.0f} %  (target >= 60 %)")
+
+
+def main() -> None:
+    total = Case.objects.count()
+    print(f"database {args.db}: {total:,} cases")
+    bench_queue()
+    bench_sweep()
+    if not args.skip_http:
+        bench_http()
+
+
+if __name__ == "__main__":
+    main()
