@@ -1,0 +1,289 @@
+"""Generating, storing, sending and scheduling reports; deadlines; tenant isolation."""
+
+from datetime import UTC, date, datetime
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from supportplan.cases.tests.factories import customer, load_catalogs
+from supportplan.core.errors import Conflict, DomainError
+from supportplan.core.models import AuditEntry
+from supportplan.core.testing import api_client, make_user
+from supportplan.reports import credentials, services
+from supportplan.reports.data import Month
+from supportplan.reports.models import DataSource, Report, ReportStatus
+from supportplan.reports.selectors import deadlines_at_risk
+
+OCT = Month(2026, 10)
+NOW = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 2026-11-02 10:00 Asia/Shanghai
+
+# Delivery month of 2026 -> deadline (SPEC §2 and the calendars helper's rule).
+DEADLINES_2026 = [
+    (Month(2025, 12), date(2026, 1, 13)),
+    (Month(2026, 1), date(2026, 2, 10)),
+    (Month(2026, 2), date(2026, 3, 10)),
+    (Month(2026, 3), date(2026, 4, 13)),
+    (Month(2026, 4), date(2026, 5, 15)),
+    (Month(2026, 5), date(2026, 6, 10)),
+    (Month(2026, 6), date(2026, 7, 10)),
+    (Month(2026, 7), date(2026, 8, 10)),
+    (Month(2026, 8), date(2026, 9, 10)),
+    (Month(2026, 9), date(2026, 10, 17)),
+    (Month(2026, 10), date(2026, 11, 10)),
+    (Month(2026, 11), date(2026, 12, 10)),
+]
+
+
+@pytest.mark.parametrize("about,deadline", DEADLINES_2026, ids=[m.label for m, _ in DEADLINES_2026])
+def test_deadline_for_every_delivery_month_of_2026(about, deadline):
+    d = services.report_deadline(about)
+    assert d.day == deadline
+    assert d.due_at == datetime(deadline.year, deadline.month, deadline.day, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def tenants(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SUPPORTPLAN_PAYMENT_PROVIDERS = ["bank_transfer", "test"]
+    load_catalogs()
+    vip, vip_user, _ = customer("partner", "vip")
+    basic, basic_user, _ = customer("partner", "basic")
+    other, other_user, _ = customer("partner", "dedicated")
+    for t in (vip, other):
+        services.data_source_add(
+            tenant=t, kind="demo", settings={"seed": t.slug, "instances": 4}, now=NOW
+        )
+    return {"vip": (vip, vip_user), "basic": (basic, basic_user), "other": (other, other_user)}
+
+
+def test_generate_stores_html_and_pdf_once(tenants):
+    vip, _ = tenants["vip"]
+    out = services.report_generate(tenant=vip, month=OCT, now=NOW)
+    r = out.report
+    assert out.created and r.status == ReportStatus.READY
+    assert (r.deadline, r.language) == (date(2026, 11, 10), vip.language)
+    assert r.html_file.name.startswith(f"reports/{vip.slug}/2026-10-")
+    assert r.pdf_file.read(5) == b"%PDF-"
+    assert r.headline["resources"] == 4
+    again = services.report_generate(tenant=vip, month=OCT, now=NOW)
+    assert not again.created and again.report.pk == r.pk
+    assert Report.objects.count() == 1
+    assert AuditEntry.objects.filter(action="report.ready").count() == 1
+
+
+def test_plan_without_report_is_refused_naming_the_plans(tenants):
+    basic, _ = tenants["basic"]
+    from django.utils import translation
+
+    with pytest.raises(DomainError) as exc:
+        services.report_generate(tenant=basic, month=OCT, now=NOW)
+    assert exc.value.code == "report.not_in_plan"
+    with translation.override("en"):
+        assert "Dedicated" in exc.value.message and "VIP" in exc.value.message
+    with translation.override("zh-hans"):
+        assert "专属级" in exc.value.message
+    assert not Report.objects.exists()
+
+
+def test_proof_of_concept_gets_a_not_generated_record_and_nothing_is_sent(tenants):
+    from supportplan.accounts.services import tenant_update
+
+    vip, _ = tenants["vip"]
+    tenant_update(tenant=vip, actor=None, now=NOW, in_proof_of_concept=True)
+    lines = services.reports_generate_month(month=OCT, now=NOW)
+    r = Report.objects.get(tenant=vip)
+    assert (r.status, r.reason_code, bool(r.pdf_file)) == (
+        "not_generated",
+        "proof_of_concept",
+        False,
+    )
+    assert [m.to for m in mail.outbox] == [tenants["other"][0].report_recipients()]
+    assert {x.tenant: x.status for x in lines}[vip.slug] == "not_generated"
+    with pytest.raises(Conflict):
+        services.report_send(report=r, now=NOW)
+
+
+def test_collection_failure_is_recorded_and_retried_next_run(tenants, tmp_path):
+    vip, _ = tenants["vip"]
+    DataSource.objects.filter(tenant=vip).update(
+        kind="file", settings={"path": str(tmp_path / "{month}.json")}
+    )
+    services.reports_generate_month(month=OCT, now=NOW, tenant_slug=vip.slug)
+    r = Report.objects.get(tenant=vip)
+    assert r.status == "not_generated" and r.reason_code == "collection_failed"
+    assert "2026-10.json does not exist" in r.reason_detail
+    (tmp_path / "2026-10.json").write_text('{"resources": [{"id": "i-1", "status": "running"}]}')
+    services.reports_generate_month(month=OCT, now=NOW, tenant_slug=vip.slug)
+    r.refresh_from_db()
+    assert (r.status, r.attempts, r.headline["resources"]) == ("sent", 2, 1)
+    assert Report.objects.filter(tenant=vip).count() == 1
+
+
+def test_batch_is_idempotent_and_sends_once_with_pdf(tenants):
+    vip, _ = tenants["vip"]
+    from supportplan.accounts.services import tenant_update
+
+    tenant_update(
+        tenant=vip, actor=None, now=NOW, report_emails=["cio@vip.example", vip.registered_email]
+    )
+    services.reports_generate_month(month=OCT, now=NOW)
+    services.reports_generate_month(month=OCT, now=NOW)
+    assert Report.objects.count() == 2  # vip and dedicated; basic has no report
+    assert len(mail.outbox) == 2
+    msg = [m for m in mail.outbox if vip.registered_email in m.to][0]
+    assert msg.to == [vip.registered_email, "cio@vip.example"]
+    name, content, mimetype = msg.attachments[0]
+    assert (name, mimetype, content[:5]) == (
+        f"service-report-{vip.slug}-2026-10.pdf",
+        "application/pdf",
+        b"%PDF-",
+    )
+    assert AuditEntry.objects.filter(action="report.sent").count() == 2
+    r = Report.objects.get(tenant=vip)
+    services.report_send(report=r, now=NOW, resend=True)
+    assert len(mail.outbox) == 3
+
+
+def test_command_prints_progress(tenants):
+    out = StringIO()
+    call_command("reports", "generate", "--month", "2026-10", "--no-send", stdout=out)
+    text = out.getvalue()
+    assert "Reports for 2026-10 (deliver by 2026-11-10, Asia/Shanghai)" in text
+    assert "[1/2]" in text and "[2/2]" in text
+    assert "2 of 2 reports ready or sent; 0 not generated; 0 e-mailed now." in text
+
+
+def test_task_runs_the_month(tenants):
+    from supportplan.reports.tasks import generate_month
+
+    result = generate_month.enqueue(month="2026-10", as_of=NOW.isoformat())
+    assert result.return_value == {
+        "month": "2026-10",
+        "tenants": 2,
+        "ready_or_sent": 2,
+        "not_generated": [],
+        "sent": 2,
+    }
+
+
+def test_deadlines_at_risk(tenants):
+    vip, _ = tenants["vip"]
+    other, _ = tenants["other"]
+    # early in the month only failures are at risk
+    services.report_generate(tenant=vip, month=OCT, now=NOW)
+    assert deadlines_at_risk(NOW, OCT) == []
+    late = datetime(2026, 11, 9, 2, 0, tzinfo=UTC)
+    rows = {r.tenant.slug: r for r in deadlines_at_risk(late, OCT)}
+    assert (rows[vip.slug].state, rows[other.slug].state) == ("ready", "missing")
+    assert not rows[vip.slug].overdue
+    after = datetime(2026, 11, 10, 16, 0, tzinfo=UTC)  # 2026-11-11 00:00 Shanghai
+    assert all(r.overdue for r in deadlines_at_risk(after, OCT))
+
+
+def test_credentials_are_encrypted_and_never_shown(tenants):
+    vip, _ = tenants["vip"]
+    staff = make_user("platform_admin")
+    client = api_client(staff)
+    resp = client.post(
+        "/api/report-sources/",
+        {
+            "tenant": vip.pk,
+            "kind": "tencent",
+            "settings": {"regions": ["ap-guangzhou"]},
+            "secret": {"secret_id": "AKIDx", "secret_key": "very-secret"},
+        },
+        format="json",
+    )
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["credentials"] == "set" and "secret" not in resp.json()
+    source = DataSource.objects.get(pk=resp.json()["id"])
+    assert "very-secret" not in source.secret_encrypted
+    assert credentials.decrypt(source.secret_encrypted) == {
+        "secret_id": "AKIDx",
+        "secret_key": "very-secret",
+    }
+    listing = client.get(f"/api/report-sources/?tenant={vip.pk}").content.decode()
+    assert "very-secret" not in listing and "AKIDx" not in listing
+    assert not any("very-secret" in str(e.data) for e in AuditEntry.objects.all())
+    bad = client.post(
+        "/api/report-sources/",
+        {"tenant": vip.pk, "kind": "tencent", "settings": {"secret_key": "x"}},
+        format="json",
+    )
+    assert bad.status_code == 400 and "secret_key" in bad.json()["message"]
+
+
+def test_customers_reach_only_their_own_reports_through_every_url(tenants):
+    vip, vip_user = tenants["vip"]
+    other, other_user = tenants["other"]
+    mine = services.report_generate(tenant=vip, month=OCT, now=NOW).report
+    theirs = services.report_generate(tenant=other, month=OCT, now=NOW).report
+    c = api_client(vip_user)
+    assert [r["id"] for r in c.get("/api/reports/").json()["results"]] == [mine.pk]
+    assert c.get(f"/api/reports/{mine.pk}/").status_code == 200
+    html = c.get(f"/api/reports/{mine.pk}/html/")
+    assert html.status_code == 200 and vip.name.encode() in html.content
+    pdf = c.get(f"/api/reports/{mine.pk}/pdf/")
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content)[:5] == b"%PDF-"
+    for url in (
+        f"/api/reports/{theirs.pk}/",
+        f"/api/reports/{theirs.pk}/html/",
+        f"/api/reports/{theirs.pk}/pdf/",
+        f"/api/reports/{theirs.pk}/pdf/?inline=1",
+    ):
+        resp = c.get(url)
+        assert resp.status_code == 404, url
+        assert other.name.encode() not in resp.content
+    assert c.get(f"/api/reports/?tenant={other.pk}").json()["results"] == [
+        {**c.get(f"/api/reports/{mine.pk}/").json()}
+    ]
+    # staff-only actions
+    assert c.post(f"/api/reports/{mine.pk}/send/").status_code == 403
+    assert (
+        c.post(
+            "/api/reports/generate/", {"tenant": other.pk, "month": "2026-10"}, format="json"
+        ).status_code
+        == 403
+    )
+    assert c.get("/api/reports/at-risk/").status_code == 403
+    assert c.get("/api/report-sources/").status_code == 403
+    # nobody signed in
+    assert api_client().get(f"/api/reports/{mine.pk}/pdf/").status_code in (401, 403)
+
+
+def test_not_generated_records_are_for_staff_only(tenants):
+    from supportplan.accounts.services import tenant_update
+
+    vip, vip_user = tenants["vip"]
+    tenant_update(tenant=vip, actor=None, now=NOW, in_proof_of_concept=True)
+    r = services.report_generate(tenant=vip, month=OCT, now=NOW).report
+    assert api_client(vip_user).get(f"/api/reports/{r.pk}/").status_code == 404
+    staff = api_client(make_user("support_manager"), language="zh-hans")
+    body = staff.get(f"/api/reports/{r.pk}/").json()
+    assert body["reason"] == {
+        "code": "proof_of_concept",
+        "message": "该租户仍处于上云 POC 阶段：部署架构变动较大，不适宜生成月报。",
+    }
+
+
+def test_staff_generate_and_refusals_in_both_languages(tenants):
+    basic, _ = tenants["basic"]
+    vip, _ = tenants["vip"]
+    staff = make_user("support_manager")
+    en = api_client(staff, language="en").post(
+        "/api/reports/generate/", {"tenant": basic.pk, "month": "2026-10"}, format="json"
+    )
+    assert en.status_code == 409 and en.json()["code"] == "report.not_in_plan"
+    assert "Dedicated" in en.json()["message"]
+    zh = api_client(staff, language="zh-hans").post(
+        "/api/reports/generate/", {"tenant": vip.pk, "month": "2026-13"}, format="json"
+    )
+    assert zh.status_code == 400 and zh.json()["code"] == "report.month_unreadable"
+    ok = api_client(staff).post(
+        "/api/reports/generate/",
+        {"tenant": vip.pk, "month": "2026-10", "send": True},
+        format="json",
+    )
+    assert ok.status_code == 201 and ok.json()["status"] == "sent"
