@@ -6,7 +6,11 @@ from rest_framework.routers import DefaultRouter
 
 from . import accounts, bookings, calendars, cases, catalog, subscriptions
 
+from . import reports as reports_api
+
 router = DefaultRouter()
+router.register("reports", reports_api.ReportViewSet, basename="report")
+router.register("report-sources", reports_api.DataSourceViewSet, basename="report-source")
 router.register("tenants", accounts.TenantViewSet, basename="tenant")
 router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="catalog-provider")
 router.register("cases", cases.CaseViewSet, basename="case")
