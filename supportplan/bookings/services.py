@@ -474,9 +474,9 @@ _ACTIONS = {
 def _refuse_status(booking: Booking, action: str) -> Conflict:
     return Conflict(
         f"booking.cannot_be_{action}",
-        _("Booking %(booking)s is %(status)s; it cannot be %(action)s now."),
+        _("Booking %(booking)s is %(state)s; it cannot be %(action)s now."),
         booking=booking.pk,
-        status=booking.get_status_display(),
+        state=booking.get_status_display(),
         action=_ACTIONS[action],
     )
 
@@ -602,11 +602,11 @@ def booking_cancel(*, booking: Booking, actor: Any, now: datetime, reason: str =
         raise Conflict(
             "booking.cancel_after_confirmation",
             _(
-                "Booking %(booking)s is %(status)s: only a booking that is not yet confirmed "
+                "Booking %(booking)s is %(state)s: only a booking that is not yet confirmed "
                 "can be cancelled. Contact your service manager to change a confirmed one."
             ),
             booking=booking.pk,
-            status=booking.get_status_display(),
+            state=booking.get_status_display(),
         )
     if booking.addon_order_id and booking.status == BookingStatus.AWAITING_PAYMENT:
         Order.objects.filter(pk=booking.addon_order_id, status__in=(

@@ -381,9 +381,9 @@ def order_accept_agreement(*, order: Order, actor: Any, version: str, now: datet
     if order.status != OrderStatus.PLACED:
         raise Conflict(
             "order.agreement_already_accepted" if order.agreement_accepted_at else "order.not_open",
-            _("Order %(order)s is %(status)s; the agreement cannot be accepted now."),
+            _("Order %(order)s is %(state)s; the agreement cannot be accepted now."),
             order=order.number,
-            status=order.get_status_display(),
+            state=order.get_status_display(),
         )
     if version != domain.AGREEMENT_VERSION:
         raise DomainError(
@@ -425,9 +425,9 @@ def order_cancel(*, order: Order, actor: Any, now: datetime) -> Order:
     if order.status not in OPEN_ORDER:
         raise Conflict(
             "order.not_cancellable",
-            _("Order %(order)s is %(status)s and can no longer be cancelled."),
+            _("Order %(order)s is %(state)s and can no longer be cancelled."),
             order=order.number,
-            status=order.get_status_display(),
+            state=order.get_status_display(),
         )
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = now
@@ -470,9 +470,9 @@ def order_pay(*, order: Order, actor: Any, method: str, now: datetime) -> Paymen
         if locked.status != OrderStatus.AGREEMENT_ACCEPTED:
             raise Conflict(
                 "order.not_payable",
-                _("Order %(order)s is %(status)s and cannot be paid now."),
+                _("Order %(order)s is %(state)s and cannot be paid now."),
                 order=locked.number,
-                status=locked.get_status_display(),
+                state=locked.get_status_display(),
             )
         payment = Payment.objects.create(
             tenant=locked.tenant,
