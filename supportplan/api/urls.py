@@ -5,7 +5,6 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from . import accounts, bookings, calendars, cases, catalog, subscriptions
-
 from . import reports as reports_api
 
 router = DefaultRouter()
