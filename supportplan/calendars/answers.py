@@ -143,6 +143,23 @@ def warnings_for(missing_years: Sequence[int]) -> list[dict[str, Any]]:
     ]
 
 
+def day_ranges(days: Sequence[dict[str, str]]) -> list[str]:
+    """Consecutive days of the same kind and name as one line: '2026-10-01..2026-10-07
+    holiday National Day' (for text output; JSON keeps every day)."""
+    out: list[list[Any]] = []
+    for d in days:
+        day = date.fromisoformat(d["date"])
+        if out and out[-1][1] + timedelta(days=1) == day and out[-1][2:] == [d["kind"], d["name"]]:
+            out[-1][1] = day
+        else:
+            out.append([day, day, d["kind"], d["name"]])
+    lines = []
+    for first, last, kind, name in out:
+        span = first.isoformat() if first == last else f"{first}..{last}"
+        lines.append(f"{span} {kind} {name}".rstrip())
+    return lines
+
+
 def _special_days(cal: WorkCalendar, a: date, b: date) -> list[dict[str, str]]:
     return [
         {"date": f.day.isoformat(), "kind": f.kind, "name": f.label}

@@ -657,17 +657,17 @@ def policy_from_catalog(
             _(
                 "The %(plan)s plan does not include severity %(severity)s; plans that do: %(plans)s."
             ),
-            plan=p.name.en,
-            severity=sev.name.en,
-            plans=", ".join(x.name.en for x in catalog.plans_including_severity(severity)),
+            plan=_text(p.name),
+            severity=_text(sev.name),
+            plans=_join(_text(x.name) for x in catalog.plans_including_severity(severity)),
         )
     if not p.includes_channel(channel):
         raise _err(
             "case.channel_not_in_plan",
             _("The %(plan)s plan does not include channel %(channel)s; plans that do: %(plans)s."),
-            plan=p.name.en,
-            channel=ch.name.en,
-            plans=", ".join(x.name.en for x in catalog.plans_including_channel(channel)),
+            plan=_text(p.name),
+            channel=_text(ch.name),
+            plans=_join(_text(x.name) for x in catalog.plans_including_channel(channel)),
         )
     targets = p.target_for(severity)
     ctx = PolicyContext(
@@ -687,6 +687,20 @@ def policy_from_catalog(
         channel_calendar=calendars(ch.calendar),
         rules=rules,
     )
+
+
+def _text(text: Any) -> str:
+    """A catalog text in the active language."""
+    from django.utils.translation import get_language
+
+    return str(text.get(get_language()))
+
+
+def _join(names: Iterable[str]) -> str:
+    from django.utils.translation import get_language
+
+    zh = (get_language() or "").lower().startswith("zh")
+    return ("、" if zh else ", ").join(names)
 
 
 def escort_from_service(

@@ -101,7 +101,7 @@ def test_sla_due_text_lists_the_calendar_facts(catalogs):
     )
     assert out.splitlines()[0] == "due 2026-10-08T11:00:00+08:00"
     assert "calendar 5x8 (Asia/Shanghai)" in out
-    assert "2026-10-01 holiday National Day" in out
+    assert "2026-10-01..2026-10-07 holiday National Day" in out
     assert "holiday data known for 2004-2026" in out
 
 
@@ -360,3 +360,27 @@ def test_api_requires_sign_in_and_check_is_staff_only(customer):
     r = api_client(admin).get("/api/calendars/check/")
     assert r.status_code == 200
     assert set(r.json()) == {"ok", "warnings"}
+
+
+def test_entitlement_refusal_in_chinese_names_plans_in_chinese(catalogs):
+    with pytest.raises(CommandError) as e:
+        run(
+            "sla",
+            "due",
+            "--provider",
+            "partner",
+            "--plan",
+            "basic",
+            "--severity",
+            "core_production_down",
+            "--channel",
+            "ticket",
+            "--opened",
+            "2026-10-01T09:00+08:00",
+            "--lang",
+            "zh-hans",
+        )
+    assert str(e.value) == (
+        "case.severity_not_in_plan: 基础级套餐不包含严重级别“核心生产系统不可用”；"
+        "包含它的套餐：专属级、VIP级。"
+    )

@@ -113,12 +113,7 @@ class Command(AnswerCommand):
             if answer["skipped"]:
                 lines.append(
                     _("not counted: %(days)s")
-                    % {
-                        "days": ", ".join(
-                            f"{d['date']} {d['kind']}{' ' + d['name'] if d['name'] else ''}"
-                            for d in answer["skipped"]
-                        )
-                    }
+                    % {"days": "; ".join(answers.day_ranges(answer["skipped"]))}
                 )
             return lines
         if "ok" in answer:

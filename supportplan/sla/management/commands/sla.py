@@ -85,8 +85,8 @@ class Command(AnswerCommand):
             )
         else:
             lines.append(_("  statutory holidays do not apply"))
-        for d in answer["special_days"]:
-            lines.append(f"  {d['date']} {d['kind']} {d['name']}".rstrip())
+        for line in answers.day_ranges(answer["special_days"]):
+            lines.append(f"  {line}")
         for e in answer["escorts"]:
             lines.append(_("  escort %(start)s - %(end)s") % e)
         return lines
