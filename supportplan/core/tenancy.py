@@ -15,7 +15,9 @@ class TenantRequired(Exception):
     pass
 
 
-def for_tenant(qs: "models.QuerySet[M]", tenant: Any) -> "models.QuerySet[M]":
+def for_tenant(
+    qs: "models.QuerySet[M, M] | models.Manager[M]", tenant: Any
+) -> "models.QuerySet[M, M]":
     if tenant is None or getattr(tenant, "pk", None) is None:
         raise TenantRequired("a tenant-scoped query was made without a tenant")
     return qs.filter(tenant=tenant)
