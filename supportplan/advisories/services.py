@@ -110,7 +110,8 @@ def _clean_list(value: Any, field: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise DomainError(
             "advisory.list_expected",
-            _("%(field)s must be a list of texts."),
+            _("%(what)s must be a list of texts."),
+            what=field,
             field=field,
         )
     return sorted({v.strip() for v in value if v.strip()})

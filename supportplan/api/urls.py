@@ -5,6 +5,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from . import accounts, bookings, calendars, cases, catalog, subscriptions
+from . import advisories as advisories_api
+from . import notifications as notifications_api
 from . import reports as reports_api
 
 router = DefaultRouter()
@@ -15,6 +17,8 @@ router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="c
 router.register("cases", cases.CaseViewSet, basename="case")
 subscriptions.register(router)
 bookings.register(router)
+notifications_api.register(router)
+advisories_api.register(router)
 
 urlpatterns = [
     path("token/", obtain_auth_token, name="api-token"),
@@ -22,5 +26,6 @@ urlpatterns = [
     path("bench/ceiling/", cases.BenchCeilingView.as_view(), name="bench-ceiling"),
     *calendars.urlpatterns(),
     *subscriptions.urlpatterns(),
+    *notifications_api.urlpatterns(),
     path("", include(router.urls)),
 ]

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from supportplan.core.tenancy import for_tenant
 
-from .models import InAppNotification, Outbox, Preference, Robot, Team, Topic
+from .models import DeliveryAttempt, InAppNotification, Outbox, Preference, Robot, Team, Topic
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,9 @@ def unread_count(user: Any) -> int:
 
 def delivery_log(*, status: str | None = None, tenant: Any = None) -> QuerySet[Outbox]:
     """Staff only (the API checks): every outgoing message with its attempts."""
-    qs = Outbox.objects.select_related("robot", "user", "tenant").prefetch_related("attempt_log")
+    qs = Outbox.objects.select_related("robot", "user", "tenant").prefetch_related(
+        Prefetch("attempt_log", queryset=DeliveryAttempt.objects.order_by("number"))
+    )
     if status:
         qs = qs.filter(status=status)
     if tenant is not None:

@@ -355,8 +355,8 @@ def outbox_retry(*, actor: User, outbox: Outbox, now: datetime) -> Outbox:
     if outbox.status != OutboxStatus.FAILED:
         raise Conflict(
             "notification.not_failed",
-            _("Only a message whose delivery failed can be sent again (this one is %(status)s)."),
-            status=outbox.get_status_display(),
+            _("Only a message whose delivery failed can be sent again (this one is %(state)s)."),
+            state=outbox.get_status_display(),
         )
     Outbox.objects.filter(pk=outbox.pk, status=OutboxStatus.FAILED).update(
         status=OutboxStatus.PENDING,
