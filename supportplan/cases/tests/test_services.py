@@ -503,20 +503,24 @@ def test_concurrent_sweeps_fire_each_warning_and_breach_once(staff):
         for _ in range(40)
     ]
     results = []
+    failures = []
     barrier = threading.Barrier(4)
 
-    def sweep():
+    def run_sweep():
         try:
             barrier.wait()
             results.append(sweep.case_sla_sweep(as_of=t + minutes(31), batch=7))
+        except Exception as exc:  # reported below: a thread cannot fail the test itself
+            failures.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=sweep) for _ in range(4)]
+    threads = [threading.Thread(target=run_sweep) for _ in range(4)]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
+    assert failures == []
     warned = sorted(pk for r in results for pk in r.warned)
     breached = sorted(pk for r in results for pk in r.breached)
     ids = sorted(c.pk for c in cases)
