@@ -297,15 +297,20 @@ class BookingForm(BaseForm):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, escort: bool, earliest: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, escort: bool, earliest: Any, min_date: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         from supportplan.bookings.models import EventKind
 
         self.escort = escort
         self.fields["event_kind"].choices = [("", "—"), *EventKind.choices]
-        if earliest is not None:
-            self.fields["start_date"].widget.attrs["min"] = earliest.isoformat()
-            self.fields["start_date"].widget.attrs["data-earliest"] = earliest.isoformat()
+        # The picker starts at the earliest date the lead time allows (a required lead time)
+        # or today (a recommended one: earlier dates are accepted with a warning).
+        attrs = self.fields["start_date"].widget.attrs
+        attrs["min"] = min_date.isoformat()
+        attrs["data-earliest"] = earliest.isoformat()
+        attrs["aria-describedby"] = "lead-time"
         if not escort:
             for name in ("days", "event_kind"):
                 self.fields.pop(name)

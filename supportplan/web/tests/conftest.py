@@ -30,9 +30,14 @@ class Customer:
 def load_catalogs() -> None:
     from django.conf import settings
 
+    from supportplan.calendars import services as calendars
     from supportplan.catalog.services import catalog_load
 
     start = clock.now() - timedelta(days=30)
+    # Browser tests use transactional databases, flushed between tests: the calendars the
+    # data migration wrote are gone, so put them back through their services.
+    calendars.calendars_ensure_builtin(at=start)
+    calendars.holidays_import_library(at=start)
     for name in ("partner.yaml", "tencent.yaml"):
         catalog_load(source=settings.CATALOG_DIR / name, actor=None, now=start)
 

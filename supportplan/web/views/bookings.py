@@ -90,8 +90,13 @@ def book(request: HttpRequest, provider: str, service: str) -> HttpResponse:
     today = local_date(now)
     earliest = _earliest(grant.service, today)
     escort = grant.service.unit == "natural_days"
+    required = grant.service.lead_time is not None and grant.service.lead_time.required
     form = BookingForm(
-        request.POST or None, escort=escort, earliest=earliest, initial={"start_date": earliest}
+        request.POST or None,
+        escort=escort,
+        earliest=earliest,
+        min_date=earliest if required else today,
+        initial={"start_date": earliest},
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data

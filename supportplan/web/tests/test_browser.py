@@ -1,0 +1,290 @@
+"""The main journeys in a real Chromium (Debian's /usr/bin/chromium, never downloaded),
+against pytest-django's live server, in both languages. Screenshots of key pages go to
+test-artifacts/screenshots/ for review.
+
+Run: .venv/bin/pytest supportplan/web -m browser
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between page actions are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from supportplan.cases.models import Case
+from supportplan.core import clock
+
+from .conftest import PASSWORD, make_customer
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SHOTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make system-deps)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    contexts = []
+
+    def make(user, language="en", *, mobile=False):
+        viewport = {"width": 390, "height": 844} if mobile else {"width": 1360, "height": 900}
+        context = browser.new_context(
+            viewport=viewport,
+            locale="zh-CN" if language == "zh-hans" else "en-US",
+            extra_http_headers={"Accept-Language": "zh-CN" if language == "zh-hans" else "en"},
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.js_errors = errors  # type: ignore[attr-defined]
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        # The switcher: sets the cookie and the person's saved language.
+        if page.input_value("#lang-select") != language:
+            with page.expect_navigation():
+                page.select_option("#lang-select", language)
+        page.base = live_server.url  # type: ignore[attr-defined]
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def go(page, path: str) -> None:
+    page.goto(page.base + path)
+    page.wait_for_load_state()
+
+
+# --------------------------------------------------------------------------- journeys
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_basic_customer_is_refused_core_production_down(catalogs, language, open_page):
+    basic = make_customer("partner", "basic", name=f"Qingyun Retail {language}")
+    page = open_page(basic.admin, language)
+    go(page, "/cases/new/")
+    option = page.locator("input[name=severity][value=core_production_down]")
+    assert option.is_disabled()
+    note = page.locator("#sevdef-core_production_down .not-in-plan")
+    expected = (
+        "Not included in your plan. Plans that include it: Dedicated, VIP."
+        if language == "en"
+        else "您的服务计划不包含此级别。包含它的计划：专属级, VIP级。"
+    )
+    assert expected in note.inner_text()
+    shot(page, f"case-new-basic-refused-{language}")
+
+    # A forged submission (the disabled radio re-enabled) is refused by the service, inline.
+    page.evaluate(
+        """() => { const r = document.querySelector('input[value=core_production_down]');
+                   r.disabled = false; r.removeAttribute('aria-disabled'); }"""
+    )
+    page.check("input[name=severity][value=core_production_down]")
+    page.select_option("#id_system", str(basic.systems["core_production"].pk))
+    page.fill("#id_subject", "Shop down")
+    page.fill("#id_description", "Nothing loads.")
+    with page.expect_navigation():
+        page.click("form[data-case-form] button[type=submit]:not([name=preview])")
+    error = page.locator("#err-severity").inner_text()
+    if language == "en":
+        assert "does not include the severity" in error and "Dedicated" in error
+    else:
+        assert "不包含" in error
+    assert not Case.objects.filter(tenant=basic.tenant).exists()
+    assert page.js_errors == []
+
+
+def test_vip_journey_open_answer_tam(catalogs, staff, open_page):
+    vip = make_customer("partner", "vip", name="Jinhai Bank", tam=staff["tam"])
+    page = open_page(vip.admin, "en")
+    go(page, "/")
+    shot(page, "home-vip-en")
+    go(page, "/cases/new/")
+    page.select_option("#id_system", str(vip.systems["core_production"].pk))
+    page.check("input[name=severity][value=core_production_down]")
+    page.fill("#id_subject", "Core banking down")
+    page.fill(
+        "#id_description",
+        "Since 10:00 all payments fail. MySQL 5.7 on CentOS 7 refuses connections.",
+    )
+    # The scope answer appears before submitting, with the software prefilled.
+    page.wait_for_selector("#scope-answer .notice", timeout=10_000)
+    assert page.input_value("#id_software_name") == "MySQL"
+    assert page.input_value("#id_software_version") == "5.7"
+    assert "In scope" in page.inner_text("#scope-answer")
+    shot(page, "case-new-vip-scope-en")
+    with page.expect_navigation():
+        page.click("form[data-case-form] button[type=submit]:not([name=preview])")
+    shot(page, "debug-after-open")
+    assert re.search(r"/cases/\d+/$", page.url), page.inner_text("main")[:2000]
+    case = Case.objects.get(tenant=vip.tenant)
+    assert case.first_response_target == timedelta(minutes=10)
+    timer = page.locator(".big-timer time.countdown")
+    first = timer.inner_text()
+    assert re.fullmatch(r"(9m \d\ds|10m 00s) left", first), first
+    assert page.locator(".big-timer .sla").get_attribute("class") == "sla sla-running"
+    page.wait_for_function(
+        "t => document.querySelector('.big-timer time.countdown').textContent !== t", arg=first
+    )
+    shot(page, "case-vip-countdown-en")
+
+    # The handler of the VIP tier answers it from the console.
+    handler = case.assignee or staff["senior"]
+    console = open_page(handler, "zh-hans")
+    go(console, "/console/")
+    row = console.locator(f"a[href='/console/cases/{case.pk}/']").first
+    assert row.is_visible()
+    shot(console, "console-queue-zh-hans")
+    with console.expect_navigation():
+        row.click()
+    console.fill("#id_body", "我们正在处理，数据库连接池已耗尽，正在扩容。")
+    with console.expect_navigation():
+        console.click("form[action$='/reply/'] button[type=submit]")
+    case.refresh_from_db()
+    assert case.first_responded_at is not None
+    assert case.sla_state == "met"
+    assert "达成" in console.locator(".big-timer .sla").inner_text()
+    shot(console, "console-case-answered-zh-hans")
+
+    # The customer sees the answer; the TAM sees the case among their tenants.
+    go(page, f"/cases/{case.pk}/")
+    assert "数据库连接池已耗尽" in page.inner_text(".thread")
+    assert page.locator(".big-timer .sla").get_attribute("class") == "sla sla-met"
+    tam = open_page(staff["tam"], "en")
+    go(tam, "/console/tam/")
+    assert "Jinhai Bank" in tam.inner_text("main")
+    assert tam.locator(f"a[href='/console/cases/{case.pk}/']").count() >= 1
+    shot(tam, "console-tam-en")
+    for p in (page, console, tam):
+        assert p.js_errors == []
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_escort_booking_refuses_a_too_early_date(catalogs, language, open_page):
+    vip = make_customer("partner", "vip", name=f"Escort Bank {language}")
+    page = open_page(vip.admin, language)
+    go(page, "/services/")
+    shot(page, f"services-{language}")
+    go(page, "/services/book/partner/escort/")
+    date_input = page.locator("#id_start_date")
+    earliest = date_input.get_attribute("data-earliest")
+    assert earliest and earliest in page.inner_text("#lead-time")
+    yesterday = (clock.to_business(clock.now()) - timedelta(days=1)).date().isoformat()
+    date_input.fill(yesterday)
+    page.fill("#id_days", "1")
+    page.fill("#id_event_description", "Double 11 promotion")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    error = page.locator("#err-start_date").inner_text()
+    assert yesterday in error
+    assert ("in the past" in error) if language == "en" else ("已过" in error or "过去" in error)
+    shot(page, f"booking-refused-{language}")
+    date_input = page.locator("#id_start_date")
+    date_input.fill(earliest)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/services/\d+/$"))
+    assert earliest in page.inner_text("main")
+    shot(page, f"booking-detail-{language}")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_customer_downloads_the_monthly_report(catalogs, language, open_page):
+    from supportplan.reports import services as report_services
+    from supportplan.reports.data import Month
+
+    vip = make_customer("partner", "vip", name=f"Report Bank {language}")
+    now = clock.now()
+    report_services.data_source_add(
+        tenant=vip.tenant,
+        kind="demo",
+        settings={"seed": "web", "cloud": "huawei", "instances": 4, "systems": ["Core"]},
+        now=now,
+    )
+    month = Month.containing(now).previous()
+    out = report_services.report_generate(
+        tenant=vip.tenant, month=month, now=now, require_plan=False
+    )
+    assert out.report.status == "ready", out.report.reason_detail
+    page = open_page(vip.admin, language)
+    go(page, "/reports/")
+    shot(page, f"reports-{language}")
+    with page.expect_download() as info:
+        page.click("a[data-report-pdf]")
+    download = info.value
+    assert download.suggested_filename.endswith(f"{month.year}-{month.month:02d}.pdf")
+    assert Path(download.path()).read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_screenshots_of_key_pages(catalogs, staff, language, open_page):
+    vip = make_customer("partner", "vip", name=f"Jinhai Bank {language}", tam=staff["tam"])
+    from supportplan.cases import services as case_services
+
+    for sev, cls in (("production_abnormal", "production"), ("general_guidance", None)):
+        case_services.case_open(
+            actor=vip.admin, tenant=vip.tenant, provider="partner", channel="ticket",
+            severity=sev, subject=f"{sev} example", description="Example for the screenshot.",
+            system=vip.systems[cls] if cls else None, now=clock.now(),
+        )  # fmt: skip
+    page = open_page(vip.admin, language)
+    for path, name in (
+        ("/", "home"),
+        ("/plans/", "plans"),
+        ("/cases/", "cases"),
+        ("/organisation/", "organisation"),
+        ("/statements/", "statements"),
+    ):
+        go(page, path)
+        shot(page, f"{name}-{language}")
+    mobile = open_page(vip.member, language, mobile=True)
+    go(mobile, "/")
+    shot(mobile, f"home-mobile-{language}")
+    go(mobile, "/cases/new/")
+    shot(mobile, f"case-new-mobile-{language}")
+    manager = open_page(staff["manager"], language)
+    go(manager, "/console/dashboard/")
+    shot(manager, f"dashboard-{language}")
+    go(manager, "/console/hotline/?tenant=" + str(vip.tenant.pk))
+    shot(manager, f"hotline-{language}")
+    for p in (page, mobile, manager):
+        assert p.js_errors == []
