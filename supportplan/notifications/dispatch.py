@@ -181,6 +181,37 @@ def severity_name(provider: str, code: str, language: str) -> str:
         return code
 
 
+def catalog_name(kind: str, provider: str, code: str, language: str) -> str:
+    """A plan's or service's name from the provider's catalog, in `language`."""
+    if not code:
+        return ""
+    try:
+        from supportplan.catalog.selectors import current_catalog
+
+        catalog = current_catalog(provider)
+        item = catalog.plan(code) if kind == "plan" else catalog.service(code)
+        return item.name.get(language)
+    except Exception:  # unknown provider or code: show the code
+        return code
+
+
+_TERMS: dict[str, Promise] = {"annual": _("annual"), "monthly": _("monthly")}
+
+
+def readable(entry: AuditEntry, language: str) -> dict[str, Any]:
+    """The entry's data with codes replaced by names in `language` (plans, services, terms)."""
+    data = {k: _flat(v, language) for k, v in entry.data.items()}
+    provider = str(data.get("provider") or "")
+    for key in ("plan", "to_plan", "from_plan", "fallback_plan"):
+        if isinstance(data.get(key), str):
+            data[key] = catalog_name("plan", provider, data[key], language)
+    if isinstance(data.get("service"), str):
+        data["service"] = catalog_name("service", provider, data["service"], language)
+    if data.get("term") in _TERMS:
+        data["term"] = str(_TERMS[data["term"]])
+    return data
+
+
 _FACT_LABELS: dict[str, Promise] = {
     "case": _("Case"),
     "subject": _("Subject"),
@@ -255,8 +286,9 @@ _GENERIC_KEYS = (
 
 def generic_facts(entry: AuditEntry, language: str) -> list[tuple[str, str]]:
     facts = []
+    data = readable(entry, language)
     for key in _GENERIC_KEYS:
-        value = entry.data.get(key)
+        value = data.get(key)
         if value not in (None, "", []):
             facts.append((key, str(value)))
     if entry.data.get("reason"):
@@ -585,10 +617,25 @@ PREFIX_RULES: dict[str, Rule] = {
 }
 
 
+# Steps of a flow that tell nobody anything new (the next step does).
+SILENT = frozenset(
+    {
+        "order.agreement_accepted",
+        "order.payment_started",
+        "subscription.auto_renew_set",
+        "subscription.auto_renewal_placed",
+        "booking.rated",
+        "booking.accepted",
+    }
+)
+
+
 def rule_for(action: str) -> Rule | None:
     rule = RULES.get(action)
     if rule is not None:
         return rule
+    if action in SILENT:
+        return None
     for prefix, prefix_rule in PREFIX_RULES.items():
         if action.startswith(prefix):
             return prefix_rule
@@ -603,7 +650,7 @@ class _Defaulting(dict):  # type: ignore[type-arg]
 def render(rule: Rule, entry: AuditEntry, language: str) -> Content:
     """The message for `entry` in `language`."""
     with translation.override(language):
-        params = _Defaulting({k: _flat(v, language) for k, v in entry.data.items()})
+        params = _Defaulting(readable(entry, language))
         subject = str(rule.subject)
         with contextlib.suppress(TypeError, ValueError):
             subject = subject % params
