@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from supportplan.accounts import selectors as account_selectors
+from supportplan.cases import attachments as case_files
 from supportplan.cases import selectors as case_selectors
 from supportplan.cases import services as case_services
 from supportplan.cases.models import CaseState
@@ -237,7 +238,7 @@ def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
             call_service(
                 request,
                 None,
-                case_services.case_attach,
+                case_files.case_attach,
                 actor=request.user,
                 case=case,
                 upload=form.cleaned_data["file"],
@@ -263,7 +264,7 @@ def case_attach(request: HttpRequest, case_id: int) -> HttpResponse:
         ok, _a = call_service(
             request,
             None,
-            case_services.case_attach,
+            case_files.case_attach,
             actor=request.user,
             case=case,
             upload=upload,

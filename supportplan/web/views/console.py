@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from supportplan.accounts import permissions as perms
 from supportplan.accounts import selectors as account_selectors
 from supportplan.accounts.models import HandlerTier, Tenant, User
+from supportplan.cases import attachments as case_files
 from supportplan.cases import selectors as case_selectors
 from supportplan.cases import services as case_services
 from supportplan.cases.models import CaseState
@@ -171,7 +172,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 call_service(
                     request,
                     None,
-                    case_services.case_attach,
+                    case_files.case_attach,
                     actor=user,
                     case=case,
                     upload=form.cleaned_data["file"],

@@ -1,0 +1,253 @@
+"""Bad input gives an inline message in the user's language and writes nothing; the
+switcher remembers the language on the person."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from supportplan.cases.models import Case
+from supportplan.core import clock
+from supportplan.subscriptions.domain import local_date
+
+from .conftest import client_for
+from .test_pages import open_case
+
+BASIC_CORE_DOWN = {
+    "provider": "partner",
+    "severity": "core_production_down",
+    "channel": "ticket",
+    "subject": "Shop down",
+    "description": "Nothing loads since 09:00.",
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "does not include the severity “Core production system down”"),
+        ("zh-hans", "核心生产系统不可用"),
+    ],
+)
+def test_basic_refused_core_production_down_inline(basic, language, expected):
+    data = {**BASIC_CORE_DOWN, "system": basic.systems["core_production"].pk}
+    response = client_for(basic.admin, language).post(reverse("web:case_new"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="err-severity"' in html
+    assert expected in html
+    assert not Case.objects.filter(tenant=basic.tenant).exists()
+
+
+def test_case_form_offers_only_what_the_plan_allows(basic):
+    html = client_for(basic.admin).get(reverse("web:case_new")).content.decode()
+    assert 'value="core_production_down" disabled' in html
+    assert "Plans that include it: Dedicated, VIP." in html
+    # staff-logged channels (hotline, phone line) are not offered to the customer
+    assert 'value="hotline"' not in html
+
+
+def test_empty_case_form_names_each_missing_field(basic):
+    response = client_for(basic.admin, "zh-hans").post(
+        reverse("web:case_new"), {"provider": "partner"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    for field in ("severity", "subject", "description"):
+        assert f'id="err-{field}"' in html
+    assert "必填项" in html
+
+
+def test_scope_is_answered_before_submitting_without_javascript(vip):
+    data = {
+        "provider": "partner",
+        "description": "Our FileZilla 3.1 server on Windows refuses uploads",
+        "software_name": "",
+        "preview": "1",
+    }
+    html = client_for(vip.admin).post(reverse("web:case_new"), data).content.decode()
+    assert "Out of scope" in html or "Needs detail" in html or "In scope" in html
+    json = (
+        client_for(vip.admin)
+        .get(
+            reverse("web:scope_preview"),
+            {"provider": "partner", "description": "MySQL 5.7 on CentOS refuses connections"},
+        )
+        .json()
+    )
+    assert json["detected"] == {
+        "name": "MySQL",
+        "code": json["detected"]["code"],
+        "version": "5.7",
+        "platform": "linux",
+    }
+    assert json["scope"]["in_scope"] is True
+
+
+def test_availability_check_too_early_is_refused_inline(vip):
+    today = local_date(clock.now())
+    url = reverse("web:book", args=["partner", "availability_check"])
+    for language, word in (("en", "working days ahead"), ("zh-hans", "工作日")):
+        response = client_for(vip.admin, language).post(
+            url, {"start_date": today.isoformat(), "event_description": "x"}
+        )
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert 'id="err-start_date"' in html and word in html
+
+
+def test_bad_date_is_an_inline_error(vip):
+    url = reverse("web:book", args=["partner", "escort"])
+    response = client_for(vip.admin).post(url, {"start_date": "next tuesday", "days": "x"})
+    assert response.status_code == 400
+    assert "Enter a date as YYYY-MM-DD." in response.content.decode()
+
+
+def test_escort_inside_the_lead_time_is_accepted_with_a_warning(vip):
+    start = local_date(clock.now()) + timedelta(days=1)
+    url = reverse("web:book", args=["partner", "escort"])
+    response = client_for(vip.admin).post(
+        url,
+        {"start_date": start.isoformat(), "days": "1", "event_description": "Launch"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "10 working days" in response.content.decode()
+
+
+def test_locked_order_refuses_downgrade_with_the_reason(vip):
+    start = local_date(clock.now()) + timedelta(days=30)
+    from supportplan.bookings import services as booking_services
+
+    booking_services.booking_request(
+        tenant=vip.tenant, actor=vip.admin, service_code="availability_check",
+        start_date=start, now=clock.now(),
+    )  # fmt: skip
+    client = client_for(vip.admin)
+    response = client.get(reverse("web:plan_change"), {"provider": "partner", "plan": "dedicated"})
+    html = response.content.decode()
+    assert 'id="refusal"' in html and "Upgrades are still possible" in html
+    response = client.post(
+        reverse("web:plan_change"), {"provider": "partner", "plan": "dedicated", "confirm": "1"}
+    )
+    assert response.status_code == 400
+    from supportplan.subscriptions.selectors import subscription_of
+
+    assert subscription_of(vip.tenant, "partner").next_plan_code == ""
+
+
+def test_upgrade_preview_then_order(basic):
+    client = client_for(basic.admin)
+    html = client.get(
+        reverse("web:plan_change"), {"provider": "partner", "plan": "dedicated"}
+    ).content.decode()
+    assert "Upgrade to Dedicated" in html and "at once" in html
+    response = client.post(
+        reverse("web:plan_change"),
+        {"provider": "partner", "plan": "dedicated", "confirm": "1", "method": "test"},
+    )
+    assert response.status_code == 400
+    assert "Accept the service agreement to continue." in response.content.decode()
+    response = client.post(
+        reverse("web:plan_change"),
+        {
+            "provider": "partner",
+            "plan": "dedicated",
+            "confirm": "1",
+            "method": "test",
+            "accept": "1",
+        },
+    )
+    assert response.status_code == 302
+    from supportplan.subscriptions.selectors import plan_in_force
+
+    assert plan_in_force(basic.tenant, "partner", clock.now()).plan_code == "dedicated"
+
+
+def test_language_switch_is_saved_on_the_person(vip):
+    client = client_for(vip.admin, "en")
+    response = client.post(reverse("web:set_language"), {"language": "zh-hans", "next": "/cases/"})
+    assert response.status_code == 302 and response["Location"] == "/cases/"
+    vip.admin.refresh_from_db()
+    assert vip.admin.language == "zh-hans"
+    response = client.post(
+        reverse("web:set_language"), {"language": "xx", "next": "https://evil.example/"}
+    )
+    vip.admin.refresh_from_db()
+    assert vip.admin.language == "zh-hans"
+    assert not response["Location"].startswith("https://evil.example")
+
+
+def test_staff_reply_stops_the_clock_and_internal_note_stays_internal(vip, staff):
+    case = open_case(vip)
+    handler = case.assignee or staff["senior"]
+    client = client_for(handler)
+    url = reverse("web:console_action", args=[case.pk, "reply"])
+    assert client.post(url, {"kind": "note", "body": "Checking the DB pool"}).status_code == 302
+    assert client.post(url, {"kind": "reply", "body": "We are on it"}).status_code == 302
+    case.refresh_from_db()
+    assert case.sla_state == "met"
+    customer_view = client_for(vip.admin).get(reverse("web:case", args=[case.pk])).content.decode()
+    assert "We are on it" in customer_view and "Checking the DB pool" not in customer_view
+
+
+def test_severity_change_without_reason_is_inline(vip, staff):
+    case = open_case(vip)
+    handler = case.assignee or staff["senior"]
+    url = reverse("web:console_action", args=[case.pk, "severity"])
+    response = client_for(handler, "zh-hans").post(
+        url, {"severity": "production_down", "reason": ""}
+    )
+    assert response.status_code == 400
+    assert "必填项" in response.content.decode()
+    case.refresh_from_db()
+    assert case.severity == "core_production_down"
+
+
+def test_hotline_call_is_recorded(vip, staff):
+    client = client_for(staff["engineer"])
+    page = client.get(reverse("web:hotline"), {"tenant": vip.tenant.pk})
+    assert page.status_code == 200
+    response = client.post(
+        reverse("web:hotline"),
+        {
+            "tenant": vip.tenant.pk, "provider": "partner", "requester": vip.member.pk,
+            "channel": "hotline", "severity": "general_guidance", "system": "",
+            "subject": "How to resize a disk", "description": "Caller asks how to resize.",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    case = Case.objects.get(tenant=vip.tenant)
+    assert case.channel == "hotline" and case.logged_by == staff["engineer"]
+
+
+def test_org_settings_bad_email_and_member_cannot_change(vip):
+    admin = client_for(vip.admin)
+    response = admin.post(
+        reverse("web:org_save", args=["org"]),
+        {
+            "org-registered_email": "it@x.example",
+            "org-report_emails": "cio@x.example\nnot-an-address",
+            "org-language": "en",
+        },
+    )
+    assert response.status_code == 400
+    assert "Not an e-mail address: not-an-address" in response.content.decode()
+    response = admin.post(
+        reverse("web:org_save", args=["system"]),
+        {"system-name": "core_production system", "system-classification": "production"},
+    )
+    assert response.status_code == 400  # the service's "already registered", inline
+    member = client_for(vip.member)
+    response = member.post(
+        reverse("web:org_save", args=["contact"]),
+        {
+            "contact-technical_contact_name": "Mallory",
+            "contact-technical_contact_email": "m@x.example",
+        },
+    )
+    assert response.status_code == 302
+    vip.tenant.refresh_from_db()
+    assert vip.tenant.technical_contact_name != "Mallory"
