@@ -259,6 +259,9 @@ def bench_http() -> None:
 
 
 def main() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)  # apps added since gen_cases.py ran
     total = Case.objects.count()
     print(f"database {args.db}: {total:,} cases")
     bench_queue()

@@ -367,7 +367,9 @@ def case_open(
     created.save(force_insert=True)
 
     sev = catalog.severity(severity)
-    notify = []
+    # One entry for opening and automatic assignment (each audit entry is dispatched to
+    # notifications inside this transaction): the assignee is in `assignee_id` and `notify`.
+    notify = [assignee_id] if assignee_id else []
     if tam_id and sev.urgent:
         notify.append(tam_id)
     _audit(
@@ -384,10 +386,9 @@ def case_open(
         escort=case.sla_escort,
         out_of_scope=case.out_of_scope,
         out_of_scope_code=case.out_of_scope_code,
+        assigned_automatically=bool(assignee_id),
         notify=notify,
     )
-    if assignee_id:
-        _audit("case.assigned", case, None, now, automatic=True, notify=[assignee_id])
     _schedule_sla_check(case)
     return case
 

@@ -154,7 +154,9 @@ def test_vip_core_production_down_by_ticket_is_due_in_ten_minutes(staff):
     assert case.tam_id == staff["tam"].pk
     assert case.assignee_id == staff["senior"].pk
     opened = AuditEntry.objects.get(action="case.opened", target_id=str(case.pk))
-    assert opened.data["notify"] == [staff["tam"].pk]  # severe: the TAM is told
+    # Assigned at opening (one entry), and severe: the TAM is told too.
+    assert opened.data["notify"] == [staff["senior"].pk, staff["tam"].pk]
+    assert opened.data["assignee_id"] == staff["senior"].pk
     assert opened.data["due"] == "2026-10-01T01:10:00+00:00"
 
 
@@ -263,7 +265,6 @@ def test_lifecycle_writes_one_audit_entry_per_transition(staff):
     services.case_rate(actor=user, case=case, score=5, comment="quick", now=t + minutes(61))
     assert actions(case) == [
         "case.opened",
-        "case.assigned",
         "case.replied",
         "case.note_added",
         "case.waiting_on_customer",
