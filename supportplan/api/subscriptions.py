@@ -506,7 +506,7 @@ class SubscriptionViewSet(viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         now = clock.now()
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([subscription_state(s, now) for s in page])
+        return self.get_paginated_response([subscription_state(s, now) for s in page or []])
 
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="State, entitlements, quota balances")
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

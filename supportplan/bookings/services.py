@@ -205,7 +205,7 @@ def booking_request(
             _working_days_calendar(), today, start_date, service.lead_time.working_days
         ).value
         if not check.ok:
-            params = {
+            params: dict[str, Any] = {
                 "service": str(localized(service.name)),
                 "days": service.lead_time.working_days,
                 "earliest": check.earliest.isoformat(),

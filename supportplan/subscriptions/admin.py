@@ -40,8 +40,14 @@ class PaymentInline(admin.TabularInline):
     model = Payment
     extra = 0
     can_delete = False
-    fields = ["provider", "status", "amount", "reference", "idempotency_key", "completed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "provider",
+        "status",
+        "amount",
+        "reference",
+        "idempotency_key",
+        "completed_at",
+    )
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
@@ -92,8 +98,7 @@ class PeriodInline(admin.TabularInline):
     fk_name = "subscription"
     extra = 0
     can_delete = False
-    fields = ["plan_code", "term", "starts_at", "ends_at", "base_order", "order"]
-    readonly_fields = fields
+    fields = readonly_fields = ("plan_code", "term", "starts_at", "ends_at", "base_order", "order")
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
@@ -119,8 +124,7 @@ class QuotaEntryInline(admin.TabularInline):
     model = QuotaEntry
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "quantity", "booking_id", "note"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "quantity", "booking_id", "note")
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

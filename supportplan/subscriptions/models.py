@@ -10,8 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from supportplan.core.tenancy import TenantManager
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 class Term(models.TextChoices):
     MONTHLY = "monthly", _("Monthly")
@@ -119,8 +117,8 @@ class Order(models.Model):
     term = models.CharField(_("billing term"), max_length=10, choices=Term.choices)
     count = models.PositiveSmallIntegerField(_("number of months or years"))
     months = models.PositiveSmallIntegerField(_("months"))
-    monthly_price = models.DecimalField(_("monthly price"), **MONEY)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    monthly_price = models.DecimalField(_("monthly price"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     # add-on orders: which service, how many units (days), from which date
     service_code = models.CharField(_("service"), max_length=40, blank=True)
@@ -190,7 +188,7 @@ class Payment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(_("payment method"), max_length=30)
     status = models.CharField(_("status"), max_length=10, choices=PaymentStatus.choices)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
     instructions = models.JSONField(_("instructions"), default=dict, blank=True)
     idempotency_key = models.CharField(
@@ -290,7 +288,7 @@ class StatementLine(models.Model):
     description = models.JSONField(_("description"), help_text=_("{zh-hans: …, en: …}"))
     period_start = models.DateField(_("from"), null=True, blank=True)
     period_end = models.DateField(_("until (exclusive)"), null=True, blank=True)
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
 
     objects = TenantManager()

@@ -25,10 +25,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PaymentProvider(Protocol):
-    code: str
-    name: str | Promise
-    # True: the provider settles inside order_pay (no waiting); False: someone confirms later.
-    settles_at_once: bool
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str | Promise: ...
+
+    @property
+    def settles_at_once(self) -> bool:
+        """True: settles inside order_pay (no waiting); False: someone confirms later."""
+        ...
 
     def instructions(self, *, order: Any) -> dict[str, Any]: ...
 

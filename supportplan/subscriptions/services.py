@@ -538,6 +538,10 @@ def payment_succeed(
             )
         return seen
     (order,) = lock_rows(Order, [payment.order_id])
+    # Again under the lock: a concurrent replay of the same callback waited here.
+    seen = Payment.objects.filter(idempotency_key=key).first()
+    if seen is not None and seen.pk == payment.pk:
+        return seen
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if order.paid_at is not None or payment.status != PaymentStatus.PENDING:
         raise Conflict(
@@ -838,7 +842,7 @@ def _grant_quotas(
 def subscription_start_waiting(*, tenant: Any, now: datetime) -> list[Subscription]:
     """Start the service of paid orders that were waiting for a technical contact.
     Called after the tenant names one (API) and by the periodic sweep; idempotent."""
-    started = []
+    started: list[Subscription] = []
     if not tenant.has_technical_contact:
         return started
     waiting = selectors.orders_of(tenant).filter(
@@ -850,8 +854,9 @@ def subscription_start_waiting(*, tenant: Any, now: datetime) -> list[Subscripti
             if locked.status != OrderStatus.PAID:
                 continue
             _activate(locked, now)
-            started.append(locked.subscription)
-    return [s for s in started if s is not None]
+            if locked.subscription is not None:
+                started.append(locked.subscription)
+    return started
 
 
 # --------------------------------------------------------------------------- plan changes
