@@ -263,30 +263,57 @@ def _metric_summary(
     sums = np.zeros(ndays)
     counts = np.zeros(ndays)
     peaks = np.full(ndays, -np.inf)
-    all_values = []
+    all_values: list[np.ndarray] = []
     best: tuple[float, str, int] = (-np.inf, "", 0)
     averages: list[tuple[str, float]] = []
-    for s in series:
-        v = s.values.astype(np.float64)
-        day = _local_day_index(s.timestamps, data.start)
-        inside = (day >= 0) & (day < ndays)
-        v, day, ts = v[inside], day[inside], s.timestamps[inside]
-        if not v.size:
-            continue
-        all_values.append(v)
-        sums += np.bincount(day, weights=v, minlength=ndays)
-        counts += np.bincount(day, minlength=ndays)
-        np.maximum.at(peaks, day, v)
-        i = int(np.argmax(v))
-        if v[i] > best[0]:
-            best = (float(v[i]), s.resource_id, int(ts[i]))
-        avg = float(v.mean())
-        averages.append((s.resource_id, avg))
-        st = stats.get(s.resource_id)
+
+    def record(rid: str, avg: float, peak: float, p95: float) -> None:
+        averages.append((rid, avg))
+        st = stats.get(rid)
         if st is not None:
             st.average[metric] = r1(avg)
-            st.peak[metric] = r1(float(v[i]))
-            st.p95[metric] = r1(float(np.percentile(v, 95)))
+            st.peak[metric] = r1(peak)
+            st.p95[metric] = r1(p95)
+
+    ts0 = series[0].timestamps
+    aligned = len(series) > 1 and all(
+        s.values.shape == ts0.shape and np.array_equal(s.timestamps, ts0) for s in series
+    )
+    if aligned:
+        # the usual case (one sampling grid for the fleet): one 2-D pass instead of a loop
+        day = _local_day_index(ts0, data.start)
+        inside = (day >= 0) & (day < ndays)
+        matrix = np.vstack([s.values for s in series]).astype(np.float64)[:, inside]
+        day, ts = day[inside], ts0[inside]
+        if matrix.size:
+            all_values.append(matrix.ravel())
+            sums += np.bincount(day, weights=matrix.sum(axis=0), minlength=ndays)
+            counts += np.bincount(day, minlength=ndays) * matrix.shape[0]
+            np.maximum.at(peaks, day, matrix.max(axis=0))
+            arg = matrix.argmax(axis=1)
+            row_peaks = matrix[np.arange(matrix.shape[0]), arg]
+            row_avg = matrix.mean(axis=1)
+            row_p95 = np.percentile(matrix, 95, axis=1)
+            k = int(np.argmax(row_peaks))
+            best = (float(row_peaks[k]), series[k].resource_id, int(ts[arg[k]]))
+            for i, s in enumerate(series):
+                record(s.resource_id, float(row_avg[i]), float(row_peaks[i]), float(row_p95[i]))
+    else:
+        for s in series:
+            v = s.values.astype(np.float64)
+            day = _local_day_index(s.timestamps, data.start)
+            inside = (day >= 0) & (day < ndays)
+            v, day, ts = v[inside], day[inside], s.timestamps[inside]
+            if not v.size:
+                continue
+            all_values.append(v)
+            sums += np.bincount(day, weights=v, minlength=ndays)
+            counts += np.bincount(day, minlength=ndays)
+            np.maximum.at(peaks, day, v)
+            i = int(np.argmax(v))
+            if v[i] > best[0]:
+                best = (float(v[i]), s.resource_id, int(ts[i]))
+            record(s.resource_id, float(v.mean()), float(v[i]), float(np.percentile(v, 95)))
     values = np.concatenate(all_values) if all_values else np.zeros(1)
     with np.errstate(invalid="ignore", divide="ignore"):
         daily_avg = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)

@@ -149,7 +149,7 @@ def stacked_bars(
     right = 0.99
     if len(series) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        right = 0.80
+        right = 0.76
     fig.subplots_adjust(left=0.09, right=right, bottom=0.14 * 2.2 / height, top=0.95)
     return to_svg(fig)
 

@@ -6,6 +6,7 @@ Noto CJK fonts from the system). Both are rendered in the tenant's language.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,11 @@ from supportplan.core.clock import BUSINESS_TZ
 from . import charts
 from .builder import ReportContent
 from .data import METRIC_UNITS, Texts
+
+# WeasyPrint logs every SVG presentation attribute it maps itself as "ignored", and its
+# progress steps at INFO: neither is news to an operator.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+logging.getLogger("weasyprint.progress").setLevel(logging.ERROR)
 
 
 def metric_names() -> dict[str, str]:
@@ -106,13 +112,7 @@ def render_html(
 
 
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
-    import logging
-
     from weasyprint import HTML
-
-    # WeasyPrint reports every SVG presentation attribute it maps itself as "ignored"
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
     return HTML(string=html, base_url=base_url).write_pdf()  # type: ignore[no-any-return]
 
@@ -246,7 +246,7 @@ def make_charts(
         ]
         out["metrics"] = charts.metrics_grid(panels)
     t = content.tickets
-    if t.trend:
+    if any(n for _m, n in t.trend):  # an all-zero chart says nothing
         months = [m for m, _n in t.trend_by_severity]
         codes = list(content.data.platform.severity_order) or sorted(
             {k for _m, c in t.trend_by_severity for k in c}

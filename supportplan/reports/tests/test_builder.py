@@ -299,3 +299,32 @@ def test_html_shows_the_figures_in_the_tenant_language(data, lang):
     heading = "资源概况" if lang == "zh-hans" else "Resource overview"
     assert heading in html
     assert "2026-10-01 – 2026-10-31" in html
+
+
+def test_aligned_fleet_fast_path_gives_the_same_figures():
+    """Series on one sampling grid take a 2-D fast path; the per-series loop must agree."""
+    from dataclasses import replace
+
+    from supportplan.reports.connectors.demo import demo_report_data
+
+    data = demo_report_data("same", OCT, instances=6, tickets=5)
+    fast = build_report(data)
+    last = data.cloud.metrics[-1]
+    shuffled = replace(
+        last, timestamps=last.timestamps[::-1].copy(), values=last.values[::-1].copy()
+    )
+    slow_data = replace(
+        data, cloud=replace(data.cloud, metrics=(*data.cloud.metrics[:-1], shuffled))
+    )
+    slow = build_report(slow_data)
+    for a, b in zip(fast.resources.metrics, slow.resources.metrics, strict=True):
+        assert (a.metric, a.average, a.p95, a.peak.value, a.top) == (
+            b.metric,
+            b.average,
+            b.p95,
+            b.peak.value,
+            b.top,
+        )
+        assert np.allclose(a.daily_average, b.daily_average, equal_nan=True)
+    assert fast.headline == slow.headline
+    assert [x.evidence for x in fast.advice] == [x.evidence for x in slow.advice]
