@@ -2,23 +2,25 @@ from django.contrib import admin
 
 from .models import Advisory, AdvisoryTarget, SoftwareItem
 
+TARGET_FIELDS = (
+    "tenant",
+    "care",
+    "status",
+    "tam",
+    "contact_due",
+    "contacted_at",
+    "notified_at",
+    "notified_reason",
+    "acknowledged_at",
+)
+
 
 class TargetInline(admin.TabularInline):
     model = AdvisoryTarget
     extra = 0
     can_delete = False
-    fields = [
-        "tenant",
-        "care",
-        "status",
-        "tam",
-        "contact_due",
-        "contacted_at",
-        "notified_at",
-        "notified_reason",
-        "acknowledged_at",
-    ]
-    readonly_fields = fields
+    fields = TARGET_FIELDS
+    readonly_fields = TARGET_FIELDS
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -10,13 +10,15 @@ from supportplan.core import clock
 from . import services
 from .models import DeliveryAttempt, InAppNotification, Outbox, OutboxStatus, Robot, Team
 
+ATTEMPT_FIELDS = ("number", "at", "ok", "permanent", "detail")
+
 
 class DeliveryAttemptInline(admin.TabularInline):
     model = DeliveryAttempt
     extra = 0
     can_delete = False
-    fields = ["number", "at", "ok", "permanent", "detail"]
-    readonly_fields = fields
+    fields = ATTEMPT_FIELDS
+    readonly_fields = ATTEMPT_FIELDS
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

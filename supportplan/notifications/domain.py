@@ -170,6 +170,7 @@ def robot_request(
     if now.tzinfo is None:
         raise ValueError("robot_request needs an aware `now`")
     ms = int(now.timestamp() * 1000)
+    body: dict[str, Any]
     if platform == WECOM:
         body = {
             "msgtype": "markdown",

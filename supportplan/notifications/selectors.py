@@ -95,9 +95,9 @@ def unread_count(user: Any) -> int:
 
 def delivery_log(*, status: str | None = None, tenant: Any = None) -> QuerySet[Outbox]:
     """Staff only (the API checks): every outgoing message with its attempts."""
-    qs = Outbox.objects.select_related("robot", "user", "tenant").prefetch_related(
-        Prefetch("attempt_log", queryset=DeliveryAttempt.objects.order_by("number"))
-    )
+    qs: QuerySet[Outbox] = Outbox.objects.select_related(
+        "robot", "user", "tenant"
+    ).prefetch_related(Prefetch("attempt_log", queryset=DeliveryAttempt.objects.order_by("number")))
     if status:
         qs = qs.filter(status=status)
     if tenant is not None:

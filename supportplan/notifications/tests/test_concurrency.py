@@ -1,0 +1,56 @@
+"""Two workers racing for the same messages on PostgreSQL: each message is sent once."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from supportplan.accounts.models import Role
+from supportplan.core.testing import T0, make_user
+from supportplan.notifications import services
+from supportplan.notifications.models import DeliveryAttempt, Outbox
+
+from .factories import case_entry, tenant_on
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_racing_workers_send_each_message_exactly_once(catalogs, smtp, settings):
+    # Autocommit runs on-commit hooks at once; keep the tasks queued so the workers race.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+            "QUEUES": ["default", "notifications", "reports"],
+        }
+    }
+    tenant = tenant_on("partner", "basic")
+    people = [
+        make_user(Role.CUSTOMER_MEMBER, tenant=tenant, email=f"r{i}@x.example") for i in range(8)
+    ]
+    for n, person in enumerate(people):
+        case_entry("case.replied", tenant, case_id=900 + n, notify=[person.pk])
+    ids = list(Outbox.objects.order_by("pk").values_list("pk", flat=True))
+    assert len(ids) == 8
+    start = threading.Barrier(4)
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            start.wait()
+            for pk in ids:
+                status = services.outbox_deliver(outbox_id=pk, now=T0)
+                with lock:
+                    results.append(status)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results).count("sent") == 8
+    assert sorted(results).count("not_claimed") == 24
+    assert sorted(m["To"] for m in smtp.messages) == sorted(p.email for p in people)
+    assert DeliveryAttempt.objects.count() == 8
