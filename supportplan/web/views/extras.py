@@ -52,7 +52,7 @@ def im_robots(tenant: Any) -> list[Any]:
         from supportplan.notifications import selectors as notif
     except ImportError:
         return []
-    fn = getattr(notif, "robots_of", None) or getattr(notif, "im_robots_of", None)
+    fn = getattr(notif, "robots_of_tenant", None) or getattr(notif, "robots_of", None)
     return list(fn(tenant)) if fn else []
 
 
@@ -61,5 +61,15 @@ def staff_advisories() -> list[Any]:
         from supportplan.advisories import selectors as adv
     except ImportError:
         return []
-    fn = getattr(adv, "advisories_for_staff", None) or getattr(adv, "advisories_all", None)
-    return list(fn())[:100] if fn else []
+    fn = getattr(adv, "advisories_for_staff", None)
+    if fn is None:
+        return []
+    items = list(fn()[:100])
+    targets = getattr(adv, "targets_of", None)
+    for item in items:
+        # Reach: targeted tenants, how many were notified and acknowledged.
+        rows = list(targets(item).values_list("status", flat=True)) if targets else []
+        item.reach_total = len(rows)
+        item.reach_notified = sum(1 for s in rows if s in ("notified", "acknowledged"))
+        item.reach_acknowledged = sum(1 for s in rows if s == "acknowledged")
+    return items
