@@ -297,7 +297,10 @@ class SoftwareViewSet(viewsets.GenericViewSet):
         data = serializer.validated_data
         system = None
         if data.get("system_id"):
-            system = RegisteredSystem.objects.filter(pk=data["system_id"]).first()
+            # scoped to the tenant: another tenant's system answers like a missing one
+            system = (
+                RegisteredSystem.objects.for_tenant(tenant).filter(pk=data["system_id"]).first()
+            )
             if system is None:
                 raise NotFound(texts.SYSTEM)
         item = services.software_add(
