@@ -360,9 +360,9 @@ def build_tickets(data: ReportData) -> TicketSection:
     for code in [c.key for c in by_severity]:
         group = [t for t in tickets if t.severity == code and t.first_response_due is not None]
         met = sum(1 for t in group if t.first_response_met is True)
-        missed = sum(1 for t in group if t.first_response_met is False)
+        late = sum(1 for t in group if t.first_response_met is False)
         sla_rows.append(
-            SlaRow(code, len(group), met, missed, len(group) - met - missed, pct(met, met + missed))
+            SlaRow(code, len(group), met, late, len(group) - met - late, pct(met, met + late))
         )
     total_met = sum(r.met for r in sla_rows)
     total_decided = sum(r.met + r.missed for r in sla_rows)

@@ -128,7 +128,7 @@ def _tickets(
                 status=c.state,
                 created_at=c.created_at,
                 resolved_at=c.resolved_at if c.resolved_at and c.resolved_at < end else None,
-                system=c.system.name if c.system_id else "",
+                system=c.system.name if c.system is not None else "",
                 first_response_due=c.first_response_due,
                 first_responded_at=c.first_responded_at,
                 first_response_met=first_response_met(

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -217,7 +218,9 @@ def report_generate(
         end=month.end,
         platform=platform_data,
         cloud=cloud,
-        tam_name=(tenant.tam.get_full_name() or tenant.tam.username) if tenant.tam_id else "",
+        tam_name=(tenant.tam.get_full_name() or tenant.tam.username)
+        if tenant.tam is not None
+        else "",
     )
     try:
         content = build_report(data)
@@ -321,7 +324,7 @@ def _store(
     headline: dict[str, Any],
 ) -> Report:
     report, _created = _row(tenant, month, deadline, now)
-    old = [f.name for f in (report.html_file, report.pdf_file) if f]
+    old: list[str] = [f.name for f in (report.html_file, report.pdf_file) if f and f.name]
     # an unguessable name: MEDIA_URL is not a way around the download permission checks
     stem = f"reports/{tenant.slug}/{month.label}-{secrets.token_hex(12)}"
     report.html_file.save(f"{stem}.html", ContentFile(html.encode("utf-8")), save=False)
@@ -349,7 +352,7 @@ def _store(
         },
     )
     for name in old:
-        transaction.on_commit(lambda n=name: default_storage.delete(n))
+        transaction.on_commit(partial(default_storage.delete, name))
     return report
 
 

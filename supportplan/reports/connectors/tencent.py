@@ -245,18 +245,17 @@ class _Retryer(_retryer_base()):  # type: ignore[misc]
             TencentCloudSDKException,
         )
 
-        err: Exception | None = None
         for n in range(self._max_attempts):
             try:
                 return fn()
             except TencentCloudSDKException as e:
                 err = e
-                if not self.should_retry(None, e) or n == self._max_attempts - 1:
+                if not self.should_retry(None, err) or n == self._max_attempts - 1:
                     raise
             sleep = self._backoff_fn(n)
             self.on_retry(n, sleep, None, err)
             time.sleep(sleep)
-        raise err  # pragma: no cover (the loop returns or raises)
+        raise RuntimeError("unreachable: the loop returns or raises")
 
 
 def _resource(ins: Any, region: str) -> Resource:
