@@ -24,6 +24,9 @@ from django.test import override_settings
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 MARK_B = "zeta"
 MARK_A = "alpha"
+# A word only B's case holds that is not the marker: pages that echo the query string back
+# (links, search boxes) do not look like a leak when it is the search term.
+SEARCH = {MARK_B: "quokka", MARK_A: "wombat"}
 
 
 @dataclass
@@ -109,7 +112,7 @@ def _populate(now: datetime) -> World:
             channel="ticket",
             severity="production_down",
             subject=f"{mark} database down",
-            description=f"{mark} ledger refuses connections",
+            description=f"{mark} ledger refuses connections ({SEARCH[mark]})",
             system=system,
             now=now,
         )

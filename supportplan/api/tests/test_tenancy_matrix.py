@@ -484,6 +484,7 @@ ATTACK_FILTERS: list[Callable[[World], dict[str, Any]]] = [
     lambda w: {"tenant_id": w.b.pk},
     lambda w: {"q": "zeta"},
     lambda w: {"search": "zeta"},
+    lambda w: {"q": "quokka", "search": "quokka"},
     lambda w: {"tenant": w.b.pk, "q": "zeta", "all": "1", "status": "requested"},
     lambda w: {"tenant": w.b.slug, "tenant__in": w.b.pk, "limit": 500},
 ]
