@@ -8,6 +8,7 @@ HTML well under a second even with 200 instances.
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import math
@@ -60,6 +61,18 @@ _ID = re.compile(r'(id="|url\(#|href="#)')
 _counter = itertools.count(1)
 
 
+def render(fig: Figure, fmt: str = "svg") -> str:
+    """SVG (text stays text) for the page; PNG for the PDF, where WeasyPrint would spend
+    seconds laying out every SVG text node of the metric grid."""
+    if fmt == "png":
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=170, metadata={"Software": None})
+        plt.close(fig)
+        data = base64.b64encode(buf.getvalue()).decode()
+        return f'<img class="chart" alt="" src="data:image/png;base64,{data}">'
+    return to_svg(fig)
+
+
 def to_svg(fig: Figure) -> str:
     buf = io.StringIO()
     # fixed margins (subplots_adjust) instead of bbox_inches="tight": half the text layout work
@@ -78,6 +91,7 @@ def to_svg(fig: Figure) -> str:
 
 def metrics_grid(
     panels: Sequence[tuple[str, Sequence[str], Sequence[float], Sequence[float]]],
+    fmt: str = "svg",
 ) -> str:
     """Small multiples: per metric the fleet's daily average (solid) and daily peak (dashed);
     the page shows the legend in HTML so it never collides with a panel title."""
@@ -105,7 +119,7 @@ def metrics_grid(
     fig.subplots_adjust(
         left=0.06, right=0.99, bottom=0.12 / rows + 0.03, top=top, hspace=0.55, wspace=0.22
     )
-    return to_svg(fig)
+    return render(fig, fmt)
 
 
 def stacked_bars(
@@ -115,6 +129,7 @@ def stacked_bars(
     ylabel: str = "",
     height: float = 2.3,
     totals: bool = True,
+    fmt: str = "svg",
 ) -> str:
     fig, ax = plt.subplots(figsize=(7.2, height))
     xs = list(range(len(categories)))
@@ -151,7 +166,7 @@ def stacked_bars(
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         right = 0.76
     fig.subplots_adjust(left=0.09, right=right, bottom=0.14 * 2.2 / height, top=0.95)
-    return to_svg(fig)
+    return render(fig, fmt)
 
 
 def _num(v: float) -> str:

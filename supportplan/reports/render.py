@@ -105,7 +105,7 @@ def render_html(
     charts_svg: dict[str, str] | None = None,
 ) -> Rendered:
     with translation.override(language), timezone.override(BUSINESS_TZ):
-        ctx = build_context(content, language, generated_at, deadline, charts_svg)
+        ctx = build_context(content, language, generated_at, deadline, charts_svg, for_pdf)
         ctx["for_pdf"] = for_pdf
         html = render_to_string("reports/report.html", ctx)
     return Rendered(html, ctx)
@@ -123,6 +123,7 @@ def build_context(
     generated_at: datetime,
     deadline: Any,
     charts_svg: dict[str, str] | None,
+    for_pdf: bool = False,
 ) -> dict[str, Any]:
     data = content.data
     p = data.platform
@@ -133,7 +134,11 @@ def build_context(
     clouds = cloud_names()
     t = content.tickets
     r = content.resources
-    svgs = charts_svg if charts_svg is not None else make_charts(content, sev_name, mnames)
+    svgs = (
+        charts_svg
+        if charts_svg is not None
+        else make_charts(content, sev_name, mnames, "png" if for_pdf else "svg")
+    )
     max_sev = max([c.count for c in t.by_severity] + [1])
     max_chan = max([c.count for c in t.by_channel] + [1])
     advice_groups: dict[str, list[Any]] = {}
@@ -230,7 +235,7 @@ def _late(ticket: Any) -> str:
 
 
 def make_charts(
-    content: ReportContent, sev_name: dict[str, str], mnames: dict[str, str]
+    content: ReportContent, sev_name: dict[str, str], mnames: dict[str, str], fmt: str = "svg"
 ) -> dict[str, str]:
     out: dict[str, str] = {}
     r = content.resources
@@ -244,7 +249,7 @@ def make_charts(
             )
             for m in r.metrics
         ]
-        out["metrics"] = charts.metrics_grid(panels)
+        out["metrics"] = charts.metrics_grid(panels, fmt)
     t = content.tickets
     if any(n for _m, n in t.trend):  # an all-zero chart says nothing
         months = [m for m, _n in t.trend_by_severity]
@@ -255,7 +260,7 @@ def make_charts(
             (sev_name.get(code, code), [float(c.get(code, 0)) for _m, c in t.trend_by_severity])
             for code in codes
         ]
-        out["tickets"] = charts.stacked_bars(months, series, ylabel=_("Cases"), height=2.2)
+        out["tickets"] = charts.stacked_bars(months, series, ylabel=_("Cases"), height=2.2, fmt=fmt)
     s = content.spend
     if s.months:
         out["spend"] = charts.stacked_bars(
@@ -263,6 +268,7 @@ def make_charts(
             [(_("Spend"), [float(a) for _m, a in s.months])],
             ylabel=_("CNY"),
             height=2.0,
+            fmt=fmt,
         )
     sec = content.security
     if sec.events_by_day:
@@ -275,6 +281,7 @@ def make_charts(
             ],
             height=1.9,
             totals=False,
+            fmt=fmt,
         )
     return out
 

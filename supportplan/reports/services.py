@@ -233,7 +233,6 @@ def report_generate(
             generated_at=now,
             deadline=deadline.day,
             for_pdf=True,
-            charts_svg=screen.context["charts"],
         )
         pdf = render_pdf(printed.html)
     except Exception as exc:  # never store or send a half-made report
