@@ -48,9 +48,14 @@ class Command(BaseCommand):
             )
 
             def progress(i: int, total: int, line: services.BatchLine) -> None:
-                state = line.status + (" + sent" if line.sent else "")
-                if not line.created and line.status != "not_generated":
-                    state += " (already done)"
+                if line.sent:
+                    state = "generated and sent" if line.created else "sent"
+                elif line.status == "not_generated":
+                    state = "not generated"
+                elif not line.created:
+                    state = f"{line.status} (already done)"
+                else:
+                    state = line.status
                 reason = f" — {line.reason}" if line.reason else ""
                 self.stdout.write(f"[{i}/{total}] {line.tenant}: {state}{reason}")
                 self.stdout.flush()
