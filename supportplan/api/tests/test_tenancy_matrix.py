@@ -691,3 +691,68 @@ def test_staff_see_both_tenants(world: World) -> None:
     body = api_client(world.staff["admin"]).get(reverse("case-list")).json()
     assert {c["tenant"] for c in body["results"]} == {world.a.pk, world.b.pk}
     assert world.now - world.obj["case"].created_at < timedelta(seconds=1)
+
+
+# --------------------------------------------------------------------------- B in A's own writes
+
+
+def test_case_opened_by_a_naming_b_tenant_and_requester_stays_a(world: World) -> None:
+    """A customer cannot open a case in B's name or for B's person: those fields are staff's."""
+    from supportplan.cases.models import Case
+
+    response = api_client(world.a_member).post(
+        reverse("case-list"),
+        {
+            "severity": "general_guidance",
+            "subject": "alpha question",
+            "description": "how",
+            "provider": "partner",
+            "tenant": world.b.pk,
+            "requester": world.b_member.pk,
+        },  # fmt: skip
+        format="json",
+    )
+    assert response.status_code == 201, text_of(response)
+    case = Case.objects.get(pk=response.json()["id"])
+    assert (case.tenant_id, case.requester_id) == (world.a.pk, world.a_member.pk)
+    assert mentions_b(response.json(), world) == []
+
+
+def test_a_robot_cannot_be_moved_to_b(world: World) -> None:
+    from supportplan.notifications import services as notifications
+
+    robot = notifications.robot_add(
+        actor=world.a_admin,
+        tenant=world.a,
+        platform="wecom",
+        name="alpha ops",
+        webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=alpha",
+        now=world.now,
+    )
+    url = reverse("notification-robot-detail", kwargs={"pk": robot.pk})
+    response = api_client(world.a_admin).patch(
+        url, {"tenant": world.b.pk, "name": "alpha ops 2"}, format="json"
+    )
+    assert response.status_code in (200, 400, 404), text_of(response)
+    robot.refresh_from_db()
+    assert robot.tenant_id == world.a.pk
+    assert list(type(robot).objects.filter(tenant=world.b)) == [world.obj["robot"]]
+
+
+def test_tenant_patch_cannot_reassign_identity_or_tam(world: World) -> None:
+    """A's admin edits A; read-only fields (name, slug, TAM) are not a way into B."""
+    url = reverse("tenant-detail", kwargs={"pk": world.a.pk})
+    response = api_client(world.a_admin).patch(
+        url,
+        {
+            "id": world.b.pk,
+            "slug": world.b.slug,
+            "name": "Zeta Victim Holdings",
+            "tam": world.staff["engineer"].pk,
+        },  # fmt: skip
+        format="json",
+    )
+    assert response.status_code in (200, 400), text_of(response)
+    world.a.refresh_from_db()
+    assert (world.a.slug, world.a.name) != (world.b.slug, world.b.name)
+    assert world.a.tam_id == world.staff["tam"].pk
