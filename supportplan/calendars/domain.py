@@ -343,13 +343,9 @@ class _Compiled:
             wins = cal.day_windows(d)
             if wins:
                 workday_ords.append(d.toordinal())
-                for w in sorted(wins):
-                    s = _local_us(d, w.start, zone)
-                    e = _local_us(d, w.end, zone)
-                    if e <= s:  # a window erased by a DST jump
-                        continue
-                    if s == ends[-1]:
-                        ends[-1] = e  # merge touching windows (7x24 becomes one interval)
+                for s, e in _day_intervals(d, wins, zone):
+                    if s <= ends[-1]:
+                        ends[-1] = max(ends[-1], e)  # merge touching windows (7x24: one interval)
                     else:
                         starts.append(s)
                         ends.append(e)
@@ -471,6 +467,69 @@ def _local_us(d: date, sod: int, zone: ZoneInfo) -> int:
     m, s = divmod(rest, 60)
     local = datetime(d.year, d.month, d.day, h, m, s, tzinfo=zone)
     return (local - _EPOCH) // _ONE_US
+
+
+def _offset_us(t: int, zone: ZoneInfo) -> int:
+    offset = (_EPOCH + timedelta(microseconds=t)).astimezone(zone).utcoffset()
+    return (offset or timedelta(0)) // _ONE_US
+
+
+def _first_instant_of(d: date, zone: ZoneInfo) -> int:
+    """The first instant whose local date is `d` (local midnight, or the end of a DST gap)."""
+    wall = datetime(d.year, d.month, d.day, tzinfo=UTC)  # the wall clock, read as if UTC
+    a = datetime(d.year, d.month, d.day, tzinfo=zone, fold=0)
+    b = datetime(d.year, d.month, d.day, tzinfo=zone, fold=1)
+    if a.utcoffset() == b.utcoffset():
+        return (a - _EPOCH) // _ONE_US
+    candidates = sorted(((a - _EPOCH) // _ONE_US, (b - _EPOCH) // _ONE_US))
+    valid = [
+        u
+        for u in candidates
+        if (_EPOCH + timedelta(microseconds=u)).astimezone(zone).replace(tzinfo=UTC) == wall
+    ]
+    if valid:
+        return valid[0]  # midnight repeated by a fall-back: its first occurrence
+    return _transition_after(
+        candidates[0] - DAY_SECONDS * US, candidates[1] + DAY_SECONDS * US, zone
+    )
+
+
+def _transition_after(lo: int, hi: int, zone: ZoneInfo) -> int:
+    """The first whole second in (lo, hi] whose UTC offset differs from lo's."""
+    base = _offset_us(lo, zone)
+    lo_s, hi_s = lo // US, -(-hi // US)
+    while hi_s - lo_s > 1:
+        mid = (lo_s + hi_s) // 2
+        if _offset_us(mid * US, zone) == base:
+            lo_s = mid
+        else:
+            hi_s = mid
+    return hi_s * US
+
+
+def _day_intervals(d: date, wins: Iterable[Window], zone: ZoneInfo) -> list[tuple[int, int]]:
+    """The UTC µs intervals of the instants whose local date is `d` and whose local wall time
+    falls in one of the windows: exact across DST gaps (a nonexistent wall time opens or
+    closes at the transition) and overlaps (both occurrences of a repeated hour count)."""
+    u0 = _first_instant_of(d, zone)
+    u1 = _first_instant_of(d + timedelta(days=1), zone)
+    wall0 = (datetime(d.year, d.month, d.day, tzinfo=UTC) - _EPOCH) // _ONE_US  # wall µs
+    o0, o1 = _offset_us(u0, zone), _offset_us(u1 - 1, zone)
+    if o0 == o1:
+        segments = [(u0, u1, o0)]
+    else:
+        t = _transition_after(u0, u1 - 1, zone)
+        segments = [(u0, t, o0), (t, u1, _offset_us(t, zone))]
+    out: list[tuple[int, int]] = []
+    for w in wins:
+        ws, we = w.start * US, w.end * US
+        for a, b, off in segments:
+            lo = max(ws, a + off - wall0)
+            hi = min(we, b + off - wall0)
+            if lo < hi:
+                out.append((lo - off + wall0, hi - off + wall0))
+    out.sort()
+    return out
 
 
 def _year_of_us(t: int, zone: ZoneInfo) -> int:

@@ -603,3 +603,35 @@ def test_answer_at_the_first_instant_of_an_unknown_year_is_flagged():
     far = add_business_time(fresh, sh(2026, 1, 1, 0), td(days=365 * 3))
     assert far.value == sh(2028, 12, 31, 0)  # 2028 is a leap year
     assert far.missing_years == (2027, 2028)
+
+
+# DST edges found by the property test: a window ending inside the spring-forward gap closes
+# at the transition, and a repeated (fall-back) hour is open in both occurrences.
+NY_SUNDAY_NIGHT = WorkCalendar(
+    code="ny",
+    tz="America/New_York",
+    weekly=((), (), (), (), (), (), (Window(0, 2 * 3600 + 60),)),
+    holidays=frozenset(),
+    workdays=frozenset(),
+    known_years=frozenset(),
+    adjusted_windows=(Window(10 * 3600, 16 * 3600),),
+)
+
+
+@pytest.mark.parametrize(
+    "start,seconds",
+    [
+        (datetime(2026, 2, 15, 7, 0, 58, tzinfo=UTC), 21723),  # the shrunk failing example
+        (datetime(2026, 3, 8, 5, 0, tzinfo=UTC), 2 * 3600 + 30),  # across the spring gap
+        (datetime(2026, 11, 1, 4, 0, tzinfo=UTC), 3 * 3600),  # across the repeated hour
+    ],
+)
+def test_dst_gap_and_overlap_match_the_reference(start, seconds):
+    d = timedelta(seconds=seconds)
+    assert add_business_time(NY_SUNDAY_NIGHT, start, d).value == ref_add(
+        NY_SUNDAY_NIGHT, start, d, limit_days=120
+    )
+    end = start + timedelta(days=30)
+    assert business_time_between(NY_SUNDAY_NIGHT, start, end).value == ref_between(
+        NY_SUNDAY_NIGHT, start, end
+    )
