@@ -31,3 +31,24 @@ def now():
     from supportplan.core.testing import T0
 
     return T0
+
+
+@pytest.fixture(autouse=True)
+def _calendars_seeded(request):
+    """Transactional tests flush every table, including the built-in calendars and holiday
+    copies that a migration seeds. Put them back before any database test that finds them gone,
+    so test order (and xdist's distribution) never changes an answer."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", False)
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    if not django_apps.get_model("calendars", "Calendar").objects.exists():
+        seed = importlib.import_module(
+            "supportplan.calendars.migrations.0002_builtin_calendars_and_library_holidays"
+        )
+        seed.forwards(django_apps, None)
