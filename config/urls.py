@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -13,8 +12,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("supportplan.web.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded attachments and generated reports are never served from MEDIA_URL, not even in
+# DEBUG: every download goes through a view that checks the caller's tenant.
