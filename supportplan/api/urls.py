@@ -10,6 +10,8 @@ from . import notifications as notifications_api
 from . import reports as reports_api
 
 router = DefaultRouter()
+# No ".json" suffix routes: the viewsets take no `format` argument (every one was a 500).
+router.include_format_suffixes = False
 router.register("reports", reports_api.ReportViewSet, basename="report")
 router.register("report-sources", reports_api.DataSourceViewSet, basename="report-source")
 router.register("tenants", accounts.TenantViewSet, basename="tenant")
