@@ -5,10 +5,13 @@ step to STEPS (catalogs, subscriptions, cases, bookings, reports...). Every step
 through the real services, so the demo is what a real operator would have produced.
 """
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from django.utils import translation
 
 from supportplan.accounts import services as accounts
 from supportplan.accounts.models import Role, Tenant, User
@@ -154,14 +157,30 @@ def register_step(step: Callable[[DemoContext], None]) -> Callable[[DemoContext]
     return step
 
 
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _role_label(role: str) -> str:
+    with translation.override("en"):
+        english = str(Role(role).label)
+    with translation.override("zh-hans"):
+        chinese = str(Role(role).label)
+    return f"{english} / {chinese}"
+
+
 def login_table(ctx: DemoContext) -> str:
     rows = [("User name", "Role", "Tenant / plan")]
     for username, role, *_ in STAFF:
-        rows.append((username, str(Role(role).label), "-"))
+        rows.append((username, _role_label(role), "-"))
     for slug, name, provider, plan, *_ in TENANTS:
         for suffix, role in (("admin", Role.CUSTOMER_ADMIN), ("user", Role.CUSTOMER_MEMBER)):
-            rows.append((f"{slug}-{suffix}", str(Role(role).label), f"{name} · {provider}/{plan}"))
-    width = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(c.ljust(width[i]) for i, c in enumerate(r)) for r in rows]
+            rows.append((f"{slug}-{suffix}", _role_label(role), f"{name} · {provider}/{plan}"))
+    width = [max(_width(r[i]) for r in rows) for i in range(3)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c + " " * (width[i] - _width(c)) for i, c in enumerate(cells)).rstrip()
+
+    lines = [line(r) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in width))
     return "\n".join(lines) + f"\n\nPassword for every demo account: {DEMO_PASSWORD}"
