@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from supportplan.accounts.models import Cloud, Language, Role, SystemClass
 
@@ -71,7 +72,7 @@ class OrganisationForm(BaseForm):
 
 class TechnicalContactForm(BaseForm):
     technical_contact_name = forms.CharField(label=_("Name"), max_length=100)
-    technical_contact_email = forms.EmailField(label=_("E-mail"), required=False)
+    technical_contact_email = forms.EmailField(label=pgettext_lazy("web", "E-mail"), required=False)
     technical_contact_phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -92,14 +93,16 @@ class SystemForm(BaseForm):
             "Severities depend on it: “core production down” needs a core production system."
         ),
     )
-    cloud = forms.ChoiceField(label=_("Cloud"), choices=[("", "—"), *Cloud.choices], required=False)
+    cloud = forms.ChoiceField(
+        label=pgettext_lazy("web", "Cloud"), choices=[("", "—"), *Cloud.choices], required=False
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
 class CloudAccountForm(BaseForm):
-    cloud = forms.ChoiceField(label=_("Cloud"), choices=Cloud.choices)
+    cloud = forms.ChoiceField(label=pgettext_lazy("web", "Cloud"), choices=Cloud.choices)
     account_id = forms.CharField(label=_("Account ID"), max_length=100)
     display_name = forms.CharField(label=_("Display name"), max_length=200, required=False)
 
@@ -113,7 +116,7 @@ class UserForm(BaseForm):
     )
     first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"))
+    email = forms.EmailField(label=pgettext_lazy("web", "E-mail"))
     role = forms.ChoiceField(
         label=_("Role"),
         choices=[
@@ -145,9 +148,9 @@ class CaseOpenForm(BaseForm):
     """
 
     system = forms.ChoiceField(label=_("Affected system"), required=False)
-    severity = forms.ChoiceField(label=_("Severity"), widget=forms.RadioSelect)
+    severity = forms.ChoiceField(label=pgettext_lazy("web", "Severity"), widget=forms.RadioSelect)
     channel = forms.ChoiceField(label=_("How we work on it"))
-    im_platform = forms.ChoiceField(label=_("IM platform"), required=False)
+    im_platform = forms.ChoiceField(label=pgettext_lazy("web", "IM platform"), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
         label=_("Description"),
@@ -264,9 +267,9 @@ class QueueFilterForm(BaseForm):
     """All optional; unknown values are ignored rather than erroring (a stale bookmark)."""
 
     provider = forms.ChoiceField(label=_("Provider"), required=False)
-    plan = forms.ChoiceField(label=_("Plan"), required=False)
+    plan = forms.ChoiceField(label=pgettext_lazy("web", "Plan"), required=False)
     tier = forms.ChoiceField(label=_("Tier"), required=False)
-    severity = forms.ChoiceField(label=_("Severity"), required=False)
+    severity = forms.ChoiceField(label=pgettext_lazy("web", "Severity"), required=False)
     tenant = forms.ChoiceField(label=_("Customer"), required=False)
     state = forms.ChoiceField(label=_("State"), required=False)
 
@@ -274,7 +277,7 @@ class QueueFilterForm(BaseForm):
 class HotlineForm(BaseForm):
     requester = forms.ChoiceField(label=_("Caller"))
     channel = forms.ChoiceField(label=_("Line"))
-    severity = forms.ChoiceField(label=_("Severity"))
+    severity = forms.ChoiceField(label=pgettext_lazy("web", "Severity"))
     system = forms.ChoiceField(label=_("Affected system"), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     description = forms.CharField(
@@ -338,7 +341,7 @@ class PurchaseForm(BaseForm):
 
     def __init__(self, *args: Any, terms: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        labels = {"monthly": _("Monthly"), "annual": _("Annual (12 months)")}
+        labels = {"monthly": pgettext_lazy("web", "Monthly"), "annual": _("Annual (12 months)")}
         self.fields["term"].choices = [(t, labels.get(t, t)) for t in terms]
         if terms:
             self.fields["term"].initial = "annual" if "annual" in terms else terms[0]
@@ -356,3 +359,109 @@ class ConfirmOrderForm(BaseForm):
         self.fields["method"].choices = methods
         if methods:
             self.fields["method"].initial = methods[0][0]
+
+
+class PayOrderForm(BaseForm):
+    """Pay an order left unpaid: the agreement (when not yet accepted) and the method."""
+
+    accept = forms.BooleanField(
+        label=_("I accept the service agreement"),
+        required=False,
+        error_messages={"required": _("Accept the service agreement to continue.")},
+    )
+    method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
+
+    def __init__(
+        self, *args: Any, methods: list[tuple[str, str]], needs_agreement: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = methods
+        if methods:
+            self.fields["method"].initial = methods[0][0]
+        if needs_agreement:
+            self.fields["accept"].required = True
+        else:
+            self.fields.pop("accept")
+
+
+class ConfirmPaymentForm(BaseForm):
+    """Staff confirm a bank transfer they see on the account statement."""
+
+    amount = forms.DecimalField(
+        label=_("Amount received"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        help_text=_("As on the bank statement; it must equal the order's amount."),
+        error_messages={"invalid": _("Enter the amount as a number, e.g. 26000.00.")},
+    )
+    reference = forms.CharField(
+        label=_("Bank reference"),
+        max_length=100,
+        required=False,
+        help_text=_("The transfer's reference on the bank statement (optional)."),
+    )
+
+
+class RobotForm(BaseForm):
+    """The organisation's IM group robot. The secret is write-only: never shown back; left
+    empty when changing a robot it keeps the stored one."""
+
+    platform = forms.ChoiceField(label=_("Platform"))
+    name = forms.CharField(label=_("Robot name"), max_length=100)
+    webhook_url = forms.CharField(
+        label=_("Webhook URL"),
+        max_length=500,
+        help_text=_("Copy it from the robot's settings in your group."),
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    secret = forms.CharField(
+        label=_("Signing secret"),
+        max_length=200,
+        required=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, robot: Any = None, **kwargs: Any) -> None:
+        from supportplan.notifications.models import Platform
+
+        super().__init__(*args, **kwargs)
+        self.robot = robot
+        self.fields["platform"].choices = list(Platform.choices)
+        if robot is not None:
+            # The platform of an existing robot does not change (remove it and add another);
+            # the stored webhook is kept unless a new one is given.
+            self.fields.pop("platform")
+            self.fields["webhook_url"].required = False
+            self.fields["webhook_url"].help_text = _(
+                "Leave empty to keep the stored address (shown masked above)."
+            )
+            self.fields["secret"].help_text = _(
+                "Leave empty to keep the stored secret; it is never shown."
+            )
+        else:
+            self.fields["secret"].help_text = _(
+                "Only if the robot signs its messages (DingTalk, Feishu); it is never shown."
+            )
+
+
+class AssignForm(BaseForm):
+    assignee = forms.ChoiceField(label=_("Assign to"))
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = choices
+
+
+class HandlingPlanForm(BaseForm):
+    handling_plan = forms.CharField(
+        label=_("Agreed handling plan"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note = forms.CharField(
+        label=_("Contact note"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -34,6 +34,7 @@ class MyPlan:
 
 def my_plans(tenant: Any, now: datetime) -> list[MyPlan]:
     from django.utils.translation import gettext as _
+    from django.utils.translation import pgettext
 
     result = []
     for pif in subscription_selectors.plans_in_force(tenant, now):
@@ -45,9 +46,9 @@ def my_plans(tenant: Any, now: datetime) -> list[MyPlan]:
         roles = plan.staff_roles()
         people: list[tuple[str, Any]] = []
         if "tam" in roles and tenant.tam_id:
-            people.append((_("Technical account manager"), tenant.tam))
+            people.append((pgettext("web", "Technical account manager"), tenant.tam))
         if "business_manager" in roles and tenant.business_manager_id:
-            people.append((_("Business manager"), tenant.business_manager))
+            people.append((pgettext("web", "Business manager"), tenant.business_manager))
         if "architect" in roles and tenant.architect_id:
             people.append((_("Pre-sales architect"), tenant.architect))
         result.append(
@@ -176,3 +177,62 @@ def dashboard(now: datetime, days: int) -> Dashboard:
         csat_count=csat["n"],
         opened=recent.count(),
     )
+
+
+def order_label(order: Any, lang: str) -> str:
+    """“Provider · Plan” (or the add-on service) of an order in the reader's language, from
+    the catalog version the order was priced from; the codes if that catalog is gone."""
+    try:
+        catalog = catalog_selectors.catalog_for_version(order.plan.catalog_version_id)
+        provider = catalog.provider.name.get(lang)
+        if order.service_code:
+            service = next((s for s in catalog.services if s.code == order.service_code), None)
+            if service is not None:
+                return f"{provider} · {service.name.get(lang)}"
+        return f"{provider} · {catalog.plan(order.plan_code).name.get(lang)}"
+    except (catalog_selectors.CatalogNotLoaded, LookupError):
+        return f"{order.provider_code} · {order.service_code or order.plan_code}"
+
+
+def pending_payments() -> Any:
+    """Payments waiting for staff to see the money arrive (bank transfers), oldest first.
+    Staff only (the view checks the role); cross-tenant by design."""
+    from supportplan.subscriptions.models import Payment, PaymentStatus
+
+    return (
+        Payment.objects.filter(status=PaymentStatus.PENDING)
+        .select_related("order", "order__plan", "tenant")
+        .order_by("created_at", "id")
+    )
+
+
+def settled_payments() -> Any:
+    from supportplan.subscriptions.models import Payment, PaymentStatus
+
+    return (
+        Payment.objects.exclude(status=PaymentStatus.PENDING)
+        .select_related("order", "order__plan", "tenant", "confirmed_by")
+        .order_by("-completed_at", "-id")
+    )
+
+
+def payment_by_id(payment_id: int) -> Any:
+    from supportplan.subscriptions.models import Payment
+
+    return Payment.objects.select_related("order", "tenant").filter(pk=payment_id).first()
+
+
+def assignable_staff(case: Any) -> list[Any]:
+    """Active staff who may hold this case: handler roles (or managers) whose tier covers the
+    case's queue (accounts.permissions.may_take_case, the rule cases.services.case_assign
+    applies), by tier then name."""
+    from supportplan.accounts import permissions as perms
+    from supportplan.accounts.models import TIER_RANK, User
+
+    tiers = [str(t) for t in TIER_RANK if perms.tier_may_handle(t, case.queue)]
+    people = User.objects.filter(
+        is_active=True,
+        role__in=[str(r) for r in perms.CASE_HANDLER_ROLES | perms.SEE_ALL_CASES],
+        handler_tier__in=tiers,
+    ).order_by("handler_tier", "last_name", "first_name", "username")
+    return [u for u in people if perms.may_take_case(u, case)]

@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import bookings, cases, common, console, org, portal, reports
+from .views import (
+    advisories,
+    bookings,
+    cases,
+    common,
+    console,
+    inbox,
+    org,
+    payments,
+    portal,
+    reports,
+)
 
 web_patterns = [
     path("lang/", common.set_language, name="set_language"),
@@ -9,6 +20,17 @@ web_patterns = [
     path("plans/", portal.plans, name="plans"),
     path("plans/change/", portal.plan_change, name="plan_change"),
     path("statements/", portal.statements, name="statements"),
+    path("statements/orders/<int:order_id>/", payments.order_detail, name="order"),
+    path("statements/orders/<int:order_id>/pay/", payments.order_pay, name="order_pay"),
+    path("advisories/", advisories.advisory_list, name="advisories"),
+    path("advisories/<int:advisory_id>/", advisories.advisory_detail, name="advisory"),
+    path(
+        "advisories/<int:advisory_id>/acknowledge/",
+        advisories.advisory_acknowledge,
+        name="advisory_acknowledge",
+    ),
+    path("notifications/", inbox.inbox, name="inbox"),
+    path("notifications/read/", inbox.mark_read, name="inbox_read"),
     path("cases/", cases.case_list, name="cases"),
     path("cases/new/", cases.case_new, name="case_new"),
     path("cases/scope/", cases.scope_preview, name="scope_preview"),
@@ -29,6 +51,8 @@ web_patterns = [
     path("reports/", reports.reports, name="reports"),
     path("reports/<int:report_id>/download/", reports.download, name="report_download"),
     path("organisation/", org.settings_page, name="org"),
+    path("organisation/robot/", org.robot_save, name="org_robot"),
+    path("organisation/robot/<int:robot_id>/remove/", org.robot_remove, name="org_robot_remove"),
     path("organisation/<str:which>/", org.settings_save, name="org_save"),
     # staff console
     path("console/", console.queue, name="queue"),
@@ -43,7 +67,23 @@ web_patterns = [
         bookings.staff_booking_action,
         name="staff_booking_action",
     ),
-    path("console/advisories/", reports.staff_advisories, name="staff_advisories"),
+    path("console/advisories/", advisories.staff_advisories, name="staff_advisories"),
+    path(
+        "console/advisories/<int:advisory_id>/",
+        advisories.staff_advisory,
+        name="staff_advisory",
+    ),
+    path(
+        "console/advisories/<int:advisory_id>/targets/<int:target_id>/",
+        advisories.staff_target_save,
+        name="staff_advisory_target",
+    ),
+    path("console/payments/", payments.staff_payments, name="staff_payments"),
+    path(
+        "console/payments/<int:payment_id>/confirm/",
+        payments.staff_payment_confirm,
+        name="staff_payment_confirm",
+    ),
     path("console/reports/", reports.staff_reports, name="staff_reports"),
 ]
 

@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -72,10 +72,10 @@ def remaining_text(seconds: int) -> str:
 
 
 SLA_LABELS = {
-    "running": _("Running"),
+    "running": pgettext_lazy("web", "Running"),
     "warning": _("Warning"),
     "breached": _("Breached"),
-    "met": _("Met"),
+    "met": pgettext_lazy("web", "Met"),
     "paused": _("Paused"),
     "stopped": _("Stopped"),
     "none": _("No target"),
@@ -139,6 +139,16 @@ def money(value: Decimal | int | float | None, currency: str = "CNY") -> str:
         text = text[:-3]
     symbol = {"CNY": "¥", "USD": "$", "EUR": "€"}.get(currency, currency + " ")
     return f"{symbol}{text}"
+
+
+@register.filter
+def money_exact(value: Decimal | int | float | str | None, currency: str = "CNY") -> str:
+    """The amount to pay, to the cent (a transfer must match it exactly): ¥26,000.00."""
+    if value in (None, ""):
+        return "—"
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€"}.get(currency, currency + " ")
+    return f"{symbol}{amount:,.2f}"
 
 
 @register.filter
@@ -253,3 +263,16 @@ def plan_name(case: Any) -> str:
     if plan is None:
         return str(case.plan_code)
     return f"{catalog.provider.name.get(get_language())} · {plan.name.get(get_language())}"
+
+
+@register.simple_tag
+def page_links(page: Any) -> list[Any]:
+    """Page numbers around the current one, with the paginator's ellipsis between runs."""
+    return list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, page: Any, number: int) -> str:
+    """The current URL's query string with this pager's page parameter set (filters kept)."""
+    param = getattr(page, "param", "page")
+    return qs_replace(context, **{param: None if number == 1 else number})

@@ -21,7 +21,7 @@ from supportplan.subscriptions.domain import local_date
 from supportplan.web import selectors as web_selectors
 from supportplan.web.forms import BookingConfirmForm, BookingDeliverForm, BookingForm
 
-from .common import call_service, customer_view, staff_view
+from .common import call_service, customer_view, paginate, staff_view
 
 
 def _earliest(service: Any, today: Any) -> Any:
@@ -50,7 +50,9 @@ def services(request: HttpRequest) -> HttpResponse:
                     "earliest": _earliest(grant.service, today),
                 }
             )
-    bookings = list(booking_selectors.bookings_of(tenant).order_by("-requested_at", "-id")[:100])
+    bookings = paginate(
+        request, booking_selectors.bookings_of(tenant).order_by("-requested_at", "-id")
+    )
     return render(
         request,
         "web/services/list.html",
@@ -145,17 +147,45 @@ def _booking_for(tenant: Any, booking_id: int) -> Booking:
     return booking
 
 
+def _warnings(booking: Booking, names: dict[str, Any]) -> list[str]:
+    """The booking's warnings in the reader's language. bookings.services stores each one
+    rendered once, in the requester's language (service name included); a known code is
+    rendered again here from its params with the catalog's name in the reader's language."""
+    from django.utils.translation import get_language
+
+    lang = get_language()
+    out = []
+    for w in booking.warnings or []:
+        params = dict(w.get("params") or {})
+        if w.get("code") == "booking.lead_time_recommended" and {"days", "earliest"} <= set(params):
+            name = names.get(booking.service_code)
+            params["service"] = name.get(lang) if name is not None else booking.service_code
+            out.append(
+                _(
+                    "We recommend applying for %(service)s %(days)s working days "
+                    "ahead (from %(earliest)s); we accepted the request and will do "
+                    "our best to prepare in time."
+                )
+                % params
+            )
+        else:
+            out.append(str(w.get("message", "")))
+    return out
+
+
 @customer_view
 def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = _booking_for(request.tenant, booking_id)  # type: ignore[attr-defined]
+    names = _service_names(request.tenant, request.now)  # type: ignore[attr-defined]
     return render(
         request,
         "web/services/detail.html",
         {
             "nav": "services",
             "booking": booking,
-            "service_names": _service_names(request.tenant, request.now),
-        },  # type: ignore[attr-defined]
+            "service_names": names,
+            "warnings": _warnings(booking, names),
+        },
     )
 
 
@@ -218,7 +248,7 @@ def staff_bookings(request: HttpRequest) -> HttpResponse:
         )
     elif status in BookingStatus.values:
         qs = qs.filter(status=status)
-    bookings = list(qs.order_by("start_date", "id")[:200])
+    bookings = paginate(request, qs.order_by("start_date", "id"))
     staff = User.objects.filter(role__in=[str(r) for r in STAFF_ROLES], is_active=True).order_by(
         "username"
     )

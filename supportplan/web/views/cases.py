@@ -22,7 +22,7 @@ from supportplan.core.errors import DomainError
 from supportplan.web import selectors as web_selectors
 from supportplan.web.forms import CaseOpenForm, RateForm, ReplyForm
 
-from .common import call_service, customer_view, signed_in_view
+from .common import call_service, customer_view, paginate, signed_in_view
 
 STATE_FILTERS = {"active": True, "done": False}
 
@@ -33,7 +33,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     flt = case_selectors.CaseFilters(
         active=STATE_FILTERS.get(show), search=request.GET.get("q", "")[:100]
     )
-    cases = list(case_selectors.case_list(request.user, flt)[:200])  # type: ignore[arg-type]
+    cases = paginate(request, case_selectors.case_list(request.user, flt))  # type: ignore[arg-type]
     return render(
         request,
         "web/cases/list.html",

@@ -118,3 +118,19 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 def bad_request_message(request: HttpRequest) -> None:
     messages.error(request, _("Something in the request was not valid; please try again."))
+
+
+PER_PAGE = 25
+
+
+def paginate(
+    request: HttpRequest, items: Any, *, per_page: int = PER_PAGE, param: str = "page"
+) -> Any:
+    """One page of `items` (a queryset or list) from `?<param>=N`. A page number that is not a
+    number, or past the end, shows the nearest page instead of an error (a stale link)."""
+    from django.core.paginator import Paginator
+
+    paginator = Paginator(items, per_page)
+    page = paginator.get_page(request.GET.get(param))
+    page.param = param  # type: ignore[attr-defined]
+    return page

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +23,7 @@ from supportplan.cases.models import CaseState
 from supportplan.catalog.selectors import CatalogNotLoaded, catalog_for_version
 from supportplan.web import selectors as web_selectors
 from supportplan.web.forms import (
+    AssignForm,
     HotlineForm,
     MessageForm,
     QueueFilterForm,
@@ -33,9 +34,30 @@ from supportplan.web.forms import (
 )
 
 from .cases import case_context
-from .common import call_service, staff_view
+from .common import call_service, paginate, staff_view
 
-QUEUE_LIMIT = 100
+
+def _sla_counts(qs: Any, now: Any) -> dict[str, int]:
+    """Running / warning / breached over every case the filters match (not only this page),
+    with the same rule as the badges (templatetags.web.sla_status) expressed in SQL."""
+    from django.db.models import Count, Q
+
+    stopped = Q(sla_state__in=["met", "paused", "stopped"])
+    breached = ~stopped & (
+        Q(sla_state="breached") | Q(sla_breached=True) | Q(first_response_due__lte=now)
+    )
+    warning = (
+        ~stopped
+        & ~breached
+        & Q(first_response_due__isnull=False)
+        & (Q(sla_warned=True) | Q(warn_at__lte=now))
+    )
+    running = ~stopped & ~breached & ~warning & Q(first_response_due__isnull=False)
+    return qs.aggregate(
+        breached=Count("id", filter=breached),
+        warning=Count("id", filter=warning),
+        running=Count("id", filter=running),
+    )
 
 
 def _filter_form(request: HttpRequest) -> QueueFilterForm:
@@ -61,7 +83,7 @@ def _filter_form(request: HttpRequest) -> QueueFilterForm:
         (str(t.pk), t.name)
         for t in perms.visible_tenants(request.user)  # type: ignore[arg-type]
     ]
-    form.fields["state"].choices = [("", _("Active"))] + list(CaseState.choices)
+    form.fields["state"].choices = [("", pgettext("web", "Active"))] + list(CaseState.choices)
     return form
 
 
@@ -85,15 +107,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     qs = case_selectors.case_list(user, flt)  # type: ignore[arg-type]
     if f.get("plan"):
         qs = qs.filter(plan_code=f["plan"])
-    cases = list(qs.order_by(F("first_response_due").asc(nulls_last=True), "id")[:QUEUE_LIMIT])
     now = request.now  # type: ignore[attr-defined]
-    from supportplan.web.templatetags.web import sla_status
-
-    counts = {"breached": 0, "warning": 0, "running": 0}
-    for case in cases:
-        s = sla_status(case, now)
-        if s in counts:
-            counts[s] += 1
+    cases = paginate(
+        request, qs.order_by(F("first_response_due").asc(nulls_last=True), "id"), per_page=50
+    )
+    counts = _sla_counts(qs, now)
     return render(
         request,
         "web/console/queue.html",
@@ -104,7 +122,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "now": now,
             "counts": counts,
-            "limit": QUEUE_LIMIT,
         },
     )
 
@@ -117,6 +134,23 @@ def _entitlements(case: Any) -> tuple[Any, Any]:
         return None, None
 
 
+def _assign_form(case: Any, data: Any = None) -> AssignForm:
+    """Only people whose tier covers the case's queue are offered (the service refuses the
+    others anyway, e.g. a forged POST)."""
+    from supportplan.web.templatetags.web import tier_label
+
+    choices = [
+        (str(u.pk), f"{u.get_full_name() or u.username} · {tier_label(u.handler_tier)}")
+        for u in web_selectors.assignable_staff(case)
+    ]
+    return AssignForm(
+        data,
+        choices=choices,
+        prefix="assign",
+        initial={"assignee": str(case.assignee_id or "")},
+    )
+
+
 def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
     catalog, plan = _entitlements(case)
     lang = get_language()
@@ -126,6 +160,8 @@ def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str,
         else []
     )
     ctx = case_context(request, case, nav="queue", catalog=catalog, plan=plan)
+    if perms.may_assign_cases(request.user) and case.state != CaseState.CLOSED:
+        ctx["assign_form"] = forms.get("assign_form") or _assign_form(case)
     ctx.update(
         {
             "reply_form": forms.get("reply_form") or StaffReplyForm(),
@@ -237,6 +273,25 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 actor=user,
                 case=case,
                 summary=form.cleaned_data["summary"],
+                now=now,
+            )
+    elif action == "assign":
+        form = _assign_form(case, request.POST)
+        forms["assign_form"] = form
+        if form.is_valid():
+            # Only eligible people are choices; case_assign checks the rule again.
+            assignee = next(
+                u
+                for u in web_selectors.assignable_staff(case)
+                if str(u.pk) == form.cleaned_data["assignee"]
+            )
+            ok, _r = call_service(
+                request,
+                form,
+                case_services.case_assign,
+                actor=user,
+                case=case,
+                assignee=assignee,
                 now=now,
             )
     elif action in ("resume", "take", "reopen"):

@@ -54,22 +54,3 @@ def im_robots(tenant: Any) -> list[Any]:
         return []
     fn = getattr(notif, "robots_of_tenant", None) or getattr(notif, "robots_of", None)
     return list(fn(tenant)) if fn else []
-
-
-def staff_advisories() -> list[Any]:
-    try:
-        from supportplan.advisories import selectors as adv
-    except ImportError:
-        return []
-    fn = getattr(adv, "advisories_for_staff", None)
-    if fn is None:
-        return []
-    items = list(fn()[:100])
-    targets = getattr(adv, "targets_of", None)
-    for item in items:
-        # Reach: targeted tenants, how many were notified and acknowledged.
-        rows = list(targets(item).values_list("status", flat=True)) if targets else []
-        item.reach_total = len(rows)
-        item.reach_notified = sum(1 for s in rows if s in ("notified", "acknowledged"))
-        item.reach_acknowledged = sum(1 for s in rows if s == "acknowledged")
-    return items

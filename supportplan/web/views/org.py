@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,15 +19,17 @@ from supportplan.accounts import services as account_services
 from supportplan.accounts.models import Role
 from supportplan.accounts.permissions import require_tenant_admin
 from supportplan.core.errors import DomainError
+from supportplan.notifications import selectors as notif_selectors
+from supportplan.notifications import services as notif_services
 from supportplan.web.forms import (
     CloudAccountForm,
     OrganisationForm,
+    RobotForm,
     SystemForm,
     TechnicalContactForm,
     UserForm,
 )
 
-from . import extras
 from .common import call_service, customer_view
 
 
@@ -69,9 +72,20 @@ def _page(request: HttpRequest, forms: dict[str, Any], status: int = 200) -> Htt
         "systems": account_selectors.systems_of(tenant),
         "cloud_accounts": account_selectors.cloud_accounts_of(tenant),
         "people": account_selectors.users_of(tenant),
-        "robots": extras.im_robots(tenant),
         **forms,
     }
+    robots = list(notif_selectors.robots_of_tenant(tenant))
+    robot_forms = forms.get("robot_forms") or {}
+    context["robots"] = [
+        {
+            "robot": r,
+            "form": robot_forms.get(r.pk)
+            or RobotForm(robot=r, prefix=f"robot{r.pk}", initial={"name": r.name}),
+        }
+        for r in robots
+    ]
+    context["robot_form"] = forms.get("robot_form") or RobotForm(prefix="robot")
+    context["im"] = notif_selectors.im_entitlement(tenant, request.now, get_language())  # type: ignore[attr-defined]
     return render(request, "web/org/settings.html", context, status=status)
 
 
@@ -147,3 +161,81 @@ def settings_save(request: HttpRequest, which: str) -> HttpResponse:
         "user": "users",
     }
     return redirect(reverse("web:org") + "#" + anchor[which])
+
+
+def _robot_of(tenant: Any, robot_id: Any) -> Any:
+    robot = notif_selectors.robots_of_tenant(tenant).filter(pk=robot_id).first()
+    if robot is None:
+        from django.http import Http404
+
+        raise Http404()
+    return robot
+
+
+@require_POST
+@customer_view
+def robot_save(request: HttpRequest) -> HttpResponse:
+    """Add the organisation's IM group robot, or change one (name, webhook, secret). The
+    secret is write-only: an empty field keeps the stored one; the page only says 'set'."""
+    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    try:
+        require_tenant_admin(user, tenant)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:org")
+    robot_id = request.POST.get("robot_id", "")
+    robot = _robot_of(tenant, robot_id) if robot_id else None
+    prefix = f"robot{robot.pk}" if robot else "robot"
+    form = RobotForm(request.POST, robot=robot, prefix=prefix)
+    forms = _forms(tenant)
+    if robot is not None:
+        forms["robot_forms"] = {robot.pk: form}
+    else:
+        forms["robot_form"] = form
+    if not form.is_valid():
+        return _page(request, forms, status=400)
+    d = form.cleaned_data
+    if robot is None:
+        ok, _r = call_service(
+            request,
+            form,
+            notif_services.robot_add,
+            actor=user,
+            tenant=tenant,
+            platform=d["platform"],
+            name=d["name"],
+            webhook_url=d["webhook_url"],
+            secret=d["secret"],
+            now=now,
+            language=get_language(),
+        )
+    else:
+        ok, _r = call_service(
+            request,
+            form,
+            notif_services.robot_update,
+            actor=user,
+            robot=robot,
+            now=now,
+            name=d["name"],
+            webhook_url=d["webhook_url"] or None,
+            secret=d["secret"] or None,
+            language=get_language(),
+        )
+    if not ok:
+        return _page(request, forms, status=400)
+    messages.success(request, _("Saved."))
+    return redirect(reverse("web:org") + "#robots")
+
+
+@require_POST
+@customer_view
+def robot_remove(request: HttpRequest, robot_id: int) -> HttpResponse:
+    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    robot = _robot_of(tenant, robot_id)
+    ok, _r = call_service(
+        request, None, notif_services.robot_remove, actor=user, robot=robot, now=now
+    )
+    if ok:
+        messages.success(request, _("Robot removed."))
+    return redirect(reverse("web:org") + "#robots")

@@ -119,6 +119,15 @@ def plans(request: HttpRequest) -> HttpResponse:
         "subscription": extras.subscription(tenant, provider) if catalog else None,
         "now": now,
     }
+    sub = context["subscription"]
+    if sub is not None and sub.next_plan_code and catalog is not None:
+        # The plan's name in the reader's language, never its code inside a sentence.
+        try:
+            context["next_plan_name"] = catalog.plan(sub.next_plan_code).name.get(
+                request.LANGUAGE_CODE
+            )
+        except LookupError:
+            context["next_plan_name"] = sub.next_plan_code
     return render(request, "web/plans/compare.html", context)
 
 
@@ -319,11 +328,18 @@ def plan_change(request: HttpRequest) -> HttpResponse:
 
 @customer_view
 def statements(request: HttpRequest) -> HttpResponse:
+    from django.utils.translation import get_language
+
     from supportplan.subscriptions import selectors as subs
 
+    from .common import paginate
+
     tenant = request.tenant  # type: ignore[attr-defined]
-    lines = list(subs.statement_of(tenant).order_by("-at", "-id")[:200])
-    orders = list(subs.orders_of(tenant).order_by("-placed_at", "-id")[:50])
+    lang = get_language()
+    lines = paginate(request, subs.statement_of(tenant).order_by("-at", "-id"), param="lines")
+    orders = paginate(request, subs.orders_of(tenant).order_by("-placed_at", "-id"), param="orders")
+    for order in orders:
+        order.label = web_selectors.order_label(order, lang)
     return render(
         request,
         "web/plans/statements.html",

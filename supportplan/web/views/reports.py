@@ -1,23 +1,22 @@
-"""Monthly service reports (customers: their own; staff: batch status and deadlines at risk)
-and the staff advisories page."""
+"""Monthly service reports (customers: their own; staff: batch status and deadlines at risk)."""
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from supportplan.reports import selectors as report_selectors
 from supportplan.reports.models import ReportStatus
 
-from . import extras
-from .common import signed_in_view, staff_view
+from .common import paginate, signed_in_view, staff_view
 
 
 @signed_in_view
 def reports(request: HttpRequest) -> HttpResponse:
     if request.user.is_provider_staff:  # type: ignore[union-attr]
         return staff_reports(request)
-    items = list(report_selectors.reports_visible_to(request.user)[:60])
+    items = paginate(request, report_selectors.reports_visible_to(request.user))
     return render(request, "web/reports/list.html", {"nav": "reports", "reports": items})
 
 
@@ -45,19 +44,13 @@ def download(request: HttpRequest, report_id: int) -> HttpResponse:
 @staff_view
 def staff_reports(request: HttpRequest) -> HttpResponse:
     now = request.now  # type: ignore[attr-defined]
-    recent = list(report_selectors.reports_visible_to(request.user)[:200])
+    visible = report_selectors.reports_visible_to(request.user)
+    recent = paginate(request, visible)
     at_risk = report_selectors.deadlines_at_risk(now)
-    counts = {s: sum(1 for r in recent if r.status == s) for s in ReportStatus.values}
+    by_status = dict(visible.order_by().values_list("status").annotate(n=Count("id")))
+    counts = {s: by_status.get(s, 0) for s in ReportStatus.values}
     return render(
         request,
         "web/reports/staff.html",
         {"nav": "reports", "reports": recent, "at_risk": at_risk, "counts": counts, "now": now},
-    )
-
-
-@staff_view
-def staff_advisories(request: HttpRequest) -> HttpResponse:
-    items = extras.staff_advisories()
-    return render(
-        request, "web/console/advisories.html", {"nav": "advisories", "advisories": items}
     )
