@@ -14,7 +14,7 @@ from .factories import case_entry, tenant_on
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_racing_workers_send_each_message_exactly_once(catalogs, smtp, settings):
     # Autocommit runs on-commit hooks at once; keep the tasks queued so the workers race.
     settings.TASKS = {
