@@ -32,7 +32,14 @@ def fill(po_text: str, table: dict[str, str]) -> tuple[str, list[str]]:
         if msgid == "":
             out.append(block)
             continue
-        block = block.replace("#, fuzzy\n", "")
+        if re.search(r"^#,.*\bfuzzy\b", block, re.M):
+            # A fuzzy msgstr is makemessages' guess from a similar string: never keep it.
+            block = re.sub(r"^(#,.*?)\s*\bfuzzy\b,?", r"\1", block, flags=re.M)
+            block = re.sub(r"^#,\s*$\n?", "", block, flags=re.M)
+            block = re.sub(r"^#\| .*\n?", "", block, flags=re.M)
+            start = block.index("msgstr ")
+            block = block[:start] + 'msgstr ""'
+            msgstr = ""
         if not msgstr:
             if msgid in table:
                 start = block.index("msgstr ")
