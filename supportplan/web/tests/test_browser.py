@@ -288,3 +288,91 @@ def test_screenshots_of_key_pages(catalogs, staff, language, open_page):
     shot(manager, f"hotline-{language}")
     for p in (page, mobile, manager):
         assert p.js_errors == []
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_customer_pays_by_bank_transfer_and_staff_confirm(catalogs, staff, language, open_page):
+    """An order left unpaid: the customer sees the exact amount, chooses bank transfer and gets
+    the reference to quote; a stale copy of the form (second tab) adds no second payment;
+    a support manager confirms the transfer in the console and the order is paid."""
+    from supportplan.accounts import services as accounts
+    from supportplan.subscriptions import services as subs
+    from supportplan.subscriptions.models import Order, Payment
+
+    customer = make_customer(None, None, name=f"Dongfang Logistics {language}")
+    accounts.tenant_update(
+        tenant=customer.tenant,
+        actor=None,
+        now=clock.now() - timedelta(days=1),
+        technical_contact_name="Li Lei",
+        technical_contact_email="li@example.com",
+    )
+    order = subs.order_place(
+        tenant=customer.tenant,
+        actor=customer.admin,
+        provider_code="partner",
+        plan_code="dedicated",
+        term="monthly",
+        count=1,
+        now=clock.now(),
+    )
+    zh = language == "zh-hans"
+    page = open_page(customer.admin, language)
+    go(page, "/statements/")
+    assert ("专属级" if zh else "Dedicated") in page.inner_text("#orders")
+    with page.expect_navigation():
+        page.click(f"#orders a[href='/statements/orders/{order.pk}/#pay']")
+    assert page.inner_text(".amount-due") == "¥26,000.00"
+    stale = page.context.new_page()  # the same order open in a second tab
+    stale.goto(page.url)
+    page.check("input[name=method][value=bank_transfer]")
+    page.check("#id_accept")
+    shot(page, f"order-pay-{language}")
+    with page.expect_navigation():
+        page.click("form[data-pay-form] button[type=submit]")
+    assert page.inner_text("[data-transfer-reference]") == order.number
+    assert page.inner_text("[data-transfer-amount]") == "¥26,000.00"
+    assert (
+        ("付款附言" in page.inner_text("#transfer"))
+        if zh
+        else ("Reference to quote" in page.inner_text("#transfer"))
+    )
+    shot(page, f"order-bank-transfer-{language}")
+    stale.check("input[name=method][value=bank_transfer]")
+    stale.check("#id_accept")
+    with stale.expect_navigation():
+        stale.click("form[data-pay-form] button[type=submit]")
+    assert stale.inner_text("[data-transfer-reference]") == order.number
+    assert Payment.objects.filter(order=order).count() == 1
+
+    console = open_page(staff["manager"], language)
+    go(console, "/console/payments/")
+    payment = Payment.objects.get(order=order)
+    row = console.locator(f"#payment-{payment.pk}")
+    assert order.number in row.inner_text() and "¥26,000.00" in row.inner_text()
+    row.locator("input[name$='-amount']").fill("2600")  # a typo: refused, nothing paid
+    with console.expect_navigation():
+        row.locator("button[type=submit]").click()
+    error = console.inner_text(f"#payment-{payment.pk} .errorlist")
+    expected = (
+        "到账金额（2600）与订单金额（26000.00）不符。"
+        if zh
+        else "The amount received (2600) is not the order's amount (26000.00)."
+    )
+    assert expected in error, error
+    assert Order.objects.get(pk=order.pk).paid_at is None
+    row = console.locator(f"#payment-{payment.pk}")
+    row.locator("input[name$='-amount']").fill("26000.00")
+    row.locator("input[name$='-reference']").fill("BOC-20261123-778")
+    shot(console, f"console-payments-{language}")
+    with console.expect_navigation():
+        row.locator("button[type=submit]").click()
+    assert Order.objects.get(pk=order.pk).paid_at is not None
+    assert ("已确认" if zh else "confirmed") in console.inner_text(".flash-list")
+
+    go(page, f"/statements/orders/{order.pk}/")
+    status = page.locator("[data-order-status]").get_attribute("data-order-status")
+    assert status in ("paid", "fulfilled")
+    shot(page, f"order-paid-{language}")
+    for p in (page, stale, console):
+        assert getattr(p, "js_errors", []) == []

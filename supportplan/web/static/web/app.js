@@ -128,8 +128,25 @@
     if ((desc && desc.value) || (name && name.value)) check();
   }
 
+  // Forms with a [data-once] button (payments, acknowledgements) are sent once; a second
+  // click while the first request is on its way does nothing. The server is idempotent
+  // anyway (a stale form in another tab shows the same result); this only spares the wait.
+  function submitOnce() {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (!form.querySelector("[data-once]")) return;
+      form.addEventListener("submit", function (event) {
+        if (form.dataset.sent) { event.preventDefault(); return; }
+        form.dataset.sent = "1";
+        form.querySelectorAll("[data-once]").forEach(function (b) {
+          b.setAttribute("aria-disabled", "true");
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     autosubmit();
+    submitOnce();
     caseForm();
     tick();
     if (document.querySelector("time.countdown[data-due]")) setInterval(tick, 1000);
