@@ -35,10 +35,13 @@ class DomainError(Exception):
     @property
     def message(self) -> str:
         template = str(self.message_template)
-        if not self.params:
+        params = dict(self.params)
+        if self.field is not None:
+            params.setdefault("field", self.field)  # a message may name its field
+        if not params:
             return template
         try:
-            return template % {k: _render(v) for k, v in self.params.items()}
+            return template % {k: _render(v) for k, v in params.items()}
         except (KeyError, ValueError, TypeError):
             return template
 

@@ -51,3 +51,13 @@ def test_catalog_is_complete_and_compiled(po: Path):
         if (compiled.pgettext(context, msgid) if context else compiled.gettext(msgid)) != msgstr
     ]
     assert stale == [], f"{po.with_suffix('.mo')} is older than its .po: run compilemessages"
+
+
+def test_domain_error_message_may_name_its_field():
+    from supportplan.core.errors import DomainError
+
+    error = DomainError(
+        "x.bad", "Cannot read %(field)s=%(value)s.", field="after", value="2026-13-01"
+    )
+    assert error.message == "Cannot read after=2026-13-01."
+    assert error.as_dict()["field"] == "after"
