@@ -7,7 +7,8 @@ Per rule:
 - addresses: raw addresses (the tenant's registered/report e-mails) with no person behind;
 - tenant_im: post to the tenant's IM group robots, only if a plan in force includes the
   ``im_group`` channel (and the robot's platform is one that channel allows);
-- team_im: post to the robots of staff teams covering the case's queue.
+- team_im: post to the robots of staff teams covering the case's queue;
+- attachments: files every e-mail of the rule carries (stored files named by the context).
 
 The content is rendered here, in each recipient's language, and stored on the outbox row:
 retries send exactly what the event said at the time.
@@ -150,6 +151,21 @@ def nobody(entry: AuditEntry) -> list[int]:
     return []
 
 
+def data_attachments(entry: AuditEntry) -> list[dict[str, str]]:
+    """Files the acting context names in `data["attachments"]`: name, storage path, type."""
+    out = []
+    for item in entry.data.get("attachments") or []:
+        if isinstance(item, dict) and item.get("name") and item.get("path"):
+            out.append(
+                {
+                    "name": str(item["name"]),
+                    "path": str(item["path"]),
+                    "mimetype": str(item.get("mimetype") or "application/octet-stream"),
+                }
+            )
+    return out
+
+
 # --------------------------------------------------------------------------- facts & links
 
 
@@ -240,6 +256,9 @@ _FACT_LABELS: dict[str, Promise] = {
     "to_plan": _("New plan"),
     "effective_date": _("Effective on"),
     "order": _("Order"),
+    "tickets": _("Cases opened"),
+    "sla_attainment": _("First-response SLA met"),
+    "advice": _("Recommendations"),
 }
 
 _TIER_NAMES: dict[str, Promise] = {
@@ -321,6 +340,17 @@ def report_facts(entry: AuditEntry, language: str) -> list[tuple[str, str]]:
     return [(k, str(d[k])) for k in ("period", "reason", "detail") if d.get(k)]
 
 
+def report_mail_facts(entry: AuditEntry, language: str) -> list[tuple[str, str]]:
+    d = entry.data
+    sla = d.get("sla_attainment")
+    return [
+        ("period", str(d.get("period", ""))),
+        ("tickets", str(d.get("tickets", 0))),
+        ("sla_attainment", f"{sla}%" if sla is not None else "—"),
+        ("advice", str(d.get("advice", 0))),
+    ]
+
+
 def failure_facts(entry: AuditEntry, language: str) -> list[tuple[str, str]]:
     d = entry.data
     return [
@@ -360,6 +390,7 @@ class Rule:
     tenant_im: bool = False
     team_im: bool = False
     addresses: Callable[[AuditEntry], list[str]] | None = None
+    attachments: Callable[[AuditEntry], list[dict[str, str]]] | None = None
     facts: Callable[[AuditEntry, str], list[tuple[str, str]]] = generic_facts
     link: Callable[[AuditEntry], str] = no_link
 
@@ -526,15 +557,27 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "subscription.expired": _sub(_("Support plan ended: %(plan)s"), _("Your support plan ended.")),
-    # ---- monthly reports (supportplan.reports e-mails the PDF itself; here: the message centre)
+    # ---- monthly reports (supportplan.reports): ready -> message centre; mailed -> the PDF
+    # to the registered and extra report addresses in the tenant's language
     "report.ready": Rule(
         Topic.REPORTS,
         _("Monthly service report %(period)s is ready"),
-        _(
-            "Your monthly service report is ready in the portal and was sent to your registered e-mail."
-        ),
+        _("Your monthly service report is ready to read and download in the portal."),
         people=customer_admins,
         email=False,
+        link=_report_link,
+    ),
+    "report.mailed": Rule(
+        Topic.REPORTS,
+        _("Monthly service report %(period)s · %(tenant_name)s"),
+        _(
+            "Your monthly service report is attached as a PDF. You can also read it in the support portal."
+        ),
+        people=nobody,
+        in_app=False,
+        addresses=report_recipients,
+        attachments=data_attachments,
+        facts=report_mail_facts,
         link=_report_link,
     ),
     "report.not_generated": Rule(

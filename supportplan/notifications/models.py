@@ -202,6 +202,9 @@ class Outbox(models.Model):
     dedupe_key = models.CharField(_("deduplication key"), max_length=200, unique=True)
     content = models.JSONField(_("content"), default=dict)
     html = models.TextField(_("HTML body"), blank=True)
+    # Files attached to an e-mail: [{"name", "path" (a default_storage name), "mimetype"}].
+    # Read at each attempt, so every retry sends the same bytes.
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
 
     status = models.CharField(
         _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING

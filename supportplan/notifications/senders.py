@@ -12,6 +12,7 @@ from email.utils import parseaddr
 
 import httpx
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -71,6 +72,8 @@ def send_email(row: Outbox) -> str:
     )
     if row.html:
         message.attach_alternative(row.html, "text/html")
+    for item in row.attachments or []:
+        message.attach(item["name"], read_attachment(item), item.get("mimetype") or None)
     mailer = getattr(settings, "NOTIFICATIONS_MAILER", "default")
     try:
         message.send(using=mailer)
@@ -92,6 +95,18 @@ def send_email(row: Outbox) -> str:
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryFailed(f"SMTP unavailable: {exc!r}") from exc
     return f"250 accepted for {row.address}"
+
+
+def read_attachment(item: dict) -> bytes:
+    """The stored file an e-mail carries; gone means no retry can help."""
+    try:
+        with default_storage.open(item["path"], "rb") as fh:
+            return fh.read()  # type: ignore[no-any-return]
+    except (KeyError, FileNotFoundError, OSError) as exc:
+        raise DeliveryFailed(
+            f"attachment {item.get('name', '?')!r} is no longer stored ({item.get('path', '')})",
+            permanent=True,
+        ) from exc
 
 
 def post_robot(row: Outbox, now: datetime) -> str:

@@ -210,6 +210,7 @@ def _email(
             "language": language,
             "content": content.as_dict(),
             "html": senders.render_html(content, language),
+            "attachments": rule.attachments(entry) if rule.attachments else [],
             "next_attempt_at": entry.at,
             "give_up_at": entry.at + give_up_after(),
             "created_at": entry.at,
