@@ -177,6 +177,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "supportplan.api.errors.exception_handler",
+    "DEFAULT_METADATA_CLASS": "supportplan.api.metadata.Metadata",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
 }
@@ -191,6 +192,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AdvisoryStateEnum": "supportplan.advisories.models.State",
+        "CaseStateEnum": "supportplan.cases.models.CaseState",
+        "SlaStateEnum": "supportplan.cases.models.SlaState",
+    },
 }
 
 CATALOG_DIR = BASE_DIR / "catalogs"

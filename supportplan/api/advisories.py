@@ -265,7 +265,7 @@ class AdvisoryTaskViewSet(viewsets.GenericViewSet):
         return Response(TargetSerializer(target).data)
 
 
-class SoftwareSerializer(serializers.ModelSerializer[SoftwareItem]):
+class InventorySoftwareSerializer(serializers.ModelSerializer[SoftwareItem]):
     system = serializers.IntegerField(source="system_id", required=False, allow_null=True)
 
     class Meta:
@@ -277,7 +277,7 @@ class SoftwareSerializer(serializers.ModelSerializer[SoftwareItem]):
 class SoftwareViewSet(viewsets.GenericViewSet):
     """The tenant's software inventory (?tenant=ID for staff)."""
 
-    serializer_class = SoftwareSerializer
+    serializer_class = InventorySoftwareSerializer
 
     def _tenant(self):  # type: ignore[no-untyped-def]
         user = user_of(self.request)
@@ -288,11 +288,11 @@ class SoftwareViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(SoftwareSerializer(page, many=True).data)
+        return self.get_paginated_response(InventorySoftwareSerializer(page, many=True).data)
 
     def create(self, request: Request) -> Response:
         tenant = self._tenant()
-        serializer = SoftwareSerializer(data=request.data)
+        serializer = InventorySoftwareSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         system = None
@@ -311,7 +311,7 @@ class SoftwareViewSet(viewsets.GenericViewSet):
             system=system,
             now=clock.now(),
         )
-        return Response(SoftwareSerializer(item).data, status=201)
+        return Response(InventorySoftwareSerializer(item).data, status=201)
 
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         try:

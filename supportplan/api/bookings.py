@@ -111,7 +111,7 @@ class DeliverSerializer(serializers.Serializer):
     report = serializers.FileField(required=False)
 
 
-class RateSerializer(serializers.Serializer):
+class BookingRateSerializer(serializers.Serializer):
     rating = serializers.IntegerField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -214,12 +214,12 @@ class BookingViewSet(viewsets.GenericViewSet):
         services.booking_accept(booking=booking, actor=user_of(request), now=clock.now())
         return self._out(pk)
 
-    @extend_schema(request=RateSerializer, responses=BookingSerializer)
+    @extend_schema(request=BookingRateSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, pk: str | None = None) -> Response:
         booking = self._get(pk)
         perms.require_booking_customer(user_of(request), booking.tenant)
-        data = RateSerializer(data=request.data)
+        data = BookingRateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.booking_rate(
             booking=booking,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,14 +34,18 @@ def _int(request: Request, name: str) -> int:
 
 
 class CalendarListView(APIView):
-    @extend_schema(summary="Business calendars with their windows and known holiday years")
+    @extend_schema(
+        summary="Business calendars with their windows and known holiday years",
+        operation_id="calendars_list",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         codes = list(Calendar.objects.order_by("code").values_list("code", flat=True))
         return Response([answers.calendar_facts(selectors.calendar_for(c)) for c in codes])
 
 
 class CalendarDetailView(APIView):
-    @extend_schema(summary="One business calendar")
+    @extend_schema(summary="One business calendar", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, code: str) -> Response:
         return Response(answers.calendar_facts(selectors.calendar_for(code)))
 
@@ -48,6 +53,7 @@ class CalendarDetailView(APIView):
 class WorkdayView(APIView):
     @extend_schema(
         summary="The N-th working day after a date",
+        responses={200: OpenApiTypes.OBJECT},
         parameters=[
             OpenApiParameter("after", str, description="YYYY-MM-DD (not counted)"),
             OpenApiParameter("n", int),
@@ -63,6 +69,7 @@ class WorkdayView(APIView):
 class ReportDeadlineView(APIView):
     @extend_schema(
         summary="Monthly-report delivery deadline",
+        responses={200: OpenApiTypes.OBJECT},
         parameters=[OpenApiParameter("month", str, description="YYYY-MM")],
     )
     def get(self, request: Request) -> Response:
@@ -74,6 +81,7 @@ class ReportDeadlineView(APIView):
 class SlaDueView(APIView):
     @extend_schema(
         summary="First-response due time of a case opened now or at `opened`",
+        responses={200: OpenApiTypes.OBJECT},
         parameters=[
             OpenApiParameter("provider", str),
             OpenApiParameter("plan", str),
@@ -103,7 +111,10 @@ class SlaDueView(APIView):
 class HolidayDataCheckView(APIView):
     permission_classes = [IsProviderStaff]
 
-    @extend_schema(summary="Missing holiday data administrators must act on")
+    @extend_schema(
+        summary="Missing holiday data administrators must act on",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         warnings = selectors.holiday_data_warnings(clock.now())
         return Response(

@@ -291,7 +291,7 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RateSerializer(serializers.Serializer):
+class CaseRateSerializer(serializers.Serializer):
     score = serializers.IntegerField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -526,12 +526,12 @@ class CaseViewSet(viewsets.GenericViewSet):
         services.case_close(actor=user_of(request), case=case, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=RateSerializer, responses=CaseDetailSerializer, summary="Rate (1–5)")
+    @extend_schema(request=CaseRateSerializer, responses=CaseDetailSerializer, summary="Rate (1–5)")
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         services.case_rate(
-            actor=user_of(request), case=case, now=clock.now(), **self._input(RateSerializer)
+            actor=user_of(request), case=case, now=clock.now(), **self._input(CaseRateSerializer)
         )
         return self._detail(case)
 
@@ -610,7 +610,7 @@ class CaseViewSet(viewsets.GenericViewSet):
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"attachments/(?P<attachment_id>\d+)/download",
+        url_path="attachments/<int:attachment_id>/download",
     )
     def download(self, request: Request, pk: str | None = None, attachment_id: str = "") -> Any:
         case = self._case(pk)

@@ -261,7 +261,7 @@ class CategorySerializer(serializers.Serializer):
     name = TextField()
 
 
-class SoftwareSerializer(serializers.Serializer):
+class CatalogSoftwareSerializer(serializers.Serializer):
     code = serializers.CharField()
     category = serializers.CharField(source="category.code")
     name = TextField()
@@ -284,7 +284,7 @@ class OutOfScopeSerializer(serializers.Serializer):
 class ThirdPartySerializer(serializers.Serializer):
     description = TextField(source="third_party_description", allow_null=True)
     categories = CategorySerializer(many=True)
-    software = SoftwareSerializer(many=True)
+    software = CatalogSoftwareSerializer(many=True)
     out_of_scope = OutOfScopeSerializer(many=True)
 
 
@@ -327,7 +327,7 @@ class ScopeResultSerializer(serializers.Serializer):
             "version_not_supported",
         ]
     )
-    software = SoftwareSerializer(source="entry", allow_null=True)
+    software = CatalogSoftwareSerializer(source="entry", allow_null=True)
     platform = serializers.CharField(allow_null=True)
     matched = serializers.CharField(allow_null=True, help_text="The specifier that matched.")
     reason = TextField()
@@ -380,6 +380,7 @@ class CatalogProviderViewSet(viewsets.ViewSet):
 
     lookup_field = "code"
     lookup_value_regex = "[a-z][a-z0-9_]*"
+    lookup_value_converter = "slug"
 
     @extend_schema(responses=ProviderSerializer(many=True), summary="Providers with a catalog")
     def list(self, request: Request) -> Response:
@@ -405,7 +406,7 @@ class CatalogProviderViewSet(viewsets.ViewSet):
         return Response(PlanSerializer(catalog.plans, many=True, context={"catalog": catalog}).data)
 
     @extend_schema(responses=PlanSerializer, parameters=[VERSION_PARAM], summary="One plan")
-    @action(detail=True, methods=["get"], url_path=r"plans/(?P<plan_code>[a-z0-9_]+)")
+    @action(detail=True, methods=["get"], url_path="plans/<slug:plan_code>")
     def plan(self, request: Request, code: str, plan_code: str) -> Response:
         catalog, _version = _resolve(code, request)
         plan = selectors.plan_in(catalog, plan_code)

@@ -502,7 +502,9 @@ class SubscriptionViewSet(viewsets.GenericViewSet):
         except (Subscription.DoesNotExist, ValueError, TypeError):
             raise services.not_found(Subscription) from None
 
-    @extend_schema(parameters=[TENANT_PARAM], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[TENANT_PARAM], responses=OpenApiTypes.OBJECT, operation_id="subscriptions_list"
+    )
     def list(self, request: Request) -> Response:
         now = clock.now()
         page = self.paginate_queryset(self.get_queryset())

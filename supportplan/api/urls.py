@@ -9,7 +9,18 @@ from . import advisories as advisories_api
 from . import notifications as notifications_api
 from . import reports as reports_api
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """Integer ids by default, as path converters, so the OpenAPI schema types every id and
+    `/api/cases/abc/` is simply not a route. A viewset with another lookup (a catalog code)
+    sets `lookup_value_converter`."""
+
+    def __init__(self) -> None:
+        super().__init__(use_regex_path=False)
+        self._default_value_pattern = "int"
+
+
+router = Router()
 # No ".json" suffix routes: the viewsets take no `format` argument (every one was a 500).
 router.include_format_suffixes = False
 router.register("reports", reports_api.ReportViewSet, basename="report")
