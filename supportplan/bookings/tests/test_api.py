@@ -10,7 +10,7 @@ from supportplan.core.testing import T0, api_client, make_tenant, make_user
 from supportplan.subscriptions.models import QuotaEntry
 from supportplan.subscriptions.tests.factories import buy
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("supportplan.subscriptions.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from supportplan.core.testing import make_user
 
 from .test_services import sh
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("supportplan.calendars.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

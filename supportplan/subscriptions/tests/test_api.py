@@ -12,7 +12,7 @@ from supportplan.subscriptions.models import Order, Payment, StatementLine, Subs
 
 from .factories import buy, shanghai
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("supportplan.subscriptions.tests.urls")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
