@@ -144,14 +144,16 @@ class ReportViewSet(viewsets.GenericViewSet):
         )
         report = outcome.report
         if s.validated_data["send"] and report.status == ReportStatus.READY:
-            services.report_send(report=report, now=now, actor=user_of(request))
+            report = services.report_send(report=report, now=now, actor=user_of(request))
         return Response(ReportSerializer(report).data, status=201 if outcome.created else 200)
 
     @extend_schema(request=None, responses=ReportSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsProviderStaff])
     def send(self, request: Request, pk: str | None = None) -> Response:
         report = selectors.report_for(user_of(request), pk)
-        services.report_send(report=report, now=clock.now(), actor=user_of(request), resend=True)
+        report = services.report_send(
+            report=report, now=clock.now(), actor=user_of(request), resend=True
+        )
         return Response(ReportSerializer(report).data)
 
     @action(detail=False, methods=["get"], url_path="at-risk", permission_classes=[IsProviderStaff])

@@ -13,6 +13,8 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Min
+
 from .data import (
     Advisory,
     DeliveredService,
@@ -213,18 +215,27 @@ def _services(
 
 
 def _advisories(tenant: Any, start: datetime, end: datetime) -> tuple[Advisory, ...]:
-    try:
-        from supportplan.advisories import selectors as adv  # type: ignore[attr-defined]
-    except ImportError:
-        return ()
-    fn = getattr(adv, "advisories_sent_to", None)
-    if fn is None:
-        return ()
+    """Advisories that reached the tenant in the month: published ones its organisation was
+    notified of (TAM first for enterprise care, so the notice time, not the publish time)."""
+    from supportplan.advisories.selectors import advisories_for_tenant
+
+    rows = (
+        advisories_for_tenant(tenant)
+        .filter(
+            targets__tenant=tenant,
+            targets__notified_at__gte=start,
+            targets__notified_at__lt=end,
+        )
+        .annotate(reached_at=Min("targets__notified_at"))
+        .order_by("reached_at", "pk")
+    )
     return tuple(
         Advisory(
-            title=str(a.title),
+            title=dict(a.title or {}),
             published_at=a.published_at,
-            severity=str(getattr(a, "severity", "")),
+            severity=a.severity,
+            notified_at=a.reached_at,
+            kind=a.kind,
         )
-        for a in fn(tenant, start, end)
+        for a in rows
     )

@@ -221,9 +221,11 @@ class DeliveredService:
 
 @dataclass(frozen=True, slots=True)
 class Advisory:
-    title: str
-    published_at: datetime
-    severity: str = ""
+    title: Texts | str  # {zh-hans, en} from the advisories context
+    published_at: datetime | None
+    severity: str = ""  # critical | high | medium | low | info
+    notified_at: datetime | None = None  # when it reached the tenant
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)

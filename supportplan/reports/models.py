@@ -6,7 +6,8 @@ from supportplan.core.tenancy import TenantManager
 
 class ReportStatus(models.TextChoices):
     READY = "ready", _("Ready")
-    SENT = "sent", _("Sent")
+    SENDING = "sending", _("Sending")  # e-mails queued in the notifications outbox
+    SENT = "sent", _("Sent")  # every recipient's mail server accepted the e-mail
     NOT_GENERATED = "not_generated", _("Not generated")
 
 

@@ -58,6 +58,16 @@ def status_names() -> dict[str, str]:
     }
 
 
+def advisory_severities() -> dict[str, str]:
+    return {
+        "critical": _("Critical"),
+        "high": _("High"),
+        "medium": _("Medium"),
+        "low": _("Low"),
+        "info": _("Information"),
+    }
+
+
 def level_names() -> dict[str, str]:
     return {"high": _("High"), "medium": _("Medium"), "low": _("Low")}
 
@@ -166,6 +176,15 @@ def build_context(
         "services": [
             {"name": pick(s.name, lang), "starts_on": s.starts_on, "ends_on": s.ends_on}
             for s in p.services
+        ],
+        "advisories": [
+            {
+                "title": pick(a.title, lang) if isinstance(a.title, dict) else a.title,
+                "at": a.notified_at or a.published_at,
+                "severity": advisory_severities().get(a.severity, a.severity),
+                "level": a.severity,
+            }
+            for a in p.advisories
         ],
         "resource_rows": [
             {

@@ -53,7 +53,7 @@ class AtRisk:
     month: str
     deadline: Any
     due_at: datetime
-    state: str  # missing | not_generated | ready (not sent)
+    state: str  # missing | not_generated | ready (not sent) | sending (not yet delivered)
     report: Report | None
     overdue: bool
 
@@ -74,8 +74,8 @@ def deadlines_at_risk(now: datetime, month: Month | None = None) -> list[AtRisk]
     out = []
     for tenant in Tenant.objects.order_by("name"):
         report = existing.get(tenant.pk)
-        if report is not None and report.status == ReportStatus.SENT:
-            continue
+        if report is not None and (report.status == ReportStatus.SENT or report.sent_at):
+            continue  # delivered (a resend in progress does not undo that)
         if report is None and collector.report_plan(tenant, month) is None:
             continue
         state = "missing" if report is None else report.status

@@ -17,16 +17,14 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.utils import translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.accounts.models import Tenant
 from supportplan.calendars.deadlines import ReportDeadline, monthly_report_deadline
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError
+from supportplan.core.models import AuditEntry
 
 from . import collector, credentials
 from .builder import ReportContent, build_report
@@ -356,19 +354,27 @@ def _store(
 
 
 # --------------------------------------------------------------------------- send
+#
+# Sending goes through the notifications context: `report.mailed` (written here) makes the
+# dispatch table queue one e-mail per recipient with the PDF attached, in the tenant's
+# language, with retries, a delivery log and exactly-once delivery. The report is SENDING
+# until every e-mail is settled; `report.sent` is written only when every recipient's mail
+# server accepted it (`report_deliveries_check`), `report.send_failed` when one gave up.
+
+MAILED = "report.mailed"
 
 
 def report_send(
     *, report: Report, now: datetime, actor: Any = None, resend: bool = False
 ) -> Report:
-    """E-mail the PDF to the tenant's registered and extra addresses."""
+    """Queue the PDF for the tenant's registered and extra addresses (once, unless `resend`)."""
     if report.status == ReportStatus.NOT_GENERATED:
         raise Conflict(
             "report.not_generated",
             _("This report was not generated (%(reason)s), so there is nothing to send."),
             reason=reason_text(report.reason_code, report.reason_detail),
         )
-    if report.status == ReportStatus.SENT and not resend:
+    if report.status in (ReportStatus.SENT, ReportStatus.SENDING) and not resend:
         return report
     tenant = report.tenant
     recipients = tenant.report_recipients()
@@ -377,51 +383,99 @@ def report_send(
             "report.no_recipients",
             _("The tenant has no registered e-mail address: add one before sending."),
         )
-    with translation.override(tenant.language):
-        subject = gettext("Monthly service report %(period)s · %(tenant)s") % {
-            "period": report.period,
-            "tenant": tenant.name,
-        }
-        body = _mail_body(report)
-    with report.pdf_file.open("rb") as fh:
-        pdf = fh.read()
-    message = EmailMessage(subject=subject, body=body, to=recipients)
-    message.attach(f"service-report-{tenant.slug}-{report.period}.pdf", pdf, "application/pdf")
-    message.send()
+    h = report.headline or {}
     with transaction.atomic():
-        report.status = ReportStatus.SENT
-        report.sent_at = now
-        report.sent_to = recipients
-        report.updated_at = now
-        report.save(update_fields=["status", "sent_at", "sent_to", "updated_at"])
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.status == ReportStatus.SENDING and not resend:
+            return locked  # a concurrent run queued it first
+        locked.status = ReportStatus.SENDING
+        locked.updated_at = now
+        locked.save(update_fields=["status", "updated_at"])
         audit_log(
-            action="report.sent",
+            action=MAILED,
             at=now,
             actor=actor,
             tenant=tenant,
-            target=report,
-            data={"period": report.period, "to": recipients, "resend": resend},
+            target=locked,
+            data={
+                "report_id": locked.pk,
+                "period": locked.period,
+                "tenant_name": tenant.name,
+                "recipients": recipients,
+                "resend": resend,
+                "tickets": h.get("tickets", 0),
+                "sla_attainment": h.get("sla_attainment"),
+                "advice": h.get("advice", 0),
+                "attachments": [
+                    {
+                        "name": f"service-report-{tenant.slug}-{locked.period}.pdf",
+                        "path": locked.pdf_file.name,
+                        "mimetype": "application/pdf",
+                    }
+                ],
+            },
         )
-    return report
+    return locked
 
 
-def _mail_body(report: Report) -> str:
-    h = report.headline or {}
-    lines = [
-        gettext("Dear customer,"),
-        "",
-        gettext("Attached is your monthly service report for %(period)s.")
-        % {"period": report.period},
-        "",
-        gettext("Cases opened: %(n)s") % {"n": h.get("tickets", 0)},
-        gettext("First-response SLA met: %(v)s")
-        % {"v": f"{h['sla_attainment']}%" if h.get("sla_attainment") is not None else "—"},
-        gettext("Recommendations: %(n)s (%(high)s high priority)")
-        % {"n": h.get("advice", 0), "high": h.get("advice_high", 0)},
-        "",
-        gettext("You can also read the report in the support portal."),
-    ]
-    return "\n".join(lines)
+def last_mailing(report: Report) -> AuditEntry | None:
+    return (
+        AuditEntry.objects.filter(
+            action=MAILED, target_type=report._meta.label_lower, target_id=str(report.pk)
+        )
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def report_delivery_check(*, report: Report, now: datetime) -> Report:
+    """Settle a SENDING report from its e-mails' delivery log (idempotent).
+
+    All accepted -> SENT + `report.sent`; all settled but some given up -> back to READY
+    (or SENT if an earlier mailing was delivered) + `report.send_failed`; else unchanged.
+    """
+    from supportplan.notifications.models import OutboxStatus
+    from supportplan.notifications.selectors import delivery_log
+
+    if report.status != ReportStatus.SENDING:
+        return report
+    entry = last_mailing(report)
+    if entry is None:
+        return report
+    rows = list(delivery_log(tenant=report.tenant).filter(entry_id=entry.pk))
+    if not rows or any(r.status in (OutboxStatus.PENDING, OutboxStatus.SENDING) for r in rows):
+        return report  # not dispatched yet, or still being delivered / retried
+    delivered = sorted(r.address for r in rows if r.status == OutboxStatus.SENT and r.address)
+    failed = sorted(r.address or r.last_error[:80] for r in rows if r.status != OutboxStatus.SENT)
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.status != ReportStatus.SENDING:
+            return locked
+        base = {"period": locked.period, "resend": bool(entry.data.get("resend"))}
+        if not failed:
+            locked.status = ReportStatus.SENT
+            locked.sent_at = max(r.sent_at for r in rows if r.sent_at)
+            locked.sent_to = delivered
+            action, data = (
+                "report.sent",
+                {**base, "to": delivered, "at": locked.sent_at.isoformat()},
+            )
+        else:
+            locked.status = ReportStatus.SENT if locked.sent_at else ReportStatus.READY
+            action, data = "report.send_failed", {**base, "failed": failed, "delivered": delivered}
+        locked.updated_at = now
+        locked.save(update_fields=["status", "sent_at", "sent_to", "updated_at"])
+        audit_log(action=action, at=now, tenant=locked.tenant, target=locked, data=data)
+    return locked
+
+
+def report_deliveries_check(*, now: datetime) -> dict[str, int]:
+    """Settle every SENDING report (the periodic job and the batch run this)."""
+    counts: dict[str, int] = {}
+    for report in Report.objects.filter(status=ReportStatus.SENDING).select_related("tenant"):
+        status = report_delivery_check(report=report, now=now).status
+        counts[status] = counts.get(status, 0) + 1
+    return counts
 
 
 # --------------------------------------------------------------------------- batch
@@ -457,13 +511,15 @@ def reports_generate_month(
                 slug=tenant_slug,
                 status=404,
             )
+    report_deliveries_check(now=now)
     todo = [t for t in tenants if collector.report_plan(t, month) is not None]
     lines = []
     for i, tenant in enumerate(todo, 1):
         outcome = report_generate(tenant=tenant, month=month, now=now, actor=actor)
         report = outcome.report
         sent = False
-        if send and report.status == ReportStatus.READY:
+        # a mailing that gave up is for staff to look at (and resend), not retried blindly
+        if send and report.status == ReportStatus.READY and not _mailed_since_generated(report):
             try:
                 report_send(report=report, now=now, actor=actor)
                 sent = True
@@ -480,3 +536,8 @@ def reports_generate_month(
         if progress:
             progress(i, len(todo), line)
     return lines
+
+
+def _mailed_since_generated(report: Report) -> bool:
+    entry = last_mailing(report)
+    return entry is not None and report.generated_at is not None and entry.at >= report.generated_at

@@ -1,7 +1,8 @@
 """Background jobs: every entitled tenant's report for last month (idempotent).
 
 The scheduler enqueues the month job hourly from the 1st; a run creates what is missing,
-retries what failed to collect or send, and leaves finished and sent reports alone, so
+retries what failed to collect, e-mails what is ready (through the notifications outbox),
+and leaves finished and sent reports alone, so
 running it again (or on several workers) never duplicates a report or an e-mail.
 """
 
@@ -42,3 +43,14 @@ def generate_month(month: str, as_of: str, tenant: str | None = None) -> dict[st
 @periodic("reports.monthly", every=timedelta(hours=1))
 def enqueue_last_month(now: datetime) -> None:
     generate_month.enqueue(month=Month.containing(now).previous().label, as_of=now.isoformat())
+
+
+@task(queue_name="reports")
+def check_deliveries(as_of: str) -> dict[str, int]:
+    """Mark SENDING reports sent (or failed) from their e-mails' delivery log."""
+    return services.report_deliveries_check(now=_instant(as_of))
+
+
+@periodic("reports.deliveries", every=timedelta(minutes=1))
+def enqueue_check_deliveries(now: datetime) -> None:
+    check_deliveries.enqueue(as_of=now.isoformat())

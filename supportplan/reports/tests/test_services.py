@@ -1,6 +1,6 @@
 """Generating, storing, sending and scheduling reports; deadlines; tenant isolation."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -11,6 +11,9 @@ from supportplan.cases.tests.factories import customer, load_catalogs
 from supportplan.core.errors import Conflict, DomainError
 from supportplan.core.models import AuditEntry
 from supportplan.core.testing import api_client, make_user
+from supportplan.notifications import services as notifications
+from supportplan.notifications.models import Outbox, OutboxStatus
+from supportplan.notifications.tests.receivers import SmtpReceiver
 from supportplan.reports import credentials, services
 from supportplan.reports.data import Month
 from supportplan.reports.models import DataSource, Report, ReportStatus
@@ -41,6 +44,30 @@ def test_deadline_for_every_delivery_month_of_2026(about, deadline):
     d = services.report_deadline(about)
     assert d.day == deadline
     assert d.due_at == datetime(deadline.year, deadline.month, deadline.day, 16, 0, tzinfo=UTC)
+
+
+def deliver(now=NOW, *, step=timedelta(minutes=1), limit=120):
+    """Run the notifications outbox (dispatch, delivery, retries) forward in time until every
+    e-mail settled, then let reports settle its SENDING reports from the delivery log."""
+    for _ in range(limit):
+        notifications.deliver_due(now=now)
+        if (
+            not Outbox.objects.filter(
+                status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+            ).exists()
+            and services.report_deliveries_check(now=now).get("sending", 0) == 0
+        ):
+            return now
+        now += step
+    raise AssertionError("report e-mails never settled")
+
+
+@pytest.fixture
+def smtp(settings):
+    receiver = SmtpReceiver().start()
+    settings.MAILERS = receiver.mailer_settings()
+    yield receiver
+    receiver.stop()
 
 
 @pytest.fixture
@@ -99,7 +126,9 @@ def test_proof_of_concept_gets_a_not_generated_record_and_nothing_is_sent(tenant
         "proof_of_concept",
         False,
     )
-    assert [m.to for m in mail.outbox] == [tenants["other"][0].report_recipients()]
+    deliver()
+    reports_mailed = [m.to for m in mail.outbox if m.attachments]
+    assert reports_mailed == [[a] for a in tenants["other"][0].report_recipients()]
     assert {x.tenant: x.status for x in lines}[vip.slug] == "not_generated"
     with pytest.raises(Conflict):
         services.report_send(report=r, now=NOW)
@@ -117,33 +146,80 @@ def test_collection_failure_is_recorded_and_retried_next_run(tenants, tmp_path):
     (tmp_path / "2026-10.json").write_text('{"resources": [{"id": "i-1", "status": "running"}]}')
     services.reports_generate_month(month=OCT, now=NOW, tenant_slug=vip.slug)
     r.refresh_from_db()
-    assert (r.status, r.attempts, r.headline["resources"]) == ("sent", 2, 1)
+    assert (r.status, r.attempts, r.headline["resources"]) == ("sending", 2, 1)
+    deliver()
+    r.refresh_from_db()
+    assert r.status == "sent"
     assert Report.objects.filter(tenant=vip).count() == 1
 
 
-def test_batch_is_idempotent_and_sends_once_with_pdf(tenants):
-    vip, _ = tenants["vip"]
+def test_batch_is_idempotent_and_sends_the_pdf_once_through_the_outbox(tenants, smtp):
+    """Real SMTP that refuses the first attempts: every recipient gets the PDF exactly once,
+    as an attachment, in the tenant's language; the report is 'sent' only once delivered."""
     from supportplan.accounts.services import tenant_update
 
+    vip, _ = tenants["vip"]
+    other, _ = tenants["other"]
     tenant_update(
         tenant=vip, actor=None, now=NOW, report_emails=["cio@vip.example", vip.registered_email]
     )
+    deliver()  # the plans' own notices first: only report e-mails from here on
+    before = len(smtp.messages)
+    smtp.refuse(2)
     services.reports_generate_month(month=OCT, now=NOW)
     services.reports_generate_month(month=OCT, now=NOW)
     assert Report.objects.count() == 2  # vip and dedicated; basic has no report
-    assert len(mail.outbox) == 2
-    msg = [m for m in mail.outbox if vip.registered_email in m.to][0]
-    assert msg.to == [vip.registered_email, "cio@vip.example"]
-    name, content, mimetype = msg.attachments[0]
-    assert (name, mimetype, content[:5]) == (
-        f"service-report-{vip.slug}-2026-10.pdf",
-        "application/pdf",
-        b"%PDF-",
-    )
-    assert AuditEntry.objects.filter(action="report.sent").count() == 2
     r = Report.objects.get(tenant=vip)
-    services.report_send(report=r, now=NOW, resend=True)
-    assert len(mail.outbox) == 3
+    assert r.status == ReportStatus.SENDING and r.sent_at is None
+    assert not AuditEntry.objects.filter(action="report.sent").exists()
+    assert services.report_send(report=r, now=NOW).status == ReportStatus.SENDING  # no-op
+
+    done = deliver()
+    assert done > NOW  # the refused attempts were retried later
+    messages = smtp.messages[before:]
+    assert sorted(m["To"] for m in messages) == sorted(
+        [vip.registered_email, "cio@vip.example", other.registered_email]
+    )
+    stored = Report.objects.get(tenant=vip).pdf_file.read()
+    for message in (m for m in messages if m["To"] != other.registered_email):
+        [part] = list(message.iter_attachments())
+        assert part.get_filename() == f"service-report-{vip.slug}-2026-10.pdf"
+        assert part.get_content_type() == "application/pdf"
+        assert part.get_content() == stored
+        assert message["Content-Language"] == vip.language
+    r.refresh_from_db()
+    assert (r.status, r.sent_to) == ("sent", sorted([vip.registered_email, "cio@vip.example"]))
+    assert r.sent_at is not None and r.sent_at > NOW
+    sent = AuditEntry.objects.filter(action="report.sent", tenant=vip)
+    assert [e.data["to"] for e in sent] == [sorted([vip.registered_email, "cio@vip.example"])]
+    assert AuditEntry.objects.filter(action="report.sent").count() == 2
+
+    # a third run and a delivery sweep send nothing more; a staff resend sends it again
+    services.reports_generate_month(month=OCT, now=done)
+    deliver(done)
+    assert len(smtp.messages) == before + 3
+    services.report_send(report=r, now=done, resend=True)
+    deliver(done)
+    assert len(smtp.messages) == before + 5
+    assert AuditEntry.objects.filter(action="report.sent", tenant=vip).count() == 2
+
+
+def test_a_mailing_that_gives_up_is_not_sent_and_says_so(tenants, smtp, settings):
+    vip, _ = tenants["vip"]
+    deliver()
+    smtp.refuse(10, "550 5.1.1 mailbox unavailable")
+    r = services.report_generate(tenant=vip, month=OCT, now=NOW).report
+    services.report_send(report=r, now=NOW)
+    deliver()
+    r.refresh_from_db()
+    assert (r.status, r.sent_at) == (ReportStatus.READY, None)
+    [failed] = AuditEntry.objects.filter(action="report.send_failed")
+    assert failed.data["failed"] == [vip.registered_email] and failed.data["delivered"] == []
+    late = datetime(2026, 11, 9, 2, 0, tzinfo=UTC)
+    assert {a.tenant.slug: a.state for a in deadlines_at_risk(late, OCT)}[vip.slug] == "ready"
+    # the batch does not mail it blindly again; staff resend it once the address is fixed
+    services.reports_generate_month(month=OCT, now=NOW, tenant_slug=vip.slug)
+    assert Report.objects.get(pk=r.pk).status == ReportStatus.READY
 
 
 def test_command_prints_progress(tenants):
@@ -152,7 +228,7 @@ def test_command_prints_progress(tenants):
     text = out.getvalue()
     assert "Reports for 2026-10 (deliver by 2026-11-10, Asia/Shanghai)" in text
     assert "[1/2]" in text and "[2/2]" in text
-    assert "2 of 2 reports ready or sent; 0 not generated; 0 e-mailed now." in text
+    assert "2 of 2 reports ready or sent; 0 not generated; 0 e-mails queued now" in text
 
 
 def test_task_runs_the_month(tenants):
@@ -286,4 +362,54 @@ def test_staff_generate_and_refusals_in_both_languages(tenants):
         {"tenant": vip.pk, "month": "2026-10", "send": True},
         format="json",
     )
-    assert ok.status_code == 201 and ok.json()["status"] == "sent"
+    assert ok.status_code == 201 and ok.json()["status"] == "sending"
+
+
+def test_service_summary_lists_the_advisories_that_reached_the_tenant_in_the_month(tenants):
+    """Counted by when the organisation was notified (TAM first for enterprise care), not
+    when the advisory was published; another tenant's notices and drafts never count."""
+    from supportplan.advisories import services as advisories
+    from supportplan.advisories.selectors import target_of
+    from supportplan.advisories.tests.factories import draft
+    from supportplan.reports import collector
+
+    vip, _ = tenants["vip"]  # partner VIP: enterprise care, so the TAM (here: managers) first
+    other, _ = tenants["other"]  # partner Dedicated: notified at publication
+    manager = make_user("support_manager")
+
+    def publish(title, at):
+        a = draft(manager, clouds=[], now=at, title={"zh-hans": f"{title} 通告", "en": title})
+        advisories.advisory_publish(actor=manager, advisory=a, now=at)
+        return a
+
+    def contact(advisory, at):
+        advisories.advisory_record_contact(
+            actor=manager, target=target_of(advisory, vip), now=at, note="phoned"
+        )
+
+    # published 30 Sep 18:00 Shanghai, the VIP customer reached 1 Oct 09:00 Shanghai
+    a3 = publish("Sept advisory", datetime(2026, 9, 30, 10, 0, tzinfo=UTC))
+    contact(a3, datetime(2026, 10, 1, 1, 0, tzinfo=UTC))
+    a1 = publish("Early October advisory", datetime(2026, 10, 5, 2, 0, tzinfo=UTC))
+    contact(a1, datetime(2026, 10, 6, 2, 0, tzinfo=UTC))
+    # published 31 Oct 23:30 Shanghai; the VIP customer reached 1 Nov 00:30 Shanghai
+    a2 = publish("Late October advisory", datetime(2026, 10, 31, 15, 30, tzinfo=UTC))
+    contact(a2, datetime(2026, 10, 31, 16, 30, tzinfo=UTC))
+    draft(manager, clouds=[], now=datetime(2026, 10, 10, tzinfo=UTC))  # never published
+
+    def reached(tenant):
+        p = collector.collect_platform(tenant, OCT, collector.report_plan(tenant, OCT))
+        return [(a.title["en"], a.notified_at) for a in p.advisories]
+
+    assert reached(vip) == [
+        ("Sept advisory", datetime(2026, 10, 1, 1, 0, tzinfo=UTC)),
+        ("Early October advisory", datetime(2026, 10, 6, 2, 0, tzinfo=UTC)),
+    ]
+    assert reached(other) == [
+        ("Early October advisory", datetime(2026, 10, 5, 2, 0, tzinfo=UTC)),
+        ("Late October advisory", datetime(2026, 10, 31, 15, 30, tzinfo=UTC)),
+    ]
+    report = services.report_generate(tenant=vip, month=OCT, now=NOW).report
+    html = report.html_file.read().decode()
+    lang = vip.language
+    assert a3.title[lang] in html and a1.title[lang] in html and a2.title[lang] not in html

@@ -49,7 +49,7 @@ class Command(BaseCommand):
 
             def progress(i: int, total: int, line: services.BatchLine) -> None:
                 if line.sent:
-                    state = "generated and sent" if line.created else "sent"
+                    state = "generated, e-mail queued" if line.created else "e-mail queued"
                 elif line.status == "not_generated":
                     state = "not generated"
                 elif not line.created:
@@ -73,6 +73,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{done} of {len(lines)} reports ready or sent; "
-                f"{len(lines) - done} not generated; {sum(1 for x in lines if x.sent)} e-mailed now."
+                f"{len(lines) - done} not generated; {sum(1 for x in lines if x.sent)} e-mails queued now "
+                "(a report is 'sent' once every recipient's mail server accepted it)."
             )
         )
