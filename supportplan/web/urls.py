@@ -49,6 +49,7 @@ web_patterns = [
     path("services/<int:booking_id>/", bookings.booking_detail, name="booking"),
     path("services/<int:booking_id>/<str:action>/", bookings.booking_action, name="booking_action"),
     path("reports/", reports.reports, name="reports"),
+    path("reports/<int:report_id>/", reports.report, name="report"),
     path("reports/<int:report_id>/download/", reports.download, name="report_download"),
     path("organisation/", org.settings_page, name="org"),
     path("organisation/robot/", org.robot_save, name="org_robot"),
@@ -85,6 +86,8 @@ web_patterns = [
         name="staff_payment_confirm",
     ),
     path("console/reports/", reports.staff_reports, name="staff_reports"),
+    path("console/reports/generate/", reports.staff_generate, name="staff_report_generate"),
+    path("console/reports/<int:report_id>/send/", reports.staff_send, name="staff_report_send"),
 ]
 
 urlpatterns = [

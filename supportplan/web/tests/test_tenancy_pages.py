@@ -99,6 +99,7 @@ PAGES: dict[str, Page] = {
         post_only=True,
         body=lambda w: {"reason": "evil"},
     ),
+    "web:report": Page(TENANT, kwargs=lambda w: {"report_id": w.obj["report"].pk}),
     "web:report_download": Page(TENANT, kwargs=lambda w: {"report_id": w.obj["report"].pk}),
     "web:order": Page(TENANT, kwargs=lambda w: {"order_id": w.obj["order"].pk}),
     "web:order_pay": Page(
@@ -166,6 +167,13 @@ PAGES: dict[str, Page] = {
         body=lambda w: {},
     ),
     "web:staff_reports": Page(STAFF),
+    "web:staff_report_generate": Page(STAFF, post_only=True, body=lambda w: {}),
+    "web:staff_report_send": Page(
+        STAFF,
+        kwargs=lambda w: {"report_id": w.obj["report"].pk},
+        post_only=True,
+        body=lambda w: {},
+    ),
 }
 
 # Every other action a POST-only page of B's object accepts is attacked too.

@@ -1,15 +1,27 @@
-"""Monthly service reports (customers: their own; staff: batch status and deadlines at risk)."""
+"""Monthly service reports (customers: their own; staff: batch status, deadlines at risk,
+generate, preview and resend). Every read goes through `reports.selectors.report_for`
+(another tenant's id is a 404); every write is one `reports.services` call."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
+from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from supportplan.accounts.models import Tenant
 from supportplan.reports import selectors as report_selectors
+from supportplan.reports import services as report_services
+from supportplan.reports.data import Month
 from supportplan.reports.models import ReportStatus
 
-from .common import paginate, signed_in_view, staff_view
+from .common import call_service, paginate, signed_in_view, staff_view
 
 
 @signed_in_view
@@ -21,10 +33,19 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in_view
+def report(request: HttpRequest, report_id: int) -> HttpResponse:
+    """`/reports/<id>/` (the link in notices): the report to read in the browser."""
+    return _serve(report_selectors.report_for(request.user, report_id), as_html=True)
+
+
+@signed_in_view
 def download(request: HttpRequest, report_id: int) -> HttpResponse:
     """The report as PDF (default) or HTML (`?format=html`, opened in the browser)."""
-    report = report_selectors.report_for(request.user, report_id)
-    as_html = request.GET.get("format") == "html"
+    found = report_selectors.report_for(request.user, report_id)
+    return _serve(found, as_html=request.GET.get("format") == "html")
+
+
+def _serve(report: Any, *, as_html: bool) -> HttpResponse:
     stored = report.html_file if as_html else report.pdf_file
     if not stored:
         raise Http404()
@@ -41,8 +62,20 @@ def download(request: HttpRequest, report_id: int) -> HttpResponse:
     )
 
 
-@staff_view
-def staff_reports(request: HttpRequest) -> HttpResponse:
+class GenerateForm(forms.Form):
+    tenant = forms.ModelChoiceField(
+        queryset=Tenant.objects.order_by("name"), label=_("Customer"), empty_label=None
+    )
+    month = forms.CharField(
+        label=_("Month"), max_length=7, help_text=_("YYYY-MM, e.g. 2026-10 for October 2026.")
+    )
+    force = forms.BooleanField(
+        label=_("Generate again, replacing the stored report"), required=False
+    )
+    send = forms.BooleanField(label=_("E-mail it to the customer when ready"), required=False)
+
+
+def _staff_page(request: HttpRequest, form: GenerateForm) -> HttpResponse:
     now = request.now  # type: ignore[attr-defined]
     visible = report_selectors.reports_visible_to(request.user)
     recent = paginate(request, visible)
@@ -52,5 +85,98 @@ def staff_reports(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/reports/staff.html",
-        {"nav": "reports", "reports": recent, "at_risk": at_risk, "counts": counts, "now": now},
+        {
+            "nav": "reports",
+            "reports": recent,
+            "at_risk": at_risk,
+            "counts": counts,
+            "now": now,
+            "form": form,
+        },
     )
+
+
+@staff_view
+def staff_reports(request: HttpRequest) -> HttpResponse:
+    now = request.now  # type: ignore[attr-defined]
+    initial: dict[str, Any] = {"month": Month.containing(now).previous().label, "send": True}
+    if request.GET.get("tenant"):
+        initial["tenant"] = request.GET["tenant"]
+    return _staff_page(request, GenerateForm(initial=initial))
+
+
+@require_POST
+@staff_view
+def staff_generate(request: HttpRequest) -> HttpResponse:
+    now = request.now  # type: ignore[attr-defined]
+    form = GenerateForm(request.POST)
+    if not form.is_valid():
+        return _staff_page(request, form)
+    ok, month = call_service(request, form, Month.parse, text=form.cleaned_data["month"])
+    if not ok:
+        return _staff_page(request, form)
+    ok, outcome = call_service(
+        request,
+        form,
+        report_services.report_generate,
+        tenant=form.cleaned_data["tenant"],
+        month=month,
+        now=now,
+        actor=request.user,
+        force=form.cleaned_data["force"],
+    )
+    if not ok:
+        return _staff_page(request, form)
+    found = outcome.report
+    if found.status == ReportStatus.NOT_GENERATED:
+        messages.error(
+            request,
+            _t("Not generated: %(reason)s")
+            % {"reason": report_services.reason_text(found.reason_code, found.reason_detail)},
+        )
+        return redirect("web:staff_reports")
+    if form.cleaned_data["send"] and found.status == ReportStatus.READY:
+        ok, sent = call_service(
+            request, None, report_services.report_send, report=found, now=now, actor=request.user
+        )
+        if ok:
+            found = sent
+    messages.success(
+        request,
+        _t("Report %(month)s for %(customer)s: %(status)s.")
+        % {
+            "month": found.period,
+            "customer": found.tenant.name,
+            "status": found.get_status_display(),
+        },
+    )
+    return redirect("web:staff_reports")
+
+
+@require_POST
+@staff_view
+def staff_send(request: HttpRequest, report_id: int) -> HttpResponse:
+    found = report_selectors.report_for(request.user, report_id)
+    ok, sent = call_service(
+        request,
+        None,
+        report_services.report_send,
+        report=found,
+        now=request.now,  # type: ignore[attr-defined]
+        actor=request.user,
+        resend=True,
+    )
+    if ok:
+        messages.success(
+            request,
+            _t(
+                "Report %(month)s for %(customer)s is queued for e-mail to %(to)s; it shows as "
+                "sent once every mail server accepted it."
+            )
+            % {
+                "month": sent.period,
+                "customer": sent.tenant.name,
+                "to": ", ".join(sent.tenant.report_recipients()),
+            },
+        )
+    return redirect("web:staff_reports")

@@ -1,0 +1,121 @@
+"""Monthly reports in the portal and the console: customers read their own report online and
+download the PDF through tenant-checked views; staff generate, preview and resend."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from supportplan.core import clock
+from supportplan.core.models import AuditEntry
+from supportplan.reports import services as report_services
+from supportplan.reports.data import Month
+from supportplan.reports.models import Report, ReportStatus
+
+from .conftest import client_for, make_customer
+
+
+def _source(customer):
+    report_services.data_source_add(
+        tenant=customer.tenant, kind="demo", settings={"seed": "w", "instances": 2}, now=clock.now()
+    )
+
+
+def _report(customer):
+    _source(customer)
+    now = clock.now()
+    return report_services.report_generate(
+        tenant=customer.tenant, month=Month.containing(now), now=now
+    ).report
+
+
+@pytest.fixture
+def two(catalogs, staff):
+    return (
+        make_customer("partner", "vip", name="Mine Bank"),
+        make_customer("partner", "vip", name="Other Bank"),
+    )
+
+
+def test_customer_reads_the_report_online_and_downloads_the_pdf(two):
+    mine, theirs = two
+    report, other = _report(mine), _report(theirs)
+    client = client_for(mine.member)
+    page = client.get(reverse("web:reports")).content.decode()
+    pdf_url = reverse("web:report_download", args=[report.pk])
+    assert f'href="{pdf_url}"' in page and f'href="{pdf_url}?format=html"' in page
+    assert reverse("web:report_download", args=[other.pk]) not in page
+    pdf = client.get(pdf_url)
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content)[:5] == b"%PDF-"
+    # the link in the "report ready" notice: the report to read in the browser
+    for url in (reverse("web:report", args=[report.pk]), f"{pdf_url}?format=html"):
+        html = client.get(url)
+        assert html["Content-Type"] == "text/html; charset=utf-8"
+        assert "Mine Bank" in b"".join(html.streaming_content).decode()
+    for url in (
+        reverse("web:report", args=[other.pk]),
+        reverse("web:report_download", args=[other.pk]),
+    ):
+        assert client.get(url).status_code == 404
+
+
+def test_staff_generate_preview_and_resend_from_the_console(two, staff):
+    mine, theirs = two
+    _source(mine)
+    manager = client_for(staff["manager"])
+    page = manager.get(reverse("web:staff_reports")).content.decode()
+    last = Month.containing(clock.now()).previous().label
+    assert f'name="month" value="{last}"' in page
+
+    month = Month.containing(clock.now())
+    resp = manager.post(
+        reverse("web:staff_report_generate"),
+        {"tenant": mine.tenant.pk, "month": month.label, "send": "1"},
+        follow=True,
+    )
+    report = Report.objects.get(tenant=mine.tenant)
+    assert report.status == ReportStatus.SENDING  # queued in the notifications outbox
+    body = resp.content.decode()
+    assert f"Report {month.label} for Mine Bank: Sending." in body
+    preview = reverse("web:report_download", args=[report.pk])
+    assert f'href="{preview}?format=html"' in body and f'href="{preview}"' in body
+    assert manager.get(f"{preview}?format=html").status_code == 200
+    assert b"".join(manager.get(preview).streaming_content)[:5] == b"%PDF-"
+
+    resend = manager.post(reverse("web:staff_report_send", args=[report.pk]), follow=True)
+    assert "is queued for e-mail to" in resend.content.decode()
+    assert AuditEntry.objects.filter(action="report.mailed", tenant=mine.tenant).count() == 2
+    # customers have no console: the same posts are 404 and write nothing
+    customer = client_for(mine.admin)
+    assert customer.post(reverse("web:staff_report_send", args=[report.pk])).status_code == 404
+    assert (
+        customer.post(
+            reverse("web:staff_report_generate"),
+            {"tenant": theirs.tenant.pk, "month": month.label},
+        ).status_code
+        == 404
+    )
+    assert AuditEntry.objects.filter(action="report.mailed").count() == 2
+    assert not Report.objects.filter(tenant=theirs.tenant).exists()
+
+
+@pytest.mark.parametrize(
+    "language,plan_names,bad_month",
+    [("en", "Dedicated", "Cannot read the month"), ("zh-hans", "专属级", "无法识别月份")],
+)
+def test_staff_generate_refusals_in_both_languages(
+    catalogs, staff, language, plan_names, bad_month
+):
+    basic = make_customer("partner", "basic", name="Qingyun Retail")
+    manager = client_for(staff["manager"], language=language)
+    month = Month.containing(clock.now()).label
+    refused = manager.post(
+        reverse("web:staff_report_generate"), {"tenant": basic.tenant.pk, "month": month}
+    )
+    assert refused.status_code == 200 and plan_names in refused.content.decode()
+    unreadable = manager.post(
+        reverse("web:staff_report_generate"), {"tenant": basic.tenant.pk, "month": "2026-13"}
+    )
+    assert bad_month in unreadable.content.decode()
+    assert not Report.objects.exists()
