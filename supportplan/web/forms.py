@@ -3,7 +3,7 @@ refusal comes back as a DomainError and is shown beside the field it names."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import validate_email
@@ -19,6 +19,11 @@ class BaseForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def choice_field(self, name: str) -> forms.ChoiceField:
+        """The field `name`, typed as the ChoiceField it is declared as (`self.fields` is typed
+        as plain Field), so its choices can be set from data known only at request time."""
+        return cast(forms.ChoiceField, self.fields[name])
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -168,7 +173,7 @@ class CaseOpenForm(BaseForm):
     def __init__(self, *args: Any, catalog: Any, plan: Any, systems: Any, lang: str, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.catalog, self.plan = catalog, plan
-        self.fields["system"].choices = [("", _("Not about one system (general)"))] + [
+        self.choice_field("system").choices = [("", _("Not about one system (general)"))] + [
             (str(s.pk), f"{s.name} · {s.get_classification_display()}") for s in systems
         ]
         self.severity_options = []
@@ -185,12 +190,14 @@ class CaseOpenForm(BaseForm):
             )
         # Every catalog severity is a valid choice for the form; the service refuses the ones
         # the plan lacks, with its message naming the plans (a forged POST gets the same).
-        self.fields["severity"].choices = [(s.code, s.name.get(lang)) for s in catalog.severities]
+        self.choice_field("severity").choices = [
+            (s.code, s.name.get(lang)) for s in catalog.severities
+        ]
         own = [pc for pc in plan.channels if not pc.channel.staff_logged]
-        self.fields["channel"].choices = [(pc.code, pc.name.get(lang)) for pc in own]
+        self.choice_field("channel").choices = [(pc.code, pc.name.get(lang)) for pc in own]
         platforms = [(p.code, p.name.get(lang)) for pc in own for p in pc.channel.platforms]
         self.has_im = bool(platforms)
-        self.fields["im_platform"].choices = [("", "—"), *platforms]
+        self.choice_field("im_platform").choices = [("", "—"), *platforms]
         self.staff_channels = [pc for pc in plan.channels if pc.channel.staff_logged]
         if own:
             self.fields["channel"].initial = own[0].code
@@ -238,7 +245,7 @@ class SeverityForm(BaseForm):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["severity"].choices = choices
+        self.choice_field("severity").choices = choices
 
 
 class ReasonForm(BaseForm):
@@ -307,7 +314,7 @@ class BookingForm(BaseForm):
         from supportplan.bookings.models import EventKind
 
         self.escort = escort
-        self.fields["event_kind"].choices = [("", "—"), *EventKind.choices]
+        self.choice_field("event_kind").choices = [("", "—"), *EventKind.choices]
         # The picker starts at the earliest date the lead time allows (a required lead time)
         # or today (a recommended one: earlier dates are accepted with a warning).
         attrs = self.fields["start_date"].widget.attrs
@@ -342,7 +349,7 @@ class PurchaseForm(BaseForm):
     def __init__(self, *args: Any, terms: tuple[str, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = {"monthly": pgettext_lazy("web", "Monthly"), "annual": _("Annual (12 months)")}
-        self.fields["term"].choices = [(t, labels.get(t, t)) for t in terms]
+        self.choice_field("term").choices = [(t, labels.get(t, t)) for t in terms]
         if terms:
             self.fields["term"].initial = "annual" if "annual" in terms else terms[0]
 
@@ -356,7 +363,7 @@ class ConfirmOrderForm(BaseForm):
 
     def __init__(self, *args: Any, methods: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = methods
+        self.choice_field("method").choices = methods
         if methods:
             self.fields["method"].initial = methods[0][0]
 
@@ -375,7 +382,7 @@ class PayOrderForm(BaseForm):
         self, *args: Any, methods: list[tuple[str, str]], needs_agreement: bool, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = methods
+        self.choice_field("method").choices = methods
         if methods:
             self.fields["method"].initial = methods[0][0]
         if needs_agreement:
@@ -427,7 +434,7 @@ class RobotForm(BaseForm):
 
         super().__init__(*args, **kwargs)
         self.robot = robot
-        self.fields["platform"].choices = list(Platform.choices)
+        self.choice_field("platform").choices = list(Platform.choices)
         if robot is not None:
             # The platform of an existing robot does not change (remove it and add another);
             # the stored webhook is kept unless a new one is given.
@@ -450,7 +457,7 @@ class AssignForm(BaseForm):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = choices
+        self.choice_field("assignee").choices = choices
 
 
 class HandlingPlanForm(BaseForm):

@@ -21,7 +21,7 @@ from supportplan.subscriptions.domain import local_date
 from supportplan.web import selectors as web_selectors
 from supportplan.web.forms import BookingConfirmForm, BookingDeliverForm, BookingForm
 
-from .common import call_service, customer_view, paginate, staff_view
+from .common import call_service, customer_view, paginate, request_now, staff_view
 
 
 def _earliest(service: Any, today: Any) -> Any:
@@ -262,9 +262,9 @@ def staff_bookings(request: HttpRequest) -> HttpResponse:
             "status": status,
             "staff_choices": choices,
             "statuses": BookingStatus.choices,
-            "service_names": _service_names(None, request.now),  # type: ignore[attr-defined]
-            "soon": local_date(request.now) + timedelta(days=14),
-        },  # type: ignore[attr-defined]
+            "service_names": _service_names(None, request_now(request)),
+            "soon": local_date(request_now(request)) + timedelta(days=14),
+        },
     )
 
 
@@ -277,15 +277,15 @@ def staff_booking_action(request: HttpRequest, booking_id: int, action: str) -> 
         raise Http404()
     user, now = request.user, request.now  # type: ignore[attr-defined]
     if action == "confirm":
-        form = BookingConfirmForm(request.POST)
-        form.fields["team"].choices = [
+        confirm_form = BookingConfirmForm(request.POST)
+        confirm_form.choice_field("team").choices = [
             (str(u.pk), u.username)
             for u in User.objects.filter(role__in=[str(r) for r in STAFF_ROLES])
         ]
-        if not form.is_valid():
+        if not confirm_form.is_valid():
             messages.error(request, _("Choose at least one person for the team."))
             return redirect("web:staff_bookings")
-        team = list(User.objects.filter(pk__in=form.cleaned_data["team"]))
+        team = list(User.objects.filter(pk__in=confirm_form.cleaned_data["team"]))
         ok, _r = call_service(
             request,
             None,
@@ -296,8 +296,8 @@ def staff_booking_action(request: HttpRequest, booking_id: int, action: str) -> 
             now=now,
         )
     elif action == "deliver":
-        form = BookingDeliverForm(request.POST, request.FILES)
-        form.is_valid()
+        deliver_form = BookingDeliverForm(request.POST, request.FILES)
+        deliver_form.is_valid()
         ok, _r = call_service(
             request,
             None,
@@ -305,8 +305,8 @@ def staff_booking_action(request: HttpRequest, booking_id: int, action: str) -> 
             booking=booking,
             actor=user,
             now=now,
-            notes=form.cleaned_data.get("notes", ""),
-            report=form.cleaned_data.get("report"),
+            notes=deliver_form.cleaned_data.get("notes", ""),
+            report=deliver_form.cleaned_data.get("report"),
         )
     elif action == "cancel":
         ok, _r = call_service(

@@ -22,7 +22,7 @@ from supportplan.core.errors import DomainError
 from supportplan.web import selectors as web_selectors
 from supportplan.web.forms import CaseOpenForm, RateForm, ReplyForm
 
-from .common import call_service, customer_view, paginate, signed_in_view
+from .common import call_service, customer_view, paginate, request_now, signed_in_view
 
 STATE_FILTERS = {"active": True, "done": False}
 
@@ -42,8 +42,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "cases": cases,
             "show": show,
             "q": request.GET.get("q", ""),
-            "now": request.now,
-        },  # type: ignore[attr-defined]
+            "now": request_now(request),
+        },
     )
 
 
@@ -313,7 +313,7 @@ def case_state(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
 
 
 @signed_in_view
-def attachment_download(request: HttpRequest, case_id: int, attachment_id: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, case_id: int, attachment_id: int) -> FileResponse:
     """A case file, for people who may see the case (another tenant's: 404)."""
     case = case_selectors.case_for(request.user, case_id)  # type: ignore[arg-type]
     att = case_selectors.attachment_for(request.user, case, attachment_id)  # type: ignore[arg-type]

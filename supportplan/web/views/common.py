@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, Concatenate
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,16 +21,37 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from supportplan.accounts.models import User
 from supportplan.accounts.permissions import is_staff
 from supportplan.core import clock
 from supportplan.core.errors import DomainError, NotFound, PermissionDenied
 
-View = Callable[..., HttpResponse]
+
+def request_now(request: HttpRequest) -> datetime:
+    """The moment this page handles the request: read once from the clock by the page
+    decorators below (`request.now`), so one request uses one `now` throughout."""
+    now = getattr(request, "now", None)
+    assert isinstance(now, datetime), "only inside a customer_view/staff_view/signed_in_view page"
+    return now
 
 
-def _wrap(view: View, check: Callable[[Any], bool]) -> View:
+def user_of(request: HttpRequest) -> User:
+    """The signed-in person (every page decorator below requires a sign-in)."""
+    user = request.user
+    assert isinstance(user, User), "only inside a customer_view/staff_view/signed_in_view page"
+    return user
+
+
+# The page decorators keep a view's signature; R is what the page answers: usually an
+# HttpResponse, a download a FileResponse (a streaming response, not an HttpResponse subclass).
+# A refused permission answers a redirect instead.
+def _wrap[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[HttpRequest, P], R], check: Callable[[Any], bool]
+) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(
+        request: HttpRequest, *args: P.args, **kwargs: P.kwargs
+    ) -> R | HttpResponseRedirect:
         if not check(request.user):
             # A page of the other side (portal vs console) does not exist for this person.
             raise Http404()
@@ -45,26 +68,32 @@ def _wrap(view: View, check: Callable[[Any], bool]) -> View:
     return login_required(wrapped)
 
 
-def customer_view(view: View) -> View:
+def customer_view[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:
     """A portal page: signed-in customer users; `request.tenant` is their organisation."""
 
     def check(user: Any) -> bool:
         return bool(user.is_authenticated and not is_staff(user) and user.tenant_id)
 
     @functools.wraps(view)
-    def with_tenant(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def with_tenant(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> R:
         request.tenant = request.user.tenant  # type: ignore[attr-defined,union-attr]
         return view(request, *args, **kwargs)
 
     return _wrap(with_tenant, check)
 
 
-def staff_view(view: View) -> View:
+def staff_view[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:
     """A console page: provider staff only."""
     return _wrap(view, is_staff)
 
 
-def signed_in_view(view: View) -> View:
+def signed_in_view[**P, R: HttpResponseBase](
+    view: Callable[Concatenate[HttpRequest, P], R],
+) -> Callable[Concatenate[HttpRequest, P], R | HttpResponseRedirect]:
     return _wrap(view, lambda user: bool(user.is_authenticated))
 
 

@@ -34,7 +34,7 @@ from supportplan.web.forms import (
 )
 
 from .cases import case_context
-from .common import call_service, paginate, staff_view
+from .common import call_service, paginate, request_now, staff_view, user_of
 
 
 def _sla_counts(qs: Any, now: Any) -> dict[str, int]:
@@ -65,25 +65,25 @@ def _filter_form(request: HttpRequest) -> QueueFilterForm:
     catalogs = web_selectors.catalogs()
     form = QueueFilterForm(request.GET or None)
     any_ = [("", _("Any"))]
-    form.fields["provider"].choices = any_ + [
+    form.choice_field("provider").choices = any_ + [
         (c, cat.provider.name.get(lang)) for c, cat in catalogs.items()
     ]
-    form.fields["plan"].choices = any_ + [
+    form.choice_field("plan").choices = any_ + [
         (p.code, f"{cat.provider.name.get(lang)} · {p.name.get(lang)}")
         for cat in catalogs.values()
         for p in cat.plans
     ]
-    form.fields["tier"].choices = any_ + list(HandlerTier.choices)
+    form.choice_field("tier").choices = any_ + list(HandlerTier.choices)
     seen: dict[str, str] = {}
     for cat in catalogs.values():
         for sev in cat.severities:
             seen.setdefault(sev.code, sev.name.get(lang))
-    form.fields["severity"].choices = any_ + list(seen.items())
-    form.fields["tenant"].choices = any_ + [
+    form.choice_field("severity").choices = any_ + list(seen.items())
+    form.choice_field("tenant").choices = any_ + [
         (str(t.pk), t.name)
         for t in perms.visible_tenants(request.user)  # type: ignore[arg-type]
     ]
-    form.fields["state"].choices = [("", pgettext("web", "Active"))] + list(CaseState.choices)
+    form.choice_field("state").choices = [("", pgettext("web", "Active"))] + list(CaseState.choices)
     return form
 
 
@@ -193,25 +193,31 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     forms: dict[str, Any] = {}
     ok = False
     if action == "reply":
-        form = StaffReplyForm(request.POST, request.FILES)
-        forms["reply_form"] = form
-        if form.is_valid():
-            fn = (
+        reply_form = StaffReplyForm(request.POST, request.FILES)
+        forms["reply_form"] = reply_form
+        if reply_form.is_valid():
+            write = (
                 case_services.case_add_note
-                if form.cleaned_data["kind"] == "note"
+                if reply_form.cleaned_data["kind"] == "note"
                 else case_services.case_reply
             )
             ok, comm = call_service(
-                request, form, fn, actor=user, case=case, body=form.cleaned_data["body"], now=now
+                request,
+                reply_form,
+                write,
+                actor=user,
+                case=case,
+                body=reply_form.cleaned_data["body"],
+                now=now,
             )
-            if ok and form.cleaned_data.get("file"):
+            if ok and reply_form.cleaned_data.get("file"):
                 call_service(
                     request,
                     None,
                     case_files.case_attach,
                     actor=user,
                     case=case,
-                    upload=form.cleaned_data["file"],
+                    upload=reply_form.cleaned_data["file"],
                     now=now,
                     communication=comm,
                 )
@@ -223,71 +229,71 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
             if plan
             else []
         )
-        form = SeverityForm(request.POST, choices=choices)
-        forms["severity_form"] = form
-        if form.is_valid():
+        severity_form = SeverityForm(request.POST, choices=choices)
+        forms["severity_form"] = severity_form
+        if severity_form.is_valid():
             ok, _r = call_service(
                 request,
-                form,
+                severity_form,
                 case_services.case_change_severity,
                 actor=user,
                 case=case,
-                severity=form.cleaned_data["severity"],
-                reason=form.cleaned_data["reason"],
+                severity=severity_form.cleaned_data["severity"],
+                reason=severity_form.cleaned_data["reason"],
                 now=now,
             )
     elif action == "escalate":
-        form = ReasonForm(request.POST, prefix="esc")
-        forms["escalate_form"] = form
-        if form.is_valid():
+        escalate_form = ReasonForm(request.POST, prefix="esc")
+        forms["escalate_form"] = escalate_form
+        if escalate_form.is_valid():
             ok, _r = call_service(
                 request,
-                form,
+                escalate_form,
                 case_services.case_escalate,
                 actor=user,
                 case=case,
-                reason=form.cleaned_data["reason"],
+                reason=escalate_form.cleaned_data["reason"],
                 now=now,
             )
     elif action == "wait":
-        form = MessageForm(request.POST, prefix="wait")
-        forms["wait_form"] = form
-        if form.is_valid():
+        wait_form = MessageForm(request.POST, prefix="wait")
+        forms["wait_form"] = wait_form
+        if wait_form.is_valid():
             ok, _r = call_service(
                 request,
-                form,
+                wait_form,
                 case_services.case_wait_on_customer,
                 actor=user,
                 case=case,
-                message=form.cleaned_data["message"],
+                message=wait_form.cleaned_data["message"],
                 now=now,
             )
     elif action == "resolve":
-        form = ResolveForm(request.POST, prefix="res")
-        forms["resolve_form"] = form
-        if form.is_valid():
+        resolve_form = ResolveForm(request.POST, prefix="res")
+        forms["resolve_form"] = resolve_form
+        if resolve_form.is_valid():
             ok, _r = call_service(
                 request,
-                form,
+                resolve_form,
                 case_services.case_resolve,
                 actor=user,
                 case=case,
-                summary=form.cleaned_data["summary"],
+                summary=resolve_form.cleaned_data["summary"],
                 now=now,
             )
     elif action == "assign":
-        form = _assign_form(case, request.POST)
-        forms["assign_form"] = form
-        if form.is_valid():
+        assign_form = _assign_form(case, request.POST)
+        forms["assign_form"] = assign_form
+        if assign_form.is_valid():
             # Only eligible people are choices; case_assign checks the rule again.
             assignee = next(
                 u
                 for u in web_selectors.assignable_staff(case)
-                if str(u.pk) == form.cleaned_data["assignee"]
+                if str(u.pk) == assign_form.cleaned_data["assignee"]
             )
             ok, _r = call_service(
                 request,
-                form,
+                assign_form,
                 case_services.case_assign,
                 actor=user,
                 case=case,
@@ -295,12 +301,12 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 now=now,
             )
     elif action in ("resume", "take", "reopen"):
-        fn = {
+        transition = {
             "resume": case_services.case_resume,
             "take": case_services.case_take,
             "reopen": case_services.case_reopen,
         }[action]
-        ok, _r = call_service(request, None, fn, actor=user, case=case, now=now)
+        ok, _r = call_service(request, None, transition, actor=user, case=case, now=now)
         if not ok:
             return redirect("web:console_case", case.pk)
     else:
@@ -334,12 +340,12 @@ def hotline(request: HttpRequest) -> HttpResponse:
     form = None
     if tenant and chosen:
         form = HotlineForm(request.POST if request.method == "POST" else None)
-        form.fields["requester"].choices = [
+        form.choice_field("requester").choices = [
             (str(u.pk), f"{u.get_full_name() or u.username} ({u.username})")
             for u in account_selectors.users_of(tenant)
         ]
-        form.fields["channel"].choices = _staff_channels(chosen.plan, lang)
-        form.fields["severity"].choices = [
+        form.choice_field("channel").choices = _staff_channels(chosen.plan, lang)
+        form.choice_field("severity").choices = [
             (
                 st.severity.code,
                 f"{st.severity.name.get(lang)} (< {_fmt(st.targets.first_response)})",
@@ -347,7 +353,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
             for st in chosen.plan.severity_targets
         ]
         systems = list(account_selectors.systems_of(tenant))
-        form.fields["system"].choices = [("", "—")] + [
+        form.choice_field("system").choices = [("", "—")] + [
             (str(s.pk), f"{s.name} · {s.get_classification_display()}") for s in systems
         ]
         if request.method == "POST" and form.is_valid():
@@ -396,14 +402,14 @@ def _fmt(value: Any) -> str:
 @staff_view
 def tam(request: HttpRequest) -> HttpResponse:
     """The TAM's tenants: plan, open cases with countdowns."""
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = user_of(request), request_now(request)
     rows = []
     for tenant in web_selectors.tenants_of_tam(user):
         flt = case_selectors.CaseFilters(active=True, tenant_id=tenant.pk)
         cases = list(
             case_selectors.case_list(user, flt).order_by(
                 F("first_response_due").asc(nulls_last=True), "id"
-            )[:20]  # type: ignore[arg-type]
+            )[:20]
         )
         rows.append(
             {"tenant": tenant, "plans": web_selectors.my_plans(tenant, now), "cases": cases}
@@ -419,12 +425,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         days = max(1, min(int(request.GET.get("days", "30")), 366))
     except ValueError:
         days = 30
-    stats = web_selectors.dashboard(request.now, days)  # type: ignore[attr-defined]
+    now = request_now(request)
+    stats = web_selectors.dashboard(now, days)
     return render(
         request,
         "web/console/dashboard.html",
-        {"nav": "dashboard", "stats": stats, "days": days, "now": request.now},
-    )  # type: ignore[attr-defined]
+        {"nav": "dashboard", "stats": stats, "days": days, "now": now},
+    )
 
 
 __all__ = ["Tenant"]

@@ -30,7 +30,7 @@ from supportplan.web.forms import (
     UserForm,
 )
 
-from .common import call_service, customer_view
+from .common import call_service, customer_view, request_now, user_of
 
 
 def _forms(tenant: Any, data: dict[str, Any] | None = None, which: str = "") -> dict[str, Any]:
@@ -97,7 +97,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 @customer_view
 def settings_save(request: HttpRequest, which: str) -> HttpResponse:
-    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    tenant = request.tenant  # type: ignore[attr-defined]
+    now, user = request_now(request), user_of(request)
     forms = _forms(tenant, request.POST, which)
     try:
         require_tenant_admin(user, tenant)
@@ -177,7 +178,8 @@ def _robot_of(tenant: Any, robot_id: Any) -> Any:
 def robot_save(request: HttpRequest) -> HttpResponse:
     """Add the organisation's IM group robot, or change one (name, webhook, secret). The
     secret is write-only: an empty field keeps the stored one; the page only says 'set'."""
-    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    tenant = request.tenant  # type: ignore[attr-defined]
+    now, user = request_now(request), user_of(request)
     try:
         require_tenant_admin(user, tenant)
     except DomainError as exc:

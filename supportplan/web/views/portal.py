@@ -295,6 +295,7 @@ def plan_change(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect("web:plans")
             elif preview.kind == "downgrade":
+                assert target is not None  # mode "change": a plan was named
                 ok, _r = call_service(
                     request,
                     None,
@@ -303,11 +304,12 @@ def plan_change(request: HttpRequest) -> HttpResponse:
                     actor=user,
                     plan_code=target.code,
                     now=now,
-                )  # type: ignore[union-attr]
+                )
                 if ok:
                     messages.success(request, _("Downgrade scheduled for the end of the period."))
                     return redirect("web:plans")
             elif confirm.is_valid():
+                assert target is not None  # mode "change": a plan was named
                 ok, order = call_service(
                     request,
                     confirm,
@@ -316,7 +318,7 @@ def plan_change(request: HttpRequest) -> HttpResponse:
                     actor=user,
                     plan_code=target.code,
                     now=now,
-                )  # type: ignore[union-attr]
+                )
                 if ok and _settle(request, confirm, order):
                     messages.success(
                         request, _("Upgrade order %(order)s placed.") % {"order": order.number}
