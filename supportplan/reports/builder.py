@@ -358,7 +358,14 @@ def build_tickets(data: ReportData) -> TicketSection:
     )
     sla_rows = []
     for code in [c.key for c in by_severity]:
-        group = [t for t in tickets if t.severity == code and t.first_response_due is not None]
+        # a case with a target: its due time is known (still running) or its outcome is
+        # decided (the cases app drops the due column once the case is answered)
+        group = [
+            t
+            for t in tickets
+            if t.severity == code
+            and (t.first_response_due is not None or t.first_response_met is not None)
+        ]
         met = sum(1 for t in group if t.first_response_met is True)
         late = sum(1 for t in group if t.first_response_met is False)
         sla_rows.append(

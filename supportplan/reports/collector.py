@@ -120,7 +120,12 @@ def _tickets(
         .order_by("created_at", "id")
     )
     tickets = []
+    # The cases app clears `first_response_due` once the case is answered and keeps the
+    # outcome in `sla_state`/`sla_breached`; the due time of a miss is on its
+    # `case.sla.breached` audit entry (`breached_at`).
+    breached_due = _breach_times(tenant, start, end)
     for c in qs.iterator(chunk_size=500):
+        due = c.first_response_due or breached_due.get(str(c.pk))
         tickets.append(
             Ticket(
                 id=f"#{c.pk}",
@@ -131,10 +136,10 @@ def _tickets(
                 created_at=c.created_at,
                 resolved_at=c.resolved_at if c.resolved_at and c.resolved_at < end else None,
                 system=c.system.name if c.system is not None else "",
-                first_response_due=c.first_response_due,
+                first_response_due=due,
                 first_responded_at=c.first_responded_at,
                 first_response_met=first_response_met(
-                    c.first_response_due, c.first_responded_at, c.sla_breached, end
+                    due, c.first_responded_at, c.sla_breached, end, c.sla_state
                 ),
             )
         )
@@ -150,20 +155,47 @@ def _tickets(
     return tuple(tickets), history
 
 
+def _breach_times(tenant: Any, start: datetime, end: datetime) -> dict[str, datetime]:
+    """Case id -> first-response due time, from the breaches of cases opened in the month."""
+    from supportplan.core.models import AuditEntry
+
+    out: dict[str, datetime] = {}
+    for target_id, data in (
+        AuditEntry.objects.filter(tenant=tenant, action="case.sla.breached", at__gte=start)
+        .order_by("at", "id")
+        .values_list("target_id", "data")
+    ):
+        value = (data or {}).get("breached_at") or (data or {}).get("due")
+        if value and target_id not in out:
+            with suppress(ValueError):
+                out[target_id] = datetime.fromisoformat(value)
+    return out
+
+
 def first_response_met(
-    due: datetime | None, responded: datetime | None, breached: bool, month_end: datetime
+    due: datetime | None,
+    responded: datetime | None,
+    breached: bool,
+    month_end: datetime,
+    sla_state: str = "",
 ) -> bool | None:
     """Met / missed / undecided at the month's end.
 
-    The cases app keeps `first_response_due` current (pauses and severity changes move
-    it) and sets `sla_breached` when the sweep fires; a reply after the due time is a
-    miss even if the sweep has not run yet.
+    The cases app decides the outcome (`sla_state` met/breached, `sla_breached` when the
+    sweep or a late reply fires) and keeps `first_response_due` only while the clock runs;
+    a reply after the due time is a miss even if the sweep has not run yet.
     """
+    if responded is not None and responded < month_end:
+        if breached or sla_state == "breached":
+            return False
+        if due is not None:
+            return responded <= due
+        return True if sla_state == "met" else None
+    if breached and (due is None or due < month_end):
+        return False
     if due is None:
         return None
-    if responded is not None and responded < month_end:
-        return responded <= due and not breached
-    if breached or due < month_end:
+    if due < month_end:
         return False
     return None
 

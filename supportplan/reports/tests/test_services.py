@@ -413,3 +413,64 @@ def test_service_summary_lists_the_advisories_that_reached_the_tenant_in_the_mon
     html = report.html_file.read().decode()
     lang = vip.language
     assert a3.title[lang] in html and a1.title[lang] in html and a2.title[lang] not in html
+
+
+def test_ticket_section_counts_real_cases_and_their_first_response_outcome(tenants):
+    """Cases opened through the cases services: the answered ones lose their due column, so
+    met/missed come from the cases app's outcome, and a miss keeps its due time."""
+    from supportplan.cases import services as cases
+    from supportplan.reports import collector
+    from supportplan.reports.builder import build_report
+    from supportplan.reports.data import CloudData, ReportData
+
+    vip, vip_user = tenants["vip"]
+    engineer = make_user("senior_expert", handler_tier="senior_expert")
+    opened = []
+    for day, late in ((3, False), (10, False), (17, True)):
+        at = datetime(2026, 10, day, 2, 0, tzinfo=UTC)
+        case = cases.case_open(
+            actor=vip_user,
+            tenant=vip,
+            provider="partner",
+            channel="ticket",
+            severity="general_guidance",
+            subject=f"Question {day}",
+            description="How do we rotate keys?",
+            now=at,
+        )
+        due = case.first_response_due
+        reply = due + timedelta(minutes=25) if late else at + (due - at) / 2
+        cases.case_reply(actor=engineer, case=case, body="Answer.", now=reply)
+        opened.append((case, due))
+    # opened after the month: not in October's report
+    cases.case_open(
+        actor=vip_user,
+        tenant=vip,
+        provider="partner",
+        channel="ticket",
+        severity="general_guidance",
+        subject="November",
+        description="Later",
+        now=datetime(2026, 11, 1, 2, 0, tzinfo=UTC),
+    )
+    platform = collector.collect_platform(vip, OCT, collector.report_plan(vip, OCT))
+    assert [(t.subject, t.first_response_met) for t in platform.tickets] == [
+        ("Question 3", True),
+        ("Question 10", True),
+        ("Question 17", False),
+    ]
+    late_case, late_due = opened[2]
+    assert platform.tickets[2].first_response_due == late_due
+    content = build_report(
+        ReportData(
+            tenant_name=vip.name,
+            year=2026,
+            month=10,
+            start=OCT.start,
+            end=OCT.end,
+            platform=platform,
+            cloud=CloudData(),
+        )
+    )
+    assert (content.tickets.total, content.tickets.sla_overall) == (3, 66.7)
+    assert [t.id for t in content.tickets.missed] == [f"#{late_case.pk}"]
