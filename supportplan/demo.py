@@ -28,6 +28,16 @@ class DemoContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def history_start(now: datetime) -> datetime:
+    """09:00 Asia/Shanghai on the 1st of the month before `now`: annual demo customers buy
+    their plan then, so last month (the monthly report's month) has real activity."""
+    from supportplan.core.clock import BUSINESS_TZ
+
+    local = now.astimezone(BUSINESS_TZ)
+    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+    return local.replace(year=year, month=month, day=1, hour=9, minute=0, second=0, microsecond=0)
+
+
 STAFF = [
     # username, role, handler tier, first name, last name, language
     ("admin", Role.PLATFORM_ADMIN, "", "平台", "管理员", "zh-hans"),

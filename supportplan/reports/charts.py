@@ -164,9 +164,18 @@ def stacked_bars(
     right = 0.99
     if len(series) > 1:
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        right = 0.76
+        # room for the longest label (CJK glyphs are twice as wide): never clipped
+        longest = max(_text_width(label) for label, _v in series)
+        needed = 0.45 + longest * 0.55 * float(plt.rcParams["legend.fontsize"]) / 72
+        right = max(0.5, min(0.8, 1 - needed / 7.2))
     fig.subplots_adjust(left=0.09, right=right, bottom=0.14 * 2.2 / height, top=0.95)
     return render(fig, fmt)
+
+
+def _text_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _num(v: float) -> str:

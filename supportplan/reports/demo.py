@@ -1,13 +1,217 @@
-"""Demo step: last month's report for every demo tenant entitled to it (demo generator data).
+"""Demo steps: last month's platform activity and last month's report for every demo tenant
+entitled to it (cloud data from the demo generator).
 
-The demo subscriptions start today, so last month no plan was in force yet; the demo uses
-the plan in force now to pick the tenants and to fill the service summary (a demo-only
-shortcut: the monthly job uses the plan in force at the end of the reported month).
+Annual demo customers bought their plan on the 1st of last month (subscriptions demo), so
+the report's month has a plan in force; this module then gives that month what a real one
+has, through the real services with past `now` values: cases of several severities that
+support answered (one too late, so SLA attainment is not a flat 100 %), resolved or still
+open; value-added services delivered in the month (entitlements used); an
+advisory that reached the customer. Idempotent: a tenant with cases in that month, or a
+report for it, is left alone.
 """
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
 
 from supportplan.demo import DemoContext, register_step
 
 from .data import Month
+
+ADVISORY_TITLE = {
+    "zh-hans": "华为云对象存储 OBS 华北-北京四区域网络抖动",
+    "en": "Huawei Cloud OBS network jitter in CN North-Beijing4",
+}
+
+# day of the month, local hour, severity rank (0 = most severe), reply as a fraction of the
+# time to the first-response target (> 1 = late), hours to resolve (None = still open)
+CASES: list[tuple[int, float, int, float, float | None, str, str]] = [
+    (2, 10, 0, 0.3, 3, "核心交易接口 502 / Core transaction API returns 502",
+     "From 09:40 the payment API answers 502 on every second request."),
+    (5, 14.5, 1, 0.5, 20, "数据库主备切换后只读 / Database read-only after failover",
+     "After the automatic switchover the new primary is read-only."),
+    (9, 9.5, 2, 0.4, 6, "如何开启 WAF 防护 / How to enable WAF protection",
+     "Which rules do you recommend for our login page?"),
+    (13, 16, 1, 1.6, 30, "对象存储上传超时 / Object storage uploads time out",
+     "Uploads over 100 MB time out since this morning."),
+    (18, 11, 2, 0.6, 8, "证书即将过期 / Certificate expires soon",
+     "Our wildcard certificate expires next week: how do we replace it without downtime?"),
+    (23, 10, 0, 0.2, 2, "移动银行登录失败 / Mobile banking log-in fails",
+     "Customers cannot log in to the mobile app; the auth service logs timeouts."),
+    (27, 15, 1, 0.5, None, "CPU 使用率持续偏高 / CPU constantly high",
+     "Two application servers have run above 90 % CPU for three days."),
+]  # fmt: skip
+
+
+def _at(month: Month, day: int, hour: float) -> datetime:
+    return month.start + timedelta(days=day - 1, hours=hour)
+
+
+@register_step
+def seed_last_month_activity(ctx: DemoContext) -> None:
+    from . import collector
+
+    month = Month.containing(ctx.now).previous()
+    advisory_reached = _advisory(ctx, month)
+    for slug, tenant in ctx.tenants.items():
+        plan = collector.report_plan(tenant, month)
+        if plan is None:
+            continue
+        from supportplan.cases.models import Case
+
+        if (
+            Case.objects.for_tenant(tenant)
+            .filter(created_at__gte=month.start, created_at__lt=month.end)
+            .exists()
+        ):
+            continue
+        n, missed = _cases(ctx, slug, tenant, plan, month)
+        booked = _bookings(ctx, slug, tenant, month)
+        ctx.lines.append(
+            f"reports {slug}: {month.label} history — {n} cases ({missed} answered late), "
+            f"{booked}; advisory {'reached' if slug in advisory_reached else 'not targeted'}"
+        )
+
+
+def _cases(ctx: DemoContext, slug: str, tenant: Any, plan: Any, month: Month) -> tuple[int, int]:
+    from supportplan.accounts.models import User
+    from supportplan.cases import services as cases
+    from supportplan.catalog.selectors import catalog_for_version
+    from supportplan.core.errors import DomainError
+
+    catalog = catalog_for_version(plan.catalog_version_id)
+    plan_obj = catalog.plan(plan.plan_code)
+    requester = User.objects.filter(tenant=tenant, username=f"{slug}-user").first()
+    handler = {
+        "engineer": ctx.people.get("engineer"),
+        "expert": ctx.people.get("expert"),
+        "senior_expert": ctx.people.get("senior"),
+    }.get(plan_obj.handler_tier) or ctx.people.get("manager")
+    rank = {"core_production": 0, "production": 1, "non_production": 2}
+    systems = sorted(tenant.systems.all(), key=lambda s: rank.get(s.classification, 3))
+    if requester is None or handler is None or not systems:
+        return 0, 0
+    made = missed = 0
+    for day, hour, sev_rank, reply_at, resolve_after, subject, description in CASES:
+        system = systems[min(sev_rank, len(systems) - 1)] if sev_rank else systems[0]
+        sevs = [s for s in plan_obj.severities if s.fits(system.classification)]
+        if not sevs:
+            continue
+        opened = _at(month, day, hour)
+        try:
+            case = cases.case_open(
+                actor=requester,
+                tenant=tenant,
+                provider=plan.provider_code,
+                channel="ticket",
+                severity=sevs[min(sev_rank, len(sevs) - 1)].code,
+                subject=subject,
+                description=description,
+                system=system,
+                now=opened,
+            )
+            due = case.first_response_due or opened + timedelta(hours=4)
+            answered = opened + (due - opened) * reply_at
+            cases.case_reply(
+                actor=handler,
+                case=case,
+                body="我们正在处理。/ We are on it: first findings follow within the hour.",
+                now=answered,
+            )
+            if resolve_after is not None:
+                cases.case_resolve(
+                    actor=handler,
+                    case=case,
+                    now=answered + timedelta(hours=resolve_after),
+                    summary="Root cause found and fixed; see the thread.",
+                )
+        except DomainError as exc:
+            ctx.lines.append(f"reports {slug}: demo case refused ({exc.code})")
+            continue
+        made += 1
+        missed += reply_at > 1
+    return made, missed
+
+
+def _bookings(ctx: DemoContext, slug: str, tenant: Any, month: Month) -> str:
+    """Value-added services delivered in the month (an escort day, an optimisation review),
+    each requested two weeks ahead, confirmed, then delivered. A plan without the service,
+    or whose quota today's demo bookings already hold, simply gets fewer."""
+    from supportplan.bookings import services as bookings
+    from supportplan.core.errors import DomainError
+    from supportplan.subscriptions.domain import local_date
+
+    admin = tenant.users.filter(username=f"{slug}-admin").first()
+    manager = ctx.people.get("manager")
+    team = [p for p in (ctx.people.get("tam"), ctx.people.get("senior")) if p is not None]
+    done = []
+    for code, day, days, notes in (
+        ("escort", 15, 1, "A day on call for the campaign; traffic peaked at 3.2x, no incident."),
+        ("monitoring_optimisation", 20, None, "Alert thresholds reviewed; 14 rules tuned."),
+    ):
+        requested = _at(month, 2, 11)
+        try:
+            booking = bookings.booking_request(
+                tenant=tenant,
+                actor=admin,
+                service_code=code,
+                start_date=local_date(_at(month, day, 0)),
+                days=days,
+                event_kind="promotion" if code == "escort" else "",
+                event_description="Mid-month sales campaign" if code == "escort" else "",
+                now=requested,
+            )
+            bookings.booking_confirm(
+                booking=booking, actor=manager, team=team, now=requested + timedelta(hours=3)
+            )
+            bookings.booking_deliver(
+                booking=booking, actor=manager, notes=notes, now=_at(month, day + 2, 10)
+            )
+        except DomainError as exc:
+            done.append(f"{code} not booked ({exc.code})")
+            continue
+        done.append(f"{code} delivered")
+    return ", ".join(done)
+
+
+def _advisory(ctx: DemoContext, month: Month) -> set[str]:
+    """One advisory published in the month; TAM-first tenants are contacted an hour later."""
+    from supportplan.advisories import services as advisories
+    from supportplan.advisories.models import Advisory
+
+    manager = ctx.people.get("manager")
+    if manager is None or Advisory.objects.filter(title__en=ADVISORY_TITLE["en"]).exists():
+        return set()
+    published = _at(month, 8, 10)
+    advisory = advisories.advisory_create(
+        actor=manager,
+        kind="network_failure",
+        severity="medium",
+        title=ADVISORY_TITLE,
+        body={
+            "zh-hans": "北京四区域 OBS 访问出现间歇性延迟升高，平台已切换备用链路。",
+            "en": "OBS access in CN North-Beijing4 saw intermittent latency; the platform "
+            "switched to a standby link.",
+        },
+        actions={
+            "zh-hans": "检查上传任务的重试配置；如仍有超时请提交工单。",
+            "en": "Check the retry settings of upload jobs; open a case if timeouts persist.",
+        },
+        clouds=["huawei"],
+        now=published,
+    )
+    reached = set()
+    for target in advisories.advisory_publish(actor=manager, advisory=advisory, now=published):
+        if target.notified_at is None:
+            advisories.advisory_record_contact(
+                actor=target.tam or manager,
+                target=target,
+                now=published + timedelta(hours=1),
+                note="Called the on-duty engineer; they will check upload retries.",
+            )
+        reached.add(target.tenant.slug)
+    return reached
 
 
 @register_step
@@ -21,9 +225,7 @@ def seed_reports(ctx: DemoContext) -> None:
     clouds = ("huawei", "tencent")  # the partner resells both: show one of each
     entitled = 0
     for slug, tenant in ctx.tenants.items():
-        plan = collector.report_plan(tenant, month) or collector.report_plan(
-            tenant, Month.containing(ctx.now)
-        )
+        plan = collector.report_plan(tenant, month)
         if plan is None:
             continue
         entitled += 1
@@ -41,13 +243,7 @@ def seed_reports(ctx: DemoContext) -> None:
             )
         if Report.objects.for_tenant(tenant).filter(year=month.year, month=month.month).exists():
             continue
-        out = services.report_generate(
-            tenant=tenant,
-            month=month,
-            now=ctx.now,
-            platform=collector.collect_platform(tenant, month, plan),
-            require_plan=False,
-        )
+        out = services.report_generate(tenant=tenant, month=month, now=ctx.now)
         ctx.lines.append(
-            f"reports {slug}: {month.label} {out.report.status} (portal /api/reports/{out.report.pk}/html/)"
+            f"reports {slug}: {month.label} {out.report.status} (portal /reports/{out.report.pk}/)"
         )
