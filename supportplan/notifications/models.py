@@ -157,7 +157,8 @@ class OutboxStatus(models.TextChoices):
 class Outbox(models.Model):
     """One message to deliver (e-mail to one address, or one robot post).
 
-    Written in the transaction of the event that causes it; `dedupe_key` makes a second
+    Written by the dispatch task once the event that causes it has committed (see `Dispatch`,
+    which the event's own transaction writes); `dedupe_key` makes a second
     write for the same event and recipient impossible, and delivery claims the row with a
     conditional UPDATE so two workers never both send it.
     """
@@ -303,3 +304,48 @@ class InAppNotification(models.Model):
 
     def content_in(self, language: str) -> dict:
         return self.content.get(language) or next(iter(self.content.values()), {})
+
+
+class DispatchStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be dispatched")
+    DONE = "done", _("Dispatched")
+    FAILED = "failed", _("Dispatch failed")
+
+
+class Dispatch(models.Model):
+    """The notification intent of one audit entry: what the event's transaction commits.
+
+    Written by the audit subscriber (one small row, no rendering); the fan-out (recipients,
+    preferences, entitlements, rendering, outbox rows and in-app notices) runs after commit
+    in `tasks.dispatch`, which locks this row and marks it done in the same transaction as
+    the rows it writes. A lost task or a worker that died mid-way leaves the row pending:
+    the periodic retry sweep runs it again (the outbox and notice dedupe keys make a second
+    run write nothing twice).
+    """
+
+    entry = models.OneToOneField(
+        "core.AuditEntry", verbose_name=_("event"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=DispatchStatus.choices, default=DispatchStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("retry from"))
+    created_at = models.DateTimeField(_("created at"))
+    done_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("notification dispatch")
+        verbose_name_plural = _("notification dispatches")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="dispatch_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"dispatch of entry {self.entry_id} ({self.status})"

@@ -1,7 +1,11 @@
 """Writes of notifications.
 
-- `dispatch_entry` is the audit subscriber: inside the event's transaction it writes the
-  outbox rows and in-app notices the dispatch table asks for, and enqueues delivery on commit.
+- `on_audit_entry` is the audit subscriber: inside the event's transaction it writes one
+  `Dispatch` row (the notification intent) and enqueues `tasks.dispatch` with the event.
+- `dispatch_run` (that task) fans the committed event out: recipients, preferences,
+  entitlements, rendering, outbox rows and in-app notices, in one transaction that also marks
+  the dispatch done; it enqueues delivery on commit. Running it twice writes nothing twice.
+- `dispatch_due` finds dispatches whose task was lost or whose worker died (the sweep).
 - `outbox_deliver` claims one row with a conditional UPDATE, sends it outside any
   transaction, logs the attempt, and schedules the retry or gives up (visibly).
 - `outbox_due` is the periodic sweep's half: due retries and claims of crashed workers.
@@ -30,6 +34,8 @@ from . import dispatch, domain, secrets, selectors, senders
 from .models import (
     Channel,
     DeliveryAttempt,
+    Dispatch,
+    DispatchStatus,
     InAppNotification,
     Outbox,
     OutboxStatus,
@@ -44,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_GIVE_UP_AFTER = timedelta(hours=24)
 DEFAULT_LEASE = timedelta(minutes=5)
+DEFAULT_DISPATCH_GRACE = timedelta(minutes=1)
 
 
 def give_up_after() -> timedelta:
@@ -64,44 +71,132 @@ class Dispatched:
     outbox_ids: list[int] = field(default_factory=list)
     in_app_ids: list[int] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # why something was not sent
+    error: str = ""  # the fan-out itself failed (a bug): nothing but a failed row was written
+
+
+def dispatch_grace() -> timedelta:
+    """How long a pending dispatch waits for its on-commit task before the sweep runs it."""
+    value = getattr(settings, "NOTIFICATIONS_DISPATCH_GRACE", DEFAULT_DISPATCH_GRACE)
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
 
 
 def on_audit_entry(entry: AuditEntry) -> None:
-    """The audit subscriber (registered in apps.ready)."""
-    dispatch_entry(entry)
+    """The audit subscriber (registered in apps.ready), inside the event's transaction.
+
+    It only records the intent: one `Dispatch` row for an entry the dispatch table has a
+    rule for (nothing at all for a silent one). Recipients, rendering and the outbox rows
+    are written after commit by `tasks.dispatch`, off the business transaction."""
+    if dispatch.rule_for(entry.action) is None:
+        return
+    row = Dispatch.objects.create(
+        entry=entry, next_attempt_at=entry.at + dispatch_grace(), created_at=entry.at
+    )
+    _enqueue_dispatch(row.pk)
+
+
+def _enqueue_dispatch(dispatch_id: int) -> None:
+    """With the database task backend the job row joins the event's transaction (atomic with
+    it, and no second commit); other backends get it on commit, so a worker never looks for
+    a dispatch that is not committed. Either way the sweep is the safety net."""
+    from . import tasks
+
+    if type(tasks.dispatch.get_backend()).__module__.startswith("django_tasks_db"):
+        tasks.dispatch.enqueue(dispatch_id=dispatch_id)
+        return
+
+    def enqueue() -> None:
+        try:
+            tasks.dispatch.enqueue(dispatch_id=dispatch_id)
+        except Exception:  # the periodic sweep picks the row up anyway
+            logger.exception("could not enqueue notification dispatch %s", dispatch_id)
+
+    transaction.on_commit(enqueue)
+
+
+def dispatch_run(*, dispatch_id: int, now: datetime) -> str:
+    """Fan one committed event out to its recipients; idempotent and safe to run concurrently.
+
+    The dispatch row is locked and marked done in the transaction that writes the outbox rows
+    and in-app notices, so a crash leaves nothing half-done (the row stays pending for the
+    sweep), and a second run, concurrent or later, finds it done and writes nothing."""
+    if now.tzinfo is None:
+        raise ValueError("dispatch_run needs an aware `now`")
+    with transaction.atomic():
+        row = (
+            Dispatch.objects.select_for_update(of=("self",))
+            .select_related("entry")
+            .filter(pk=dispatch_id)
+            .first()
+        )
+        if row is None or row.status != DispatchStatus.PENDING:
+            return "not_pending"
+        result = dispatch_entry(row.entry)
+        row.attempts += 1
+        row.done_at = now
+        row.status = DispatchStatus.FAILED if result.error else DispatchStatus.DONE
+        row.last_error = result.error
+        row.save(update_fields=["attempts", "done_at", "status", "last_error"])
+        if result.outbox_ids:
+            ids = list(result.outbox_ids)
+            transaction.on_commit(lambda: enqueue_delivery(ids))
+    return str(row.status)
+
+
+def dispatch_due(*, now: datetime, limit: int = 500) -> list[int]:
+    """Pending dispatches whose on-commit task is overdue (lost, or its worker died): moved
+    one grace period on (so the next sweep does not pile up copies) and returned to run."""
+    ids = list(
+        Dispatch.objects.filter(status=DispatchStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids:
+        Dispatch.objects.filter(pk__in=ids, status=DispatchStatus.PENDING).update(
+            next_attempt_at=now + dispatch_grace()
+        )
+    return ids
+
+
+def dispatch_pending(*, now: datetime) -> int:
+    """Run, in this process, every dispatch of an event up to `now` that has not run yet (its
+    task may still be queued: running it here is harmless). Returns how many ran."""
+    pending = Dispatch.objects.filter(status=DispatchStatus.PENDING, created_at__lte=now)
+    ids = list(pending.order_by("created_at", "pk").values_list("pk", flat=True))
+    for pk in ids:
+        dispatch_run(dispatch_id=pk, now=now)
+    return len(ids)
 
 
 def dispatch_entry(entry: AuditEntry) -> Dispatched:
+    """Write the outbox rows and in-app notices for one entry (the fan-out itself)."""
     rule = dispatch.rule_for(entry.action)
     if rule is None:
         return Dispatched()
     try:
         with transaction.atomic():
-            result = _dispatch(rule, entry)
+            return _dispatch(rule, entry)
     except Exception as exc:
-        # Never let a notification bug undo the business action; leave a visible failure.
+        # Never let a notification bug go unnoticed or block the rest; leave a visible failure.
         logger.exception("notification dispatch failed for audit entry %s", entry.pk)
-        Outbox.objects.create(
-            entry=entry,
-            rule=entry.action,
-            topic=rule.topic,
-            channel=Channel.EMAIL,
-            tenant_id=entry.tenant_id,
-            language="en",
+        Outbox.objects.get_or_create(
             dedupe_key=f"{entry.pk}:dispatch-error",
-            content={"subject": f"dispatch of {entry.action} failed"},
-            status=OutboxStatus.FAILED,
-            next_attempt_at=entry.at,
-            give_up_at=entry.at,
-            created_at=entry.at,
-            failed_at=entry.at,
-            last_error=f"dispatch failed: {exc!r}",
+            defaults={
+                "entry": entry,
+                "rule": entry.action,
+                "topic": rule.topic,
+                "channel": Channel.EMAIL,
+                "tenant_id": entry.tenant_id,
+                "language": "en",
+                "content": {"subject": f"dispatch of {entry.action} failed"},
+                "status": OutboxStatus.FAILED,
+                "next_attempt_at": entry.at,
+                "give_up_at": entry.at,
+                "created_at": entry.at,
+                "failed_at": entry.at,
+                "last_error": f"dispatch failed: {exc!r}",
+            },
         )
-        return Dispatched()
-    if result.outbox_ids:
-        ids = list(result.outbox_ids)
-        transaction.on_commit(lambda: enqueue_delivery(ids))
-    return result
+        return Dispatched(error=f"dispatch failed: {exc!r}")
 
 
 def enqueue_delivery(ids: list[int], *, first: bool = True) -> None:
@@ -340,7 +435,10 @@ def outbox_due(*, now: datetime, limit: int = 500) -> list[int]:
 
 
 def deliver_due(*, now: datetime) -> dict[str, int]:
-    """Deliver everything due now in this process (tests, the `notifications_deliver` command)."""
+    """Dispatch and deliver everything due now in this process (tests, the
+    `notifications_deliver` command): every dispatch of an event up to `now` that has not run
+    yet (its task may still be queued: running it here is harmless), then due deliveries."""
+    dispatch_pending(now=now)
     counts: dict[str, int] = {}
     for pk in outbox_due(now=now):
         status = outbox_deliver(outbox_id=pk, now=now)

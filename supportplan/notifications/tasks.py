@@ -1,4 +1,4 @@
-"""Delivery tasks (queue "notifications"). They take ids and an optional `as_of` and call one
+"""Dispatch and delivery tasks (queue "notifications"). They take ids and an optional `as_of` and call one
 service; running one twice sends nothing twice (the service claims the row)."""
 
 from __future__ import annotations
@@ -31,8 +31,16 @@ def deliver(outbox_id: int, first: bool = True) -> str:
 
 
 @task(queue_name="notifications")
+def dispatch(dispatch_id: int) -> str:
+    """Fan a committed event out to its recipients (enqueued with the event)."""
+    return services.dispatch_run(dispatch_id=dispatch_id, now=clock.now())
+
+
+@task(queue_name="notifications")
 def retry_due(as_of: str) -> int:
     now = _instant(as_of)
+    for pk in services.dispatch_due(now=now):
+        dispatch.enqueue(dispatch_id=pk)
     ids = services.outbox_due(now=now)
     for pk in ids:
         deliver.enqueue(outbox_id=pk, first=False)

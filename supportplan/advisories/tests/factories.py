@@ -23,7 +23,16 @@ def customer(
             now=T0,
         )
     buy(tenant, provider, plan, term="annual")
+    dispatched(T0)  # the purchase's notifications go out before the test's people exist
     return tenant
+
+
+def dispatched(now: Any) -> None:
+    """The notification dispatch task after the events up to `now` committed (it runs on
+    commit, which a test inside a transaction never reaches)."""
+    from supportplan.notifications.services import dispatch_pending
+
+    dispatch_pending(now=now)
 
 
 def draft(author: Any, **fields: Any) -> Advisory:

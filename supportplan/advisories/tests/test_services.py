@@ -12,7 +12,7 @@ from supportplan.core.models import AuditEntry
 from supportplan.core.testing import T0, make_user
 from supportplan.notifications.models import InAppNotification, Outbox
 
-from .factories import customer, draft, staff
+from .factories import customer, dispatched, draft, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,7 @@ def test_publish_targets_matching_tenants_and_the_tam_hears_first(world):
     w = world
     advisory = draft(w["manager"])
     targets = services.advisory_publish(actor=w["manager"], advisory=advisory, now=T0)
+    dispatched(T0)
 
     by_tenant = {t.tenant_id: t for t in targets}
     assert set(by_tenant) == {
@@ -103,6 +104,7 @@ def test_publish_targets_matching_tenants_and_the_tam_hears_first(world):
         note="Called Mr. Wang",
         handling_plan="Patch the bastion hosts tonight 22:00-23:00",
     )
+    dispatched(T0 + timedelta(minutes=40))
     vip_t.refresh_from_db()
     assert (vip_t.status, vip_t.notified_reason) == ("notified", NoticeReason.TAM_CONTACTED)
     assert vip_t.notified_at == T0 + timedelta(minutes=40)
@@ -128,6 +130,7 @@ def test_publish_targets_matching_tenants_and_the_tam_hears_first(world):
     services.advisory_acknowledge(
         actor=w["vip_member"], advisory=advisory, now=T0 + timedelta(hours=1)
     )
+    dispatched(T0 + timedelta(hours=1))
     rows = {t.tenant_id: t for t in selectors.targets_of(advisory)}
     assert rows[w["vip"].pk].status == "acknowledged" and rows[w["vip"].pk].reached
     assert not rows[w["dedicated"].pk].reached
@@ -141,6 +144,7 @@ def test_an_unrecorded_contact_is_escalated_and_the_customer_notified_anyway(wor
     assert services.advisory_contact_sweep(now=T0 + timedelta(minutes=29)) == []
     [pk] = services.advisory_contact_sweep(now=T0 + timedelta(minutes=30))
     assert services.advisory_contact_sweep(now=T0 + timedelta(minutes=31)) == []  # once only
+    dispatched(T0 + timedelta(minutes=31))
     target = selectors.target_of(advisory, w["vip"])
     assert target.pk == pk
     assert (target.notified_reason, target.overdue_at) == (

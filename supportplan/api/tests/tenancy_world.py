@@ -201,6 +201,8 @@ def _populate(now: datetime) -> World:
         actor=staff["tam"], target=targets[0], note="zeta called", now=now
     )
     w.obj["advisory"] = advisory
+    # What the notification dispatch task does once these events commit (tests never commit).
+    notifications.dispatch_pending(now=now)
 
     notice = InAppNotification.objects.filter(tenant=b).order_by("pk").first()
     assert notice is not None, "B's people must have a notice in the message centre"

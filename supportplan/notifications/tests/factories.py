@@ -17,6 +17,7 @@ def tenant_on(provider: str, plan: str, *, language: str = "zh-hans", **fields: 
 
     tenant = make_tenant(language=language, **fields)
     buy(tenant, provider, plan, term="annual")
+    run_dispatch(T0)  # the purchase's events committed and were dispatched before what follows
     return tenant
 
 
@@ -64,9 +65,13 @@ def case_entry(
     case_id: int = 101,
     notify: list[int] | None = None,
     actor: Any = None,
+    dispatched: bool = True,
     **data: Any,
 ) -> AuditEntry:
-    """An audit entry with the data supportplan.cases writes (_base_data + extras)."""
+    """An audit entry with the data supportplan.cases writes (_base_data + extras).
+
+    `dispatched` (default): the event committed and the dispatch task ran (it runs after
+    commit, which a test inside a transaction never reaches), so its messages exist."""
     body = {
         "case_id": case_id,
         "tenant_id": tenant.pk,
@@ -82,4 +87,14 @@ def case_entry(
         "notify": notify or [],
         **data,
     }
-    return audit_log(action=action, at=at, actor=actor, tenant=tenant, data=body)
+    entry = audit_log(action=action, at=at, actor=actor, tenant=tenant, data=body)
+    if dispatched:
+        run_dispatch(at)
+    return entry
+
+
+def run_dispatch(now: datetime = T0) -> int:
+    """What the dispatch task does after the events commit: recipients, rendering, outbox rows
+    and in-app notices for every event up to `now` (tests run inside one transaction, so the
+    on-commit task never fires by itself)."""
+    return services.dispatch_pending(now=now)

@@ -15,6 +15,8 @@ from supportplan.core.testing import T0, make_user
 from supportplan.notifications import services
 from supportplan.notifications.models import (
     DeliveryAttempt,
+    Dispatch,
+    DispatchStatus,
     InAppNotification,
     Outbox,
     OutboxStatus,
@@ -30,9 +32,12 @@ def run_until_quiet(start, *, step=timedelta(minutes=1), limit=200):
     now = start
     for _ in range(limit):
         services.deliver_due(now=now)
-        if not Outbox.objects.filter(
-            status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
-        ).exists():
+        if (
+            not Outbox.objects.filter(
+                status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+            ).exists()
+            and not Dispatch.objects.filter(status=DispatchStatus.PENDING).exists()
+        ):
             return now
         now += step
     raise AssertionError("deliveries never settled")
@@ -233,16 +238,22 @@ def test_outbox_is_written_with_the_event_and_sent_after_commit(
     class Undo(Exception):
         pass
 
+    # The event's transaction holds the notification intent (one dispatch row), nothing else.
     with pytest.raises(Undo), transaction.atomic():
-        case_entry("case.replied", tenant, notify=[person.pk], case_id=1)
-        assert Outbox.objects.count() == 1
+        entry = case_entry("case.replied", tenant, notify=[person.pk], case_id=1, dispatched=False)
+        pending = Dispatch.objects.filter(status="pending")
+        assert list(pending.values_list("entry_id", flat=True)) == [entry.pk]
+        assert Outbox.objects.count() == 0
         raise Undo
+    assert not Dispatch.objects.filter(status="pending").exists()
     assert Outbox.objects.count() == 0 and InAppNotification.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-        case_entry("case.replied", tenant, notify=[person.pk], case_id=2)
+        entry = case_entry("case.replied", tenant, notify=[person.pk], case_id=2, dispatched=False)
+        assert Outbox.objects.count() == 0  # rendered and fanned out after commit
         assert smtp.messages == []  # nothing leaves before the event commits
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the dispatch task, then the delivery it enqueued on its commit
+    assert Dispatch.objects.get(entry=entry).status == "done"
     [mail] = smtp.messages  # the ImmediateBackend ran the delivery task
     assert "#2" in mail["Subject"]
     assert Outbox.objects.get().status == "sent"

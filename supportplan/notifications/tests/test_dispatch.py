@@ -8,7 +8,7 @@ from supportplan.core.testing import T0, make_tenant, make_user
 from supportplan.notifications import dispatch, secrets
 from supportplan.notifications.models import InAppNotification, Outbox, Robot
 
-from .factories import case_entry, tenant_on
+from .factories import case_entry, run_dispatch, tenant_on
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +93,7 @@ def test_real_purchase_and_case_reach_the_customer_and_the_tam(catalogs):
     from supportplan.subscriptions.tests.factories import buy
 
     buy(tenant, "partner", "vip", actor=admin)
+    run_dispatch(T0)
     paid = Outbox.objects.get(rule="order.paid", address="admin@bank.example")
     assert paid.subject == "Payment received: VIP"
     assert Outbox.objects.filter(
@@ -108,6 +109,7 @@ def test_real_purchase_and_case_reach_the_customer_and_the_tam(catalogs):
         actor=admin, tenant=tenant, provider="partner", channel="ticket", severity="core_production_down",
         subject="Core banking down", description="All branches offline", now=T0, system=system,
     )  # fmt: skip
+    run_dispatch(T0)
     opened = Outbox.objects.filter(rule="case.opened")
     assert set(opened.values_list("address", flat=True)) >= {"admin@bank.example"}
     assert (
