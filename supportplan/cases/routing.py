@@ -5,7 +5,8 @@ Reads only (the writes that use them are in services.py).
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from supportplan.accounts.models import Role, User
 
@@ -41,6 +42,30 @@ def available_staff_loads(tier: str) -> list[tuple[int, int]]:
 
 def route(tier: str) -> int | None:
     return domain.pick_assignee(available_staff_loads(tier))
+
+
+def route_to(tier: str) -> User | None:
+    """The person a new case of `tier` goes to (as `route`), in one query: each on-shift
+    handler's open load is a correlated count on the partial index case_active_assignee
+    (one index range per candidate, never the cases they closed)."""
+    load = (
+        Case.objects.filter(state__in=ACTIVE_STATE_VALUES, assignee_id=OuterRef("pk"))
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    candidates = {
+        user.pk: user
+        for user in User.objects.filter(
+            role__in=[Role.ENGINEER, Role.EXPERT, Role.SENIOR_EXPERT],
+            handler_tier=tier,
+            on_shift=True,
+            is_active=True,
+        ).annotate(open_load=Coalesce(Subquery(load, output_field=IntegerField()), Value(0)))
+    }
+    pk = domain.pick_assignee([(pk, user.open_load) for pk, user in candidates.items()])
+    return candidates[pk] if pk is not None else None
 
 
 def queue_leads(tier: str) -> list[int]:

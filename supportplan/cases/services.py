@@ -315,7 +315,8 @@ def case_open(
     if any(g.service.urgent_first_response is not None for g in plan.services):
         escorts = upstream.escorts_at(tenant, now)
     tam_id = tenant.tam_id if "tam" in plan.staff_roles() else None
-    assignee_id = routing.route(plan.handler_tier)
+    assignee = routing.route_to(plan.handler_tier)
+    assignee_id = assignee.pk if assignee is not None else None
 
     case = Case(
         tenant=tenant,
@@ -336,7 +337,7 @@ def case_open(
         subscription_id=entitlement.subscription_id,
         handler_tier=plan.handler_tier,
         queue=plan.handler_tier,
-        assignee_id=assignee_id,
+        assignee=assignee,
         tam_id=tam_id,
         state=CaseState.OPEN,
         out_of_scope=scope.out_of_scope,
@@ -420,11 +421,11 @@ def _schedule_sla_check(case: Case) -> None:
     (it commits or rolls back with the case, and costs no second commit); other backends
     get it after commit so a worker never looks for a case that is not there yet.
     """
-    from django.tasks import default_task_backend
-
     from . import tasks
 
-    backend = default_task_backend
+    # The task's own backend: `django.tasks.default_task_backend` is a proxy object whose type
+    # says nothing about the backend behind it.
+    backend = tasks.sla_check_case.get_backend()
     if case.warn_at is None or not backend.supports_defer:
         return
     job = tasks.sla_check_case.using(run_after=case.warn_at)

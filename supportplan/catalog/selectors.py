@@ -2,8 +2,11 @@
 
 Parsed catalogs are cached per process by (version id, sha256): a version never changes
 after it is loaded, and the hash guards against a reused id (a test database, a restore).
-Each call still costs one small indexed query, so a newly loaded version is seen at once by
-every process.
+`current_catalog` costs one small indexed query, so a newly loaded version is seen at once by
+every process. `catalog_for_version` (the version a subscription or case names: the hot path
+of opening a case) costs none once the process has seen that version: version rows are
+immutable and never deleted, and the only writer (`services.catalog_load`) forgets the id it
+creates, in case a rolled-back test reused it.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from .domain import Catalog, parse_catalog
 from .models import CatalogVersion, Plan, Provider
 
 _cache: dict[tuple[int, str], Catalog] = {}
+_by_version: dict[int, Catalog] = {}
 _lock = threading.Lock()
 
 
@@ -75,6 +79,9 @@ def current_catalog(provider_code: str) -> Catalog:
 
 def catalog_for_version(version_id: int) -> Catalog:
     """The catalog a subscription or case was made under (kept after newer versions load)."""
+    catalog = _by_version.get(version_id)
+    if catalog is not None:
+        return catalog
     sha = CatalogVersion.objects.filter(pk=version_id).values_list("sha256", flat=True).first()
     if sha is None:
         raise CatalogNotLoaded(
@@ -82,7 +89,19 @@ def catalog_for_version(version_id: int) -> Catalog:
             _("Catalog version %(version)s does not exist."),
             version=version_id,
         )
-    return _parsed(version_id, sha)
+    catalog = _parsed(version_id, sha)
+    with _lock:
+        if len(_by_version) >= 256:
+            _by_version.clear()
+        _by_version[version_id] = catalog
+    return catalog
+
+
+def forget_version(version_id: int) -> None:
+    """Drop what this process cached under `version_id` (the loader calls it for the id it
+    just created: after a rolled-back test the same id can name another document)."""
+    with _lock:
+        _by_version.pop(version_id, None)
 
 
 def current_catalogs() -> dict[str, Catalog]:

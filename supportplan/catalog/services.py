@@ -22,7 +22,7 @@ from .diff import Change, diff_catalogs
 from .domain import Catalog, document_sha256, parse_catalog
 from .files import read_catalog_file
 from .models import CatalogVersion, Plan, Provider
-from .selectors import catalog_for_version
+from .selectors import catalog_for_version, forget_version
 from .usage import PlanUsage, plan_usage
 from .validation import CatalogInvalid
 
@@ -94,6 +94,7 @@ def catalog_load(
         loaded_at=now,
         loaded_by=actor if getattr(actor, "pk", None) else None,
     )
+    forget_version(version.pk)  # an id reused after a rollback must not answer the old document
     Plan.objects.bulk_create(
         Plan(
             catalog_version=version,
