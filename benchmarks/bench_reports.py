@@ -107,7 +107,9 @@ def main() -> None:
             f" PDF median {statistics.median(CPU['pdf']):.2f} s"
         )
 
-    print(f"\nbatch: {args.batch} such tenants, one after the other (HTML + PDF each, as the monthly job does)")
+    print(
+        f"\nbatch: {args.batch} such tenants, one after the other (HTML + PDF each, as the monthly job does)"
+    )
     gc.collect()
     start_rss = rss_mb()
     samples = []

@@ -174,7 +174,9 @@ def require_may_confirm_payments(user: Any) -> None:
     if not has_role(user, CONFIRM_PAYMENTS):
         raise PermissionDenied(
             "payment.confirm_forbidden",
-            _("Only platform administrators, support managers and business managers confirm payments."),
+            _(
+                "Only platform administrators, support managers and business managers confirm payments."
+            ),
         )
 
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
+
 def test_schema_generates_with_no_errors_or_warnings(tmp_path):
     out = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
