@@ -33,19 +33,19 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in_view
-def report(request: HttpRequest, report_id: int) -> HttpResponse:
+def report(request: HttpRequest, report_id: int) -> FileResponse:
     """`/reports/<id>/` (the link in notices): the report to read in the browser."""
     return _serve(report_selectors.report_for(request.user, report_id), as_html=True)
 
 
 @signed_in_view
-def download(request: HttpRequest, report_id: int) -> HttpResponse:
+def download(request: HttpRequest, report_id: int) -> FileResponse:
     """The report as PDF (default) or HTML (`?format=html`, opened in the browser)."""
     found = report_selectors.report_for(request.user, report_id)
     return _serve(found, as_html=request.GET.get("format") == "html")
 
 
-def _serve(report: Any, *, as_html: bool) -> HttpResponse:
+def _serve(report: Any, *, as_html: bool) -> FileResponse:
     stored = report.html_file if as_html else report.pdf_file
     if not stored:
         raise Http404()
