@@ -22,7 +22,7 @@ THREADS = 50
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_fifty_simultaneous_requests_for_the_last_escort_day_give_one_booking():
     load_catalogs()
     tenant = make_tenant()

@@ -20,7 +20,7 @@ from .factories import case_entry, tenant_on
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_racing_workers_send_each_message_exactly_once(catalogs, smtp, settings):
     # Autocommit runs on-commit hooks at once; keep the tasks queued so the workers race.
     settings.TASKS = {
@@ -63,7 +63,7 @@ def test_racing_workers_send_each_message_exactly_once(catalogs, smtp, settings)
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_racing_dispatchers_fan_each_event_out_exactly_once(catalogs, settings):
     # The dispatch tasks stay queued; four workers (and the sweep) race over the same events.
     settings.TASKS = {

@@ -17,7 +17,7 @@ THREADS = 20
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_simultaneous_confirmations_take_the_money_once():
     load_catalogs()
     order = buy(make_tenant(), "partner", "vip", method="bank_transfer")
