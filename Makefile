@@ -58,8 +58,12 @@ fmt: setup
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Figures, never pass/fail. Cases need PostgreSQL on 127.0.0.1:5432 (they make their own database).
 bench: setup
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	$(PY) benchmarks/bench_sla.py
+	$(PY) benchmarks/bench_reports.py --batch 20
+	$(PY) benchmarks/gen_cases.py --reset
+	$(PY) benchmarks/bench_cases.py
 
 clean:
 	rm -rf var test-artifacts
