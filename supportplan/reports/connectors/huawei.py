@@ -7,7 +7,12 @@
 - CES `BatchListMetricData` (POST /V1.0/{project_id}/batch-query-metric-data), namespace
   SYS.ECS, dimension instance_id, period 3600 s, filter average, up to 100 metrics per call;
 - BSS `ShowCustomerMonthlySum` (GET /v2/bills/customer-bills/monthly-sum?bill_cycle=YYYY-MM),
-  paged with offset/limit, global credentials (domain id).
+  paged with offset/limit, global credentials (domain id);
+- IAM `KeystoneListUsers` (GET /v3/users?domain_id=..., global credentials): the number of
+  IAM users (no paging: the API returns every user of the account);
+- CTS `ListTrackers` (GET /v3/{project_id}/trackers?tracker_type=system): audit logging is
+  on when the management (system) tracker's status is "enabled"; no tracker, or one that is
+  "disabled" or "error", means off.
 
 Requests are signed SDK-HMAC-SHA256 by the SDK. Throttling (HTTP 429 / APIGW.0308) and
 5xx answers are retried with exponential backoff through the SDK invoker's `with_retry`;
@@ -88,6 +93,14 @@ class HuaweiConnector(Connector):
             from huaweicloudsdkbss.v2 import BssClient as C
 
             creds: Any = GlobalCredentials(self.ak, self.sk, self.domain_id or None)
+        elif kind == "iam":
+            from huaweicloudsdkiam.v3 import IamClient as C  # type: ignore[no-redef]
+
+            creds = GlobalCredentials(self.ak, self.sk, self.domain_id or None)
+        elif kind == "cts":
+            from huaweicloudsdkcts.v3 import CtsClient as C  # type: ignore[no-redef]
+
+            creds = BasicCredentials(self.ak, self.sk, self.project_id)
         elif kind == "ces":
             from huaweicloudsdkces.v1 import CesClient as C  # type: ignore[no-redef]
 
@@ -153,18 +166,24 @@ class HuaweiConnector(Connector):
             [r.id for r in resources if r.status == "running"], month, incomplete
         )
         spend = self._spend(month, incomplete)
+        iam_users = self._iam_users(incomplete)
+        audit = self._audit_switch(incomplete)
         incomplete.append(
             Incomplete(
                 "security",
                 "huawei",
-                "IAM users, CTS audit switch, OBS bucket policies, Anti-DDoS and WAF need SDK "
-                "modules this connector does not use yet; upload them with the file connector",
+                "IAM users' MFA state, OBS bucket policies, Anti-DDoS and WAF are not "
+                "collected by this connector yet; upload them with the file connector",
             )
         )
         return CloudData(
             resources=tuple(resources),
             metrics=tuple(metrics),
-            security=SecurityData(security_groups=tuple(groups.values())),
+            security=SecurityData(
+                iam_users=iam_users,
+                security_groups=tuple(groups.values()),
+                audit_logging_enabled=audit,
+            ),
             spend=tuple(spend),
             incomplete=tuple(incomplete),
             sources=(f"Huawei Cloud {self.account}".strip(),),
@@ -301,12 +320,58 @@ class HuaweiConnector(Connector):
                 incomplete.append(Incomplete("spend", f"huawei:bss:{m.label}", _msg(exc)))
         return out
 
+    def _iam_users(self, incomplete: list[Incomplete]) -> int | None:
+        from huaweicloudsdkcore.exceptions import exceptions
+        from huaweicloudsdkiam.v3 import KeystoneListUsersRequest
+
+        if not self.domain_id:
+            incomplete.append(
+                Incomplete("security", "huawei:iam", "the domain id is not set: IAM users unknown")
+            )
+            return None
+        try:
+            resp = self._call(
+                self._client("iam").keystone_list_users_invoker(
+                    KeystoneListUsersRequest(domain_id=self.domain_id)
+                )
+            )
+        except exceptions.SdkException as exc:
+            incomplete.append(Incomplete("security", "huawei:iam", _msg(exc)))
+            return None
+        return len(resp.users or [])
+
+    def _audit_switch(self, incomplete: list[Incomplete]) -> bool | None:
+        from huaweicloudsdkcore.exceptions import exceptions
+        from huaweicloudsdkcts.v3 import ListTrackersRequest
+
+        try:
+            resp = self._call(
+                self._client("cts").list_trackers_invoker(
+                    ListTrackersRequest(tracker_type="system")
+                )
+            )
+        except exceptions.SdkException as exc:
+            incomplete.append(Incomplete("security", "huawei:cts", _msg(exc)))
+            return None
+        return any(
+            (t.tracker_type or "system") == "system" and t.status == "enabled"
+            for t in resp.trackers or []
+        )
+
 
 def _region(kind: str, region: str) -> Any:
     if kind == "bss":
         from huaweicloudsdkbss.v2.region.bss_region import BssRegion
 
         return BssRegion.value_of("cn-north-1")
+    if kind == "iam":
+        from huaweicloudsdkiam.v3.region.iam_region import IamRegion
+
+        return IamRegion.value_of(region)
+    if kind == "cts":
+        from huaweicloudsdkcts.v3.region.cts_region import CtsRegion
+
+        return CtsRegion.value_of(region)
     if kind == "ces":
         from huaweicloudsdkces.v1.region.ces_region import CesRegion
 

@@ -39,6 +39,10 @@ class FakeState:
     security_groups: dict[str, list[dict[str, Any]]] = field(
         default_factory=dict
     )  # server -> groups
+    iam_users: list[dict[str, Any]] = field(default_factory=list)  # Huawei IAM (domain)
+    trackers: list[dict[str, Any]] = field(default_factory=list)  # Huawei CTS (project)
+    domain_id: str = "dom-1"
+    project_id: str = "proj-1"
 
 
 @contextmanager
@@ -282,6 +286,9 @@ class HuaweiHandler(_Base):
         if route in st.fail:
             return self._error(*st.fail[route])
         query = dict(parse_qsl(parts.query))
+        if route == "iam_users" and self.headers.get("X-Domain-Id") != st.domain_id:
+            # IAM is a global service: the real API wants the account (domain) credentials
+            return self._error(403, "IAM.0002", "You are not authorized to perform the action")
         body = getattr(self, f"_{route}")(parts.path, query, json.loads(payload or b"{}"))
         self._send(200, body)
 
@@ -294,6 +301,10 @@ class HuaweiHandler(_Base):
             return "batch_metrics"
         if path.endswith("/customer-bills/monthly-sum"):
             return "monthly_sum"
+        if path == "/v3/users":
+            return "iam_users"
+        if path.startswith("/v3/") and path.endswith("/trackers"):
+            return "trackers"
         return "unknown"
 
     def _error(self, status: int, code: str, msg: str) -> None:
@@ -333,4 +344,35 @@ class HuaweiHandler(_Base):
             "total_count": len(rows),
             "bill_sums": rows[offset : offset + limit],
             "currency": "CNY",
+        }
+
+    def _iam_users(self, path: str, q: dict[str, str], _b: Any) -> dict[str, Any]:
+        # KeystoneListUsers: every user of the account, no paging
+        if q.get("domain_id", self.state.domain_id) != self.state.domain_id:
+            return {"links": {"self": "https://iam.example/v3/users"}, "users": []}
+        users = [
+            {
+                "domain_id": self.state.domain_id,
+                "enabled": True,
+                "pwd_status": True,
+                "links": {"self": f"https://iam.example/v3/users/{u['id']}"},
+                **u,
+            }
+            for u in self.state.iam_users
+        ]
+        return {"links": {"self": "https://iam.example/v3/users"}, "users": users}
+
+    def _trackers(self, path: str, q: dict[str, str], _b: Any) -> dict[str, Any]:
+        project = path.split("/")[2]
+        if project != self.state.project_id:
+            return {"trackers": []}
+        rows = self.state.trackers
+        if "tracker_type" in q:
+            rows = [t for t in rows if t.get("tracker_type") == q["tracker_type"]]
+        if "tracker_name" in q:
+            rows = [t for t in rows if t.get("tracker_name") == q["tracker_name"]]
+        return {
+            "trackers": [
+                {"project_id": project, "domain_id": self.state.domain_id, **t} for t in rows
+            ]
         }

@@ -192,6 +192,21 @@ def _huawei_state(n: int = 7) -> FakeState:
             ],
         }
     ]
+    st.iam_users = [
+        {"id": f"u-{i}", "name": f"ops-{i}", "enabled": i != 3, "pwd_strength": "high"}
+        for i in range(4)
+    ]
+    st.trackers = [
+        {
+            "id": "trk-1",
+            "tracker_name": "system",
+            "tracker_type": "system",
+            "status": "enabled",
+            "create_time": 1735660800000,
+            "obs_info": {"bucket_name": "cts-logs", "file_prefix_name": ""},
+        },
+        {"id": "trk-2", "tracker_name": "obs-data", "tracker_type": "data", "status": "enabled"},
+    ]
     st.bills = {
         "2026-10": [
             {
@@ -205,11 +220,11 @@ def _huawei_state(n: int = 7) -> FakeState:
 
 
 def _huawei(endpoint: str, **kw) -> HuaweiConnector:
+    kw.setdefault("domain_id", "dom-1")
     return HuaweiConnector(
         ak="HWAK",
         sk="huawei-sk",
         project_id="proj-1",
-        domain_id="dom-1",
         endpoint=f"http://{endpoint}",
         backoff_base=0.01,
         **kw,
@@ -246,6 +261,76 @@ def test_huawei_collects_through_the_sdk_with_paging_and_security_groups(monkeyp
     assert [(s.month, s.product, s.amount) for s in data.spend] == [
         ("2026-10", "ECS", Decimal("812.4"))
     ]
+    assert st.calls["iam_users"] == 1 and st.calls["trackers"] == 1
+    sec = _security_section(data)
+    assert (sec.iam_users, sec.iam_users_without_mfa, sec.audit_logging_enabled) == (4, None, True)
+    assert (sec.groups_total, [g.id for g in sec.groups_open]) == (1, ["sg-1"])
+    assert sec.findings == 1  # the group open on tcp/22
+    notes = [(i.section, i.source, i.reason) for i in data.incomplete]
+    assert notes == [
+        (
+            "security",
+            "huawei",
+            "IAM users' MFA state, OBS bucket policies, Anti-DDoS and WAF are not "
+            "collected by this connector yet; upload them with the file connector",
+        )
+    ]
+
+
+def _security_section(cloud):
+    from supportplan.reports.builder import build_security
+    from supportplan.reports.data import PlatformData, ReportData
+
+    return build_security(
+        ReportData("T", 2026, 10, OCT.start, OCT.end, platform=PlatformData(), cloud=cloud)
+    )
+
+
+def test_huawei_audit_switch_off_is_a_finding():
+    st = _huawei_state(1)
+    st.trackers = [{"id": "trk-1", "tracker_name": "system", "tracker_type": "system",
+                    "status": "disabled"}]  # fmt: skip
+    st.iam_users = st.iam_users[:2]
+    with serve(HuaweiHandler, st) as ep:
+        data = _huawei(ep).collect(OCT)
+    sec = _security_section(data)
+    assert (sec.iam_users, sec.audit_logging_enabled) == (2, False)
+    assert sec.findings == 2  # audit off + sg-1 open on tcp/22
+
+    st.trackers = []  # CTS never enabled: no tracker at all
+    with serve(HuaweiHandler, st) as ep:
+        data = _huawei(ep).collect(OCT)
+    assert _security_section(data).audit_logging_enabled is False
+
+
+def test_huawei_iam_and_cts_failures_mark_the_security_section():
+    st = _huawei_state(1)
+    st.fail["iam_users"] = (403, "IAM.0002", "You are not authorized to perform the action")
+    st.throttle["trackers"] = 5  # past the retries
+    with serve(HuaweiHandler, st) as ep:
+        data = _huawei(ep, max_attempts=3).collect(OCT)
+    assert st.calls["trackers"] == 3
+    sec = _security_section(data)
+    assert (sec.iam_users, sec.audit_logging_enabled) == (None, None)
+    assert sec.findings == 1
+    notes = [(i.section, i.source, i.reason) for i in data.incomplete]
+    assert (
+        "security",
+        "huawei:iam",
+        "IAM.0002: You are not authorized to perform the action",
+    ) in notes
+    cts = [r for sec_, src, r in notes if (sec_, src) == ("security", "huawei:cts")]
+    assert len(cts) == 1 and "429" in cts[0]  # still throttled after the retries
+    assert len(data.resources) == 1  # the rest was collected
+
+
+def test_huawei_without_domain_id_leaves_iam_unknown():
+    st = _huawei_state(1)
+    with serve(HuaweiHandler, st) as ep:
+        data = _huawei(ep, domain_id="").collect(OCT)
+    assert st.calls["iam_users"] == 0
+    assert data.security.iam_users is None and data.security.audit_logging_enabled is True
+    assert ("security", "huawei:iam") in [(i.section, i.source) for i in data.incomplete]
 
 
 def test_huawei_throttling_retried_and_partial_failure_marked(monkeypatch):
