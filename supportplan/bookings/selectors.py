@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 from supportplan.core.tenancy import for_tenant
 from supportplan.subscriptions.domain import local_date, local_midnight
 
-from .models import STAFFED, Booking
+from .models import STAFFED, Booking, BookingStatus
 
 
 @dataclass(frozen=True)
@@ -109,3 +109,20 @@ def escort_intervals(tenant: Any, start: datetime, end: datetime) -> EscortCover
 
 def bookings_of(tenant: Any) -> QuerySet[Booking]:
     return for_tenant(Booking.objects, tenant).prefetch_related("team")
+
+
+# Statuses a booking reaches once delivered (a delivered booking is never cancelled).
+DELIVERED = (BookingStatus.DELIVERED, BookingStatus.ACCEPTED, BookingStatus.RATED)
+
+
+def delivered_between(tenant: Any, start: datetime, end: datetime) -> QuerySet[Booking]:
+    """The tenant's bookings whose delivery was recorded in ``[start, end)`` (aware instants),
+    oldest delivery first: what a report about that period lists as delivered, whatever
+    happened to them (acceptance, rating) or was booked afterwards."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("delivered_between needs aware datetimes")
+    return (
+        for_tenant(Booking.objects, tenant)
+        .filter(status__in=DELIVERED, delivered_at__gte=start, delivered_at__lt=end)
+        .order_by("delivered_at", "pk")
+    )

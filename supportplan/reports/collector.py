@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Min
+from django.utils import translation
+from django.utils.translation import pgettext_lazy
 
 from .data import (
     Advisory,
@@ -27,6 +29,7 @@ from .data import (
 log = logging.getLogger(__name__)
 
 FEATURE = "monthly_report"
+LANGUAGES = ("zh-hans", "en")
 TREND_MONTHS = 6
 
 
@@ -86,7 +89,8 @@ def collect_platform(tenant: Any, month: Month, plan: Any | None) -> PlatformDat
         term=(plan.term or "") if plan else "",
         period_start=_date(plan.period_start) if plan else None,
         period_end=_date(plan.period_end, last=True) if plan else None,
-        entitlements=_entitlements(tenant, plan, catalog, end),
+        # as of the month's last instant, however late the report is (re)generated
+        entitlements=_entitlements(tenant, plan, catalog, end - timedelta(microseconds=1)),
         services=_services(tenant, catalog, start, end),
         advisories=_advisories(tenant, start, end),
         tickets=tickets,
@@ -200,50 +204,81 @@ def first_response_met(
     return None
 
 
+# Quota units as the catalogs spell them -> what a reader sees (both languages from the
+# app's catalog, so a unit is never shown as a code).
+UNITS: dict[str, Any] = {
+    "times": pgettext_lazy("quota unit", "times"),
+    "time": pgettext_lazy("quota unit", "times"),
+    "natural_days": pgettext_lazy("quota unit", "days"),
+    "days": pgettext_lazy("quota unit", "days"),
+    "day": pgettext_lazy("quota unit", "days"),
+}
+
+
+def texts(message: Any) -> dict[str, str]:
+    """A translatable message as the report's {language: text} pair."""
+    out = {}
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            out[lang] = str(message)
+    return out
+
+
+def _service_name(catalog: Any, code: str) -> dict[str, str]:
+    """The service's name in both languages from the plan's catalog version, else from the
+    provider's current catalog (a service renamed or dropped later), else the code."""
+    from supportplan.catalog.selectors import current_catalogs
+
+    if catalog is not None:
+        with suppress(LookupError):
+            return dict(catalog.service(code).name.as_dict())
+    for source in current_catalogs().values():
+        with suppress(LookupError):
+            return dict(source.service(code).name.as_dict())
+    return {lang: code for lang in LANGUAGES}
+
+
 def _entitlements(tenant: Any, plan: Any, catalog: Any, as_of: datetime) -> tuple[Entitlement, ...]:
+    """Quota used (delivered or booked) by the instant `as_of`, from the quota ledger as it
+    stood then: a report about a past month does not count bookings made since."""
     if plan is None or catalog is None:
         return ()
     try:
-        from supportplan.subscriptions.selectors import quota_balances
+        from supportplan.subscriptions.selectors import quota_balances_as_of
 
-        balances = quota_balances(tenant, plan.provider_code, as_of)
+        balances = quota_balances_as_of(tenant, plan.provider_code, as_of)
     except Exception:  # a deployment without quotas yet: the section shows none
         log.exception("quota balances unavailable for %s", tenant)
         return ()
     out = []
     for b in balances:
-        try:
-            name = catalog.service(b.service_code).name.as_dict()
-        except LookupError:
-            name = {"en": b.service_code, "zh-hans": b.service_code}
-        unit = {"day": {"zh-hans": "天", "en": "days"}, "days": {"zh-hans": "天", "en": "days"}}
-        out.append(Entitlement(name, b.used + b.reserved, b.granted, unit.get(b.unit, {})))
+        unit = UNITS.get(b.unit)
+        out.append(
+            Entitlement(
+                _service_name(catalog, b.service_code),
+                b.used + b.reserved,
+                b.granted,
+                texts(unit) if unit is not None else {},
+            )
+        )
     return tuple(out)
 
 
 def _services(
     tenant: Any, catalog: Any, start: datetime, end: datetime
 ) -> tuple[DeliveredService, ...]:
-    try:
-        from supportplan.bookings.models import Booking
-    except ImportError:
-        return ()
-    s, e = start.date(), end.date()
-    rows = (
-        Booking.objects.filter(tenant=tenant, start_date__lt=e, end_date__gt=s)
-        .filter(status__in=["confirmed", "delivered", "accepted", "rated"])
-        .order_by("start_date", "id")
-    )
-    out = []
-    for b in rows:
-        name = {"en": b.service_code, "zh-hans": b.service_code}
-        if catalog is not None:
-            with suppress(LookupError):
-                name = catalog.service(b.service_code).name.as_dict()
-        out.append(
-            DeliveredService(name, b.start_date, b.end_date - timedelta(days=1), str(b.status))
+    """Value-added services whose delivery was recorded within the month."""
+    from supportplan.bookings.selectors import delivered_between
+
+    return tuple(
+        DeliveredService(
+            _service_name(catalog, b.service_code),
+            b.start_date,
+            b.end_date - timedelta(days=1),
+            "delivered",
         )
-    return tuple(out)
+        for b in delivered_between(tenant, start, end)
+    )
 
 
 def _advisories(tenant: Any, start: datetime, end: datetime) -> tuple[Advisory, ...]:

@@ -242,8 +242,11 @@ class QuotaBalance:
         }
 
 
-def balances(buckets: list[QuotaBucket]) -> list[QuotaBalance]:
-    """Fold the ledger of these buckets. reserve → (consume | release); expire takes the rest."""
+def balances(buckets: list[QuotaBucket], *, until: datetime | None = None) -> list[QuotaBalance]:
+    """Fold the ledger of these buckets. reserve → (consume | release); expire takes the rest.
+
+    `until`: only entries written at or before that instant (the balances as they stood then).
+    """
     by_id = {
         b.pk: QuotaBalance(
             bucket_id=b.pk,
@@ -257,7 +260,10 @@ def balances(buckets: list[QuotaBucket]) -> list[QuotaBalance]:
         for b in buckets
     }
     per_booking: dict[tuple[int, int], int] = defaultdict(int)
-    for entry in QuotaEntry.objects.filter(bucket_id__in=list(by_id)).order_by("at", "id"):
+    entries = QuotaEntry.objects.filter(bucket_id__in=list(by_id))
+    if until is not None:
+        entries = entries.filter(at__lte=until)
+    for entry in entries.order_by("at", "id"):
         bal = by_id[entry.bucket_id]
         q = entry.quantity
         key = (entry.bucket_id, entry.booking_id or 0)
@@ -296,6 +302,16 @@ def buckets_at(tenant: Any, provider_code: str, on: date) -> list[QuotaBucket]:
 
 def quota_balances(tenant: Any, provider_code: str, as_of: datetime) -> list[QuotaBalance]:
     return balances(buckets_at(tenant, provider_code, local_date(as_of)))
+
+
+def quota_balances_as_of(tenant: Any, provider_code: str, as_of: datetime) -> list[QuotaBalance]:
+    """The balances as they stood at the instant `as_of`: the buckets in force on its local
+    (Asia/Shanghai) date, folded from the ledger entries written up to `as_of` only. A report
+    about a past month reads this with the month's last instant, so bookings made, delivered
+    or cancelled since do not change what it shows."""
+    if as_of.tzinfo is None:
+        raise ValueError("quota_balances_as_of needs an aware datetime")
+    return balances(buckets_at(tenant, provider_code, local_date(as_of)), until=as_of)
 
 
 def plan_usage(provider_code: str, as_of: datetime) -> dict[str, Any]:
