@@ -8,6 +8,7 @@ unless it is an explicit staff resend.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -320,13 +321,34 @@ def _store(
     pdf: bytes,
     headline: dict[str, Any],
 ) -> Report:
+    """Store the finished report; a regeneration replaces the previous one in place.
+
+    A report keeps its (unguessable) file names for life and a regeneration replaces their
+    content once the transaction commits, so an e-mail of the report that is still queued or
+    being retried carries the current report when it goes out: never a vanished file (a
+    visible failure), and never a second mailing with a different PDF. The delivery state is
+    kept: a report being sent stays SENDING (its pending e-mails now carry this version,
+    recorded as `report.mailing_updated` naming who already had the previous one), a sent
+    one stays SENT (staff resend it to deliver the new version).
+    """
     report, _created = _row(tenant, month, deadline, now)
-    old: list[str] = [f.name for f in (report.html_file, report.pdf_file) if f and f.name]
-    # an unguessable name: MEDIA_URL is not a way around the download permission checks
-    stem = f"reports/{tenant.slug}/{month.label}-{secrets.token_hex(12)}"
-    report.html_file.save(f"{stem}.html", ContentFile(html.encode("utf-8")), save=False)
-    report.pdf_file.save(f"{stem}.pdf", ContentFile(pdf), save=False)
-    report.status = ReportStatus.READY
+    html_bytes = html.encode("utf-8")
+    if report.pdf_file.name and report.html_file.name:
+        names = (str(report.pdf_file.name), str(report.html_file.name))
+        for name, data in zip(names, (pdf, html_bytes), strict=True):
+            staged = default_storage.save(f"{name}.next", ContentFile(data))
+            transaction.on_commit(partial(_replace_stored, staged, name))
+    else:
+        old = [f.name for f in (report.html_file, report.pdf_file) if f and f.name]
+        # an unguessable name: MEDIA_URL is not a way around the download permission checks
+        stem = f"reports/{tenant.slug}/{month.label}-{secrets.token_hex(12)}"
+        report.html_file.save(f"{stem}.html", ContentFile(html_bytes), save=False)
+        report.pdf_file.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+        for name in old:
+            transaction.on_commit(partial(default_storage.delete, name))
+    mailing = last_mailing(report) if report.status == ReportStatus.SENDING else None
+    if report.status not in (ReportStatus.SENDING, ReportStatus.SENT):
+        report.status = ReportStatus.READY
     report.language = tenant.language
     report.reason_code = ""
     report.reason_detail = ""
@@ -348,9 +370,54 @@ def _store(
             **{k: v for k, v in headline.items() if k != "incomplete_sections"},
         },
     )
-    for name in old:
-        transaction.on_commit(partial(default_storage.delete, name))
+    if mailing is not None:
+        _mailing_updated(report, mailing, now, actor)
     return report
+
+
+def _replace_stored(staged: str, name: str) -> None:
+    """Move the staged file over `name`: atomic on a local file system, so a reader (an
+    e-mail attempt, a download) gets either the whole previous file or the whole new one."""
+    try:
+        source, target = default_storage.path(staged), default_storage.path(name)
+    except NotImplementedError:  # object storage: a PUT replaces the object as a whole
+        with default_storage.open(staged, "rb") as fh:
+            data = fh.read()
+        default_storage.delete(name)
+        default_storage.save(name, ContentFile(data))
+        default_storage.delete(staged)
+        return
+    os.replace(source, target)
+
+
+def _mailing_updated(report: Report, mailing: AuditEntry, now: datetime, actor: Any) -> None:
+    """Record that a mailing in progress now carries the regenerated report, and who had
+    already received the previous version (staff may resend to them)."""
+    from supportplan.notifications.models import OutboxStatus
+    from supportplan.notifications.selectors import delivery_log
+
+    rows = list(delivery_log(tenant=report.tenant).filter(entry_id=mailing.pk))
+    delivered = sorted(r.address for r in rows if r.status == OutboxStatus.SENT and r.address)
+    settled = {
+        r.address.lower() for r in rows if r.status in (OutboxStatus.SENT, OutboxStatus.FAILED)
+    }
+    pending = sorted(
+        str(a) for a in mailing.data.get("recipients") or [] if str(a).lower() not in settled
+    )
+    audit_log(
+        action="report.mailing_updated",
+        at=now,
+        actor=actor,
+        tenant=report.tenant,
+        target=report,
+        data={
+            "period": report.period,
+            "mailing": mailing.pk,
+            "reason": "regenerated",
+            "pending": pending,
+            "delivered_before": delivered,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- send
@@ -518,8 +585,9 @@ def reports_generate_month(
         outcome = report_generate(tenant=tenant, month=month, now=now, actor=actor)
         report = outcome.report
         sent = False
-        # a mailing that gave up is for staff to look at (and resend), not retried blindly
-        if send and report.status == ReportStatus.READY and not _mailed_since_generated(report):
+        # a report is mailed once by the batch: a mailing that gave up, or a report
+        # regenerated after it was mailed, is for staff to look at (and resend)
+        if send and report.status == ReportStatus.READY and last_mailing(report) is None:
             try:
                 report_send(report=report, now=now, actor=actor)
                 sent = True
@@ -536,8 +604,3 @@ def reports_generate_month(
         if progress:
             progress(i, len(todo), line)
     return lines
-
-
-def _mailed_since_generated(report: Report) -> bool:
-    entry = last_mailing(report)
-    return entry is not None and report.generated_at is not None and entry.at >= report.generated_at
