@@ -155,6 +155,12 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     on_shift = models.BooleanField(_("on shift"), default=True)
+    open_cases = models.PositiveIntegerField(
+        _("open cases"),
+        default=0,
+        editable=False,
+        help_text=_("Active cases assigned to this person (kept by case routing)."),
+    )
 
     objects = UserManager()  # type: ignore[misc,assignment]
 

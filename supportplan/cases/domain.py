@@ -295,16 +295,6 @@ def next_tier(tier: str) -> str | None:
     return HANDLER_TIERS[rank] if 0 < rank < len(HANDLER_TIERS) else None
 
 
-def pick_assignee(loads: Sequence[tuple[int, int]]) -> int | None:
-    """Least open load first, then the lowest id (stable, so ties spread predictably).
-
-    `loads` is (user id, open cases) for the available on-shift staff of the tier.
-    """
-    if not loads:
-        return None
-    return min(loads, key=lambda item: (item[1], item[0]))[0]
-
-
 # --------------------------------------------------------------------------- API-facing errors
 # Kept here so their translations live in the cases catalog.
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.core.tenancy import TenantManager
@@ -219,9 +220,69 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if (
+            not adding
+            and fields is not None
+            and not {"state", "assignee", "assignee_id"} & {*fields}
+        ):
+            return
+        before = None if adding else getattr(self, "_counted_for", UNKNOWN)
+        after = self._counter_owner()
+        if before is not UNKNOWN and after is not UNKNOWN and before != after:
+            move_open_case_count(before, after)  # type: ignore[arg-type]
+        self._counted_for = after
+
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATE_VALUES
+
+    # Routing balances handlers by `User.open_cases`, the number of active cases assigned to
+    # them. The counter follows every save of a case, whoever saves it: the instance
+    # remembers whose counter includes it as loaded, and a save that changes the state or
+    # the assignee moves the count. (Rows changed behind the ORM's back, e.g. deleted with
+    # their tenant, drift; `cases.tasks.recount_open_cases` re-derives the counters.)
+
+    @classmethod
+    def from_db(cls, db: Any, field_names: Any, values: Any, *, fetch_mode: Any = None) -> Case:
+        instance = super().from_db(db, field_names, values, fetch_mode=fetch_mode)
+        instance._counted_for = instance._counter_owner()
+        return instance
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._counted_for = self._counter_owner()
+
+    def _counter_owner(self) -> int | None | object:
+        """The handler whose counter includes this case (None: nobody; UNKNOWN if the
+        state or the assignee was not loaded)."""
+        loaded = self.__dict__
+        if "state" not in loaded or "assignee_id" not in loaded:
+            return UNKNOWN
+        return loaded["assignee_id"] if loaded["state"] in ACTIVE_STATE_VALUES else None
+
+
+UNKNOWN = object()
+
+
+def move_open_case_count(from_id: int | None, to_id: int | None) -> None:
+    """One active case less for `from_id`, one more for `to_id`, in one statement (rows are
+    locked in the order of the scan, so concurrent moves cannot deadlock each other)."""
+    from django.contrib.auth import get_user_model
+
+    ids = [pk for pk in (from_id, to_id) if pk is not None]
+    if not ids:
+        return
+    delta = models.Case(
+        *(models.When(pk=pk, then=models.Value(-1 if pk == from_id else 1)) for pk in ids),
+        default=models.Value(0),
+    )
+    get_user_model().objects.filter(pk__in=ids).update(
+        open_cases=Greatest(models.F("open_cases") + delta, models.Value(0))
+    )
 
 
 class CaseEvent(models.Model):

@@ -1,71 +1,52 @@
 """Who gets a case: load-balanced assignment within a tier, queue leads, support managers.
 
-Reads only (the writes that use them are in services.py).
+Reads only, plus the row lock `route_to` takes inside the opening transaction (the writes
+that use them are in services.py; the counters move in `Case.save`).
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from supportplan.accounts.models import Role, User
 
-from . import domain
 from .models import ACTIVE_STATE_VALUES, Case
 
 
-def available_staff_loads(tier: str) -> list[tuple[int, int]]:
-    """(user id, open cases) of the on-shift handlers of exactly `tier`.
-
-    Two small queries: the candidates, then their open load counted on the partial index
-    case_active_assignee (a join with a filtered COUNT would read every case they ever had).
-    """
-    candidates = list(
-        User.objects.filter(
-            role__in=[Role.ENGINEER, Role.EXPERT, Role.SENIOR_EXPERT],
-            handler_tier=tier,
-            on_shift=True,
-            is_active=True,
-        ).values_list("pk", flat=True)
-    )
-    if not candidates:
-        return []
-    loads = dict(
-        Case.objects.filter(state__in=ACTIVE_STATE_VALUES, assignee_id__in=candidates)
-        .order_by()
-        .values_list("assignee_id")
-        .annotate(n=Count("*"))
-        .values_list("assignee_id", "n")
-    )
-    return [(pk, loads.get(pk, 0)) for pk in candidates]
-
-
-def route(tier: str) -> int | None:
-    return domain.pick_assignee(available_staff_loads(tier))
+def _handlers(tier: str) -> QuerySet[User]:
+    """On-shift handlers of exactly `tier`, least open load first, then the lowest id (stable,
+    so ties spread predictably)."""
+    return User.objects.filter(
+        role__in=[Role.ENGINEER, Role.EXPERT, Role.SENIOR_EXPERT],
+        handler_tier=tier,
+        on_shift=True,
+        is_active=True,
+    ).order_by("open_cases", "pk")
 
 
 def route_to(tier: str) -> User | None:
-    """The person a new case of `tier` goes to (as `route`), in one query: each on-shift
-    handler's open load is a correlated count on the partial index case_active_assignee
-    (one index range per candidate, never the cases they closed)."""
-    load = (
-        Case.objects.filter(state__in=ACTIVE_STATE_VALUES, assignee_id=OuterRef("pk"))
-        .order_by()
-        .values("assignee_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    candidates = {
-        user.pk: user
-        for user in User.objects.filter(
-            role__in=[Role.ENGINEER, Role.EXPERT, Role.SENIOR_EXPERT],
-            handler_tier=tier,
-            on_shift=True,
-            is_active=True,
-        ).annotate(open_load=Coalesce(Subquery(load, output_field=IntegerField()), Value(0)))
-    }
-    pk = domain.pick_assignee([(pk, user.open_load) for pk, user in candidates.items()])
-    return candidates[pk] if pk is not None else None
+    """The person a new case of `tier` goes to: the least-loaded on-shift handler.
+
+    Inside a transaction on PostgreSQL the chosen row is locked until commit and rows other
+    openings hold are skipped (FOR UPDATE SKIP LOCKED), so concurrent openings spread over
+    different people instead of all reading the same counts and queueing on one row. If
+    every candidate is held, the least-loaded one is taken anyway (its counter update then
+    waits its turn). One indexed query on the users table: loads are the stored
+    `User.open_cases` counters, never a count over the cases.
+    """
+    handlers = _handlers(tier)
+    if connection.features.has_select_for_update_skip_locked and connection.in_atomic_block:
+        free = handlers.select_for_update(skip_locked=True, of=("self",)).first()
+        if free is not None:
+            return free
+    return handlers.first()
+
+
+def route(tier: str) -> int | None:
+    user = route_to(tier)
+    return user.pk if user is not None else None
 
 
 def queue_leads(tier: str) -> list[int]:
@@ -80,3 +61,21 @@ def support_managers() -> list[int]:
     return list(
         User.objects.filter(role=Role.SUPPORT_MANAGER, is_active=True).values_list("pk", flat=True)
     )
+
+
+def recount_open_cases() -> int:
+    """Re-derive every `User.open_cases` counter from the cases; returns how many were off.
+
+    `Case.save` keeps the counters exact for everything that goes through the ORM; this
+    heals what does not (rows deleted with their tenant, manual SQL). Periodic; a case
+    changing while it runs may leave one counter off by one until the next run.
+    """
+    active = (
+        Case.objects.filter(state__in=ACTIVE_STATE_VALUES, assignee_id=OuterRef("pk"))
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    actual = Coalesce(Subquery(active, output_field=IntegerField()), Value(0))
+    return User.objects.exclude(open_cases=actual).update(open_cases=actual)

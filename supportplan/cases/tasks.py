@@ -13,7 +13,7 @@ from django.tasks import task
 
 from supportplan.core.schedule import periodic
 
-from . import services, sweep
+from . import routing, services, sweep
 
 
 def _instant(as_of: str) -> datetime:
@@ -57,3 +57,13 @@ def enqueue_sla_sweep(now: datetime) -> None:
 @periodic("cases.close_quiet", every=timedelta(minutes=30))
 def enqueue_close_quiet(now: datetime) -> None:
     close_quiet_cases.enqueue(as_of=now.isoformat())
+
+
+@task()
+def recount_open_cases() -> int:
+    return routing.recount_open_cases()
+
+
+@periodic("cases.recount_open_cases", every=timedelta(hours=1))
+def enqueue_recount_open_cases(now: datetime) -> None:
+    recount_open_cases.enqueue()

@@ -219,9 +219,3 @@ def test_tiers():
     assert domain.next_tier("engineer") == "expert"
     assert domain.next_tier("expert") == "senior_expert"
     assert domain.next_tier("senior_expert") is None
-
-
-def test_pick_assignee_balances_load_then_lowest_id():
-    assert domain.pick_assignee([]) is None
-    assert domain.pick_assignee([(7, 3), (4, 1), (9, 1)]) == 4
-    assert domain.pick_assignee([(7, 0), (4, 1)]) == 7
