@@ -636,11 +636,17 @@ def notify_escort_team(entry: Any) -> None:
     (a `booking.escort_case` entry the notifications app turns into messages)."""
     if entry.action != "case.opened" or entry.tenant_id is None:
         return
+    # The opening already looked the escorts up and listed the covering bookings.
+    covering = (entry.data or {}).get("escort_bookings")
+    if covering == []:
+        return
     from .selectors import escort_intervals
 
     cover = escort_intervals(entry.tenant, entry.at, entry.at + timedelta(microseconds=1))
     for escort in cover.escorts:
         if not escort.covers(entry.at):
+            continue
+        if covering is not None and escort.booking_id not in covering:
             continue
         audit_log(
             action="booking.escort_case",

@@ -311,9 +311,12 @@ def case_open(
         catalog, software_name, software_version, software_platform, out_of_scope_code
     )
 
-    escorts: list[tuple[datetime, datetime]] = []
-    if any(g.service.urgent_first_response is not None for g in plan.services):
-        escorts = upstream.escorts_at(tenant, now)
+    # One query answers both the SLA question (escort intervals, for plans whose escort
+    # service sets an urgent first-response target) and which escort teams to tell (the
+    # bookings app reads `escort_bookings` from the audit entry instead of asking again).
+    escorts, escort_bookings = upstream.escorts_at(tenant, now)
+    if not any(g.service.urgent_first_response is not None for g in plan.services):
+        escorts = []
     tam_id = tenant.tam_id if "tam" in plan.staff_roles() else None
     assignee = routing.route_to(plan.handler_tier)
     assignee_id = assignee.pk if assignee is not None else None
@@ -385,6 +388,7 @@ def case_open(
         target_seconds=int(result.first_response.target.total_seconds()),
         calendar=case.sla_calendar,
         escort=case.sla_escort,
+        escort_bookings=escort_bookings,
         out_of_scope=case.out_of_scope,
         out_of_scope_code=case.out_of_scope_code,
         assigned_automatically=bool(assignee_id),

@@ -73,13 +73,14 @@ def plans_in_force(tenant: Any, as_of: datetime) -> list[Entitlement]:
     return out
 
 
-def escorts_at(tenant: Any, at: datetime) -> list[tuple[datetime, datetime]]:
-    """Confirmed escort intervals of the tenant covering `at`."""
+def escorts_at(tenant: Any, at: datetime) -> tuple[list[tuple[datetime, datetime]], list[int]]:
+    """Confirmed escorts of the tenant covering `at`, in one query: the SLA-override intervals
+    and the ids of every escort booking (override or not) whose window contains `at`."""
     from supportplan.bookings import selectors
 
-    result = selectors.escort_intervals(tenant, at, at + timedelta(microseconds=1))
-    intervals = getattr(result, "intervals", result)
-    return [(start, end) for start, end in intervals if start <= at < end]
+    cover = selectors.escort_intervals(tenant, at, at + timedelta(microseconds=1))
+    intervals = [(start, end) for start, end in cover.intervals if start <= at < end]
+    return intervals, [e.booking_id for e in cover.escorts if e.covers(at)]
 
 
 def calendar(code: str) -> Any:

@@ -12,10 +12,12 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from supportplan.accounts.models import Role
 from supportplan.cases import services
-from supportplan.core.testing import api_client, make_user
+from supportplan.core.testing import make_user
 
 from .factories import at, customer, load_catalogs
 
@@ -28,12 +30,15 @@ NOW = at("2026-11-23T10:00:00+08:00")
 # revision token).
 OPEN_STATEMENTS = [
     "SELECT subscriptions_period",  # the plan in force (joined with its catalog plan row)
-    "SELECT accounts_user",  # on-shift handlers of the tier with their open load, one query
+    # escorts covering the moment: the SLA intervals and the escort teams to tell, one query
+    # (bookings' audit subscriber reads the answer from the case.opened entry)
+    "SELECT bookings_booking",
+    "SELECT accounts_user",  # the least-loaded on-shift handler of the tier (stored counters)
     "SELECT calendars_calendarrevision",  # is the cached calendar still current?
     "INSERT cases_case",
+    "UPDATE accounts_user",  # the assignee's open-case counter
     "INSERT cases_caseevent",  # the SLA event log's "created"
     "INSERT core_auditentry",  # case.opened
-    "SELECT bookings_booking",  # bookings' audit subscriber: opened during an escort?
     "INSERT notifications_dispatch",  # the notification intent (no rendering here)
 ]
 
@@ -51,9 +56,9 @@ def statements(queries: list[dict[str, str]]) -> list[str]:
 
 
 def _main_table(sql: str) -> str:
-    """The table after the statement's own FROM / INTO (not one inside a subquery)."""
+    """The table after the statement's own FROM / INTO / UPDATE (not one in a subquery)."""
     depth = 0
-    for m in re.finditer(r'[()]|\b(?:FROM|INTO)\s+"?(\w+)"?', sql, re.I):
+    for m in re.finditer(r'[()]|\b(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql, re.I):
         if m.group(0) == "(":
             depth += 1
         elif m.group(0) == ")":
@@ -94,9 +99,10 @@ def test_opening_a_case_asks_the_database_only_what_it_must(basic_customer):
     assert case.assignee is not None  # routed, and the person came with the routing query
 
 
-def test_the_open_case_endpoint_adds_only_the_tenant_lookup(basic_customer):
+def test_the_open_case_endpoint_adds_only_the_token_lookup(basic_customer):
     tenant, user = basic_customer
-    client = api_client(user)
+    token = Token.objects.create(user=user)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
     body = {
         "provider": "partner",
         "channel": "ticket",
@@ -108,7 +114,7 @@ def test_the_open_case_endpoint_adds_only_the_tenant_lookup(basic_customer):
     with CaptureQueriesContext(connection) as ctx:
         res = client.post("/api/cases/", body, format="json")
     assert res.status_code == 201, res.content
-    # the response needs no further query: catalog names from the cache, the assignee from
-    # routing, the tenant and requester from the request
-    assert statements(ctx.captured_queries) == ["SELECT accounts_tenant", *OPEN_STATEMENTS]
+    # the token comes with its person and their tenant; the response needs no further query:
+    # catalog names from the cache, the assignee from routing, the requester from the request
+    assert statements(ctx.captured_queries) == ["SELECT authtoken_token", *OPEN_STATEMENTS]
     assert res.json()["assignee"]["role"] == Role.ENGINEER
