@@ -54,6 +54,8 @@ def tenant_for(user: User, tenant_id: int | str | None) -> Tenant:
     if not is_staff(user):
         if tenant_id not in (None, "", user.tenant_id, str(user.tenant_id)):
             raise NotFound(_("Tenant"))
+        if user.is_authenticated and user.tenant is not None:
+            return user.tenant  # loaded with the user by the API's token authentication
         tenant_id = user.tenant_id
     if tenant_id in (None, ""):
         raise NotFound(_("Tenant"))

@@ -33,6 +33,7 @@ from supportplan.core.errors import DomainError, NotFound
 from supportplan.core.models import AuditEntry
 
 from .permissions import user_of
+from .serializers import FieldTemplateMixin
 
 
 def _text(value: Text | None) -> str | None:
@@ -64,7 +65,7 @@ def _catalogs(context: Any) -> _Catalogs:
 # --------------------------------------------------------------------------- serializers
 
 
-class PersonSerializer(serializers.ModelSerializer[User]):
+class PersonSerializer(FieldTemplateMixin, serializers.ModelSerializer[User]):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -75,7 +76,7 @@ class PersonSerializer(serializers.ModelSerializer[User]):
         return obj.get_full_name() or obj.username
 
 
-class CaseSerializer(serializers.ModelSerializer[Case]):
+class CaseSerializer(FieldTemplateMixin, serializers.ModelSerializer[Case]):
     severity_name = serializers.SerializerMethodField()
     channel_name = serializers.SerializerMethodField()
     tenant_name = serializers.CharField(source="tenant.name", read_only=True)
@@ -141,7 +142,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         return obj.system.name if obj.system_id and obj.system else None
 
 
-class CommunicationSerializer(serializers.ModelSerializer[Communication]):
+class CommunicationSerializer(FieldTemplateMixin, serializers.ModelSerializer[Communication]):
     author = PersonSerializer(read_only=True)
 
     class Meta:
@@ -150,7 +151,7 @@ class CommunicationSerializer(serializers.ModelSerializer[Communication]):
         read_only_fields = fields
 
 
-class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
+class AttachmentSerializer(FieldTemplateMixin, serializers.ModelSerializer[Attachment]):
     class Meta:
         model = Attachment
         fields = [
@@ -247,7 +248,7 @@ class CaseDetailSerializer(CaseSerializer):
         return {"score": rating.score, "comment": rating.comment, "created_at": rating.created_at}
 
 
-class OpenCaseSerializer(serializers.Serializer):
+class OpenCaseSerializer(FieldTemplateMixin, serializers.Serializer):
     provider = serializers.CharField(
         required=False,
         help_text="Provider code; defaults to the only provider you have a plan with.",

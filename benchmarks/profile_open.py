@@ -1,0 +1,139 @@
+"""Where the time of opening a case goes, in one process (issue 4). Prints figures only.
+
+Drives the WSGI handler in-process (no server, no network) with the production settings
+against the database gen_cases.py made: CPU time and SQL statements per request for
+POST /api/cases/ and for the ceiling endpoint (one INSERT), then a cProfile of the opens,
+so a change to the open path can be measured before the HTTP benchmark.
+
+Run: .venv/bin/python benchmarks/profile_open.py [--db bench_cases] [--n 400] [--top 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("--db", default="bench_cases")
+parser.add_argument("--host", default="127.0.0.1:5432")
+parser.add_argument("--n", type=int, default=400)
+parser.add_argument("--top", type=int, default=30)
+parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+args = parser.parse_args()
+
+os.environ.update(
+    DATABASE_URL=f"postgres://postgres@{args.host}/{args.db}",
+    DJANGO_SETTINGS_MODULE="config.settings.prod",
+    SUPPORTPLAN_SECRET_KEY="bench-only-secret-key-" + "x" * 30,
+    SUPPORTPLAN_BENCH_CEILING="1",
+    SUPPORTPLAN_SECURE_COOKIES="0",
+    SUPPORTPLAN_LOG_LEVEL="WARNING",
+)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from supportplan.accounts.models import User  # noqa: E402
+
+
+def people() -> list[tuple[str, bytes]]:
+    out = []
+    for user in User.objects.filter(username__startswith="bench-customer-").order_by("pk"):
+        token, _ = Token.objects.get_or_create(user=user)
+        n = int(user.username.rsplit("-", 1)[1])
+        provider = "partner" if n % 6 < 3 else "tencent"
+        body = {
+            "provider": provider,
+            "channel": "ticket",
+            "severity": "general_guidance" if provider == "partner" else "usage_question",
+            "subject": "Benchmark case",
+            "description": "Opened by benchmarks/profile_open.py",
+        }
+        out.append((token.key, json.dumps(body).encode()))
+    return out
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.n += 1
+        return execute(sql, params, many, context)
+
+
+def run(client: Client, path: str, who: list[tuple[str, bytes]], n: int) -> None:
+    for i in range(n):
+        key, body = who[i % len(who)]
+        res = client.post(
+            path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
+        )
+        if res.status_code != 201:
+            raise SystemExit(f"{path}: {res.status_code} {res.content[:300]!r}")
+
+
+def backend_cpu() -> float:
+    """CPU seconds the PostgreSQL backend serving this process has used (same machine)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(client: Client, path: str, who: list[tuple[str, bytes]]) -> tuple[float, ...]:
+    """Per request: this process's CPU, its database backend's CPU, wall time, statements."""
+    run(client, path, who, 30)  # warm up (and let psycopg prepare the repeated statements)
+    counter = Counter()
+    pg = backend_cpu()
+    with connection.execute_wrapper(counter):
+        cpu, wall = time.process_time(), time.perf_counter()
+        run(client, path, who, args.n)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    pg = backend_cpu() - pg
+    return cpu / args.n, pg / args.n, wall / args.n, counter.n / args.n
+
+
+def main() -> None:
+    who = people()
+    client = Client(HTTP_HOST="127.0.0.1")
+    results = {
+        "open a case": measure(client, "/api/cases/", who),
+        "ceiling": measure(client, "/api/bench/ceiling/", who),
+    }
+    print(f"{args.n} requests each, in-process, production settings, database {args.db}")
+    for label, (cpu, pg, wall, sql) in results.items():
+        print(
+            f"{label:12} Python {cpu * 1000:6.2f} ms + PostgreSQL {pg * 1000:5.2f} ms CPU"
+            f"/request, {wall * 1000:6.2f} ms wall, {sql:4.1f} statements"
+        )
+    (o_cpu, o_pg, *_), (c_cpu, c_pg, *_) = results.values()
+    print(f"ceiling / open, CPU of both processes: {(c_cpu + c_pg) / (o_cpu + o_pg) * 100:.0f} %")
+    if args.top == 0:
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    run(client, "/api/cases/", who, args.n)
+    profile.disable()
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+    print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
