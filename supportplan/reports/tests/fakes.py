@@ -8,6 +8,7 @@ official SDKs end to end.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlsplit
+from xml.sax.saxutils import escape
 
 
 @dataclass
@@ -43,6 +45,18 @@ class FakeState:
     trackers: list[dict[str, Any]] = field(default_factory=list)  # Huawei CTS (project)
     domain_id: str = "dom-1"
     project_id: str = "proj-1"
+    # Huawei security section
+    mfa_devices: list[dict[str, Any]] = field(default_factory=list)  # IAM virtual MFA
+    login_protects: list[dict[str, Any]] = field(default_factory=list)  # IAM login protection
+    # OBS bucket name -> {"location", "grants": [(grantee, permission)], "policy_public": bool|None}
+    buckets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    eips: list[dict[str, Any]] = field(default_factory=list)  # Anti-DDoS protected EIPs
+    ddos_logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # eip id -> events
+    released_eips: set[str] = field(default_factory=set)  # listed, but gone when asked (404)
+    waf_hosts: list[dict[str, Any]] = field(default_factory=list)  # cloud mode
+    waf_premium_hosts: list[dict[str, Any]] = field(default_factory=list)  # dedicated mode
+    waf_events: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (route, query) as received
 
 
 @contextmanager
@@ -239,6 +253,28 @@ def sdk_hmac_signature(
     return hmac.new(sk.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
 
 
+GLOBAL_ROUTES = {"iam_users", "iam_mfa_devices", "iam_login_protects"}  # IAM: domain credentials
+OBS_SUBRESOURCES = {"acl", "policy", "policyStatus", "bucketStatus", "publicAccessBlock"}
+
+
+def obs_signature(sk: str, method: str, bucket: str, query: str, headers: dict[str, str]) -> str:
+    """OBS signature (V2): HMAC-SHA1 over verb, MD5, type, date, x-obs-* and the resource."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    date = "" if "x-obs-date" in lower else lower.get("date", "")
+    obs = "".join(f"{k}:{lower[k]}\n" for k in sorted(lower) if k.startswith("x-obs-"))
+    resource = f"/{bucket}/" if bucket else "/"
+    subs = sorted(
+        (k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k in OBS_SUBRESOURCES
+    )
+    if subs:
+        resource += "?" + "&".join(f"{k}={v}" if v else k for k, v in subs)
+    to_sign = (
+        f"{method}\n{lower.get('content-md5', '')}\n{lower.get('content-type', '')}\n"
+        f"{date}\n{obs}{resource}"
+    )
+    return base64.b64encode(hmac.new(sk.encode(), to_sign.encode(), hashlib.sha1).digest()).decode()
+
+
 class HuaweiHandler(_Base):
     def do_GET(self) -> None:
         self._handle("GET")
@@ -250,6 +286,8 @@ class HuaweiHandler(_Base):
         st = self.state
         parts = urlsplit(self.path)
         payload = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+        if self.headers.get("Authorization", "").startswith("OBS "):
+            return self._obs(method, parts, payload)
         route = self._route(method, parts.path)
         st.calls[route] += 1
         auth = self.headers.get("Authorization", "")
@@ -286,10 +324,13 @@ class HuaweiHandler(_Base):
         if route in st.fail:
             return self._error(*st.fail[route])
         query = dict(parse_qsl(parts.query))
-        if route == "iam_users" and self.headers.get("X-Domain-Id") != st.domain_id:
+        if route in GLOBAL_ROUTES and self.headers.get("X-Domain-Id") != st.domain_id:
             # IAM is a global service: the real API wants the account (domain) credentials
             return self._error(403, "IAM.0002", "You are not authorized to perform the action")
+        st.requests.append((route, parts.query))
         body = getattr(self, f"_{route}")(parts.path, query, json.loads(payload or b"{}"))
+        if isinstance(body, tuple):  # (status, error_code, error_msg)
+            return self._error(*body)
         self._send(200, body)
 
     def _route(self, method: str, path: str) -> str:
@@ -305,6 +346,20 @@ class HuaweiHandler(_Base):
             return "iam_users"
         if path.startswith("/v3/") and path.endswith("/trackers"):
             return "trackers"
+        if path == "/v3.0/OS-MFA/virtual-mfa-devices":
+            return "iam_mfa_devices"
+        if path == "/v3.0/OS-USER/login-protects":
+            return "iam_login_protects"
+        if path.endswith("/antiddos"):
+            return "ddos_status"
+        if "/antiddos/" in path and path.endswith("/logs"):
+            return "ddos_logs"
+        if path.endswith("/waf/instance"):
+            return "waf_hosts"
+        if path.endswith("/premium-waf/host"):
+            return "waf_premium_hosts"
+        if path.endswith("/waf/event"):
+            return "waf_events"
         return "unknown"
 
     def _error(self, status: int, code: str, msg: str) -> None:
@@ -376,3 +431,141 @@ class HuaweiHandler(_Base):
                 {"project_id": project, "domain_id": self.state.domain_id, **t} for t in rows
             ]
         }
+
+    # -- IAM MFA (global, no paging)
+
+    def _iam_mfa_devices(self, path: str, q: dict[str, str], _b: Any) -> dict[str, Any]:
+        return {"virtual_mfa_devices": self.state.mfa_devices}
+
+    def _iam_login_protects(self, path: str, q: dict[str, str], _b: Any) -> dict[str, Any]:
+        return {"login_protects": self.state.login_protects}
+
+    # -- Anti-DDoS (offset/limit, limit 1..100)
+
+    def _ddos_status(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        offset, limit = int(q.get("offset", "0")), int(q.get("limit", "100"))
+        if not 1 <= limit <= 100:
+            return (400, "10001001", "Invalid limit")
+        rows = self.state.eips
+        return {"total": len(rows), "ddosStatus": rows[offset : offset + limit]}
+
+    def _ddos_logs(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        eip = path.split("/antiddos/")[1].split("/")[0]
+        if eip in self.state.released_eips or eip not in {
+            e["floating_ip_id"] for e in self.state.eips
+        }:
+            return (404, "10001013", "The EIP does not exist")
+        offset, limit = int(q.get("offset", "0")), int(q.get("limit", "100"))
+        if not 1 <= limit <= 100:
+            return (400, "10001001", "Invalid limit")
+        rows = sorted(
+            self.state.ddos_logs.get(eip, []),
+            key=lambda r: r["start_time"],
+            reverse=q.get("sort_dir", "desc") == "desc",
+        )
+        return {"total": len(rows), "logs": rows[offset : offset + limit]}
+
+    # -- WAF (page/pagesize, page from 1)
+
+    @staticmethod
+    def _page(rows: list[dict[str, Any]], q: dict[str, str]) -> Any:
+        page, size = int(q.get("page", "1")), int(q.get("pagesize", "10"))
+        if page < 1 or not 1 <= size <= 100:
+            return (400, "WAF.00011001", "bad.request: page or pagesize out of range")
+        return {"total": len(rows), "items": rows[(page - 1) * size : page * size]}
+
+    def _waf_hosts(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        return self._page(self.state.waf_hosts, q)
+
+    def _waf_premium_hosts(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        return self._page(self.state.waf_premium_hosts, q)
+
+    def _waf_events(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        if ("from" in q) != ("to" in q):
+            return (400, "WAF.00011001", "bad.request: from and to go together")
+        lo, hi = int(q.get("from", "0")), int(q.get("to", str(2**62)))
+        rows = [e for e in self.state.waf_events if lo <= e["time"] <= hi]
+        return self._page(sorted(rows, key=lambda e: e["time"]), q)
+
+    # -- OBS (XML, OBS signature, bucket in the Host name)
+
+    def _obs(self, method: str, parts: SplitResult, payload: bytes) -> None:
+        st = self.state
+        host = (self.headers.get("Host") or "").split(":")[0]
+        bucket = "" if host.split(".")[0] == "obs" else host.split(".")[0]
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        route = "obs_list" if not bucket else "obs_acl" if "acl" in query else (
+            "obs_policy_status" if "policyStatus" in query else "obs_other"
+        )  # fmt: skip
+        st.calls[route] += 1
+        st.requests.append((route, parts.query))
+        try:
+            ak, signature = self.headers["Authorization"][4:].split(":", 1)
+        except ValueError:
+            return self._obs_error(403, "AccessDenied", "Access Denied")
+        if ak != st.secret_id:
+            return self._obs_error(403, "InvalidAccessKeyId", "The AK you provided does not exist")
+        expected = obs_signature(
+            st.secret_key, method, bucket, parts.query, dict(self.headers.items())
+        )
+        if not hmac.compare_digest(expected, signature):
+            st.bad_signatures += 1
+            return self._obs_error(
+                403, "SignatureDoesNotMatch", "The request signature we calculated does not match"
+            )
+        if st.throttle[route] > 0:
+            st.throttle[route] -= 1
+            return self._obs_error(503, "SlowDown", "Please reduce your request rate.")
+        if route in st.fail:
+            return self._obs_error(*st.fail[route])
+        ns = 'xmlns="http://obs.myhwclouds.com/doc/2015-06-30/"'
+        if route == "obs_list":
+            rows = "".join(
+                f"<Bucket><Name>{escape(n)}</Name><CreationDate>2025-01-01T00:00:00.000Z"
+                f"</CreationDate><Location>{escape(b.get('location', 'cn-north-4'))}</Location>"
+                "<BucketType>OBJECT</BucketType></Bucket>"
+                for n, b in st.buckets.items()
+            )
+            return self._xml(
+                f"<ListAllMyBucketsResult {ns}><Owner><ID>owner-1</ID></Owner>"
+                f"<Buckets>{rows}</Buckets></ListAllMyBucketsResult>"
+            )
+        if bucket not in st.buckets:
+            return self._obs_error(404, "NoSuchBucket", "The specified bucket does not exist")
+        b = st.buckets[bucket]
+        if route == "obs_acl":
+            grants = [("owner-1", "FULL_CONTROL"), *b.get("grants", [])]
+            xml_grants = "".join(
+                "<Grant><Grantee>"
+                + (f"<Canned>{who}</Canned>" if who == "Everyone" else f"<ID>{who}</ID>")
+                + f"</Grantee><Permission>{perm}</Permission><Delivered>false</Delivered></Grant>"
+                for who, perm in grants
+            )
+            return self._xml(
+                f"<AccessControlPolicy {ns}><Owner><ID>owner-1</ID></Owner>"
+                f"<AccessControlList>{xml_grants}</AccessControlList></AccessControlPolicy>"
+            )
+        if route == "obs_policy_status":
+            if b.get("policy_public") is None:
+                return self._obs_error(
+                    404, "NoSuchBucketPolicy", "The bucket policy does not exist"
+                )
+            flag = "true" if b["policy_public"] else "false"
+            return self._xml(f"<PolicyStatus {ns}><IsPublic>{flag}</IsPublic></PolicyStatus>")
+        return self._obs_error(405, "MethodNotAllowed", "not served by this fake")
+
+    def _xml(self, body: str, status: int = 200) -> None:
+        data = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-obs-request-id", "obs-req")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _obs_error(self, status: int, code: str, message: str) -> None:
+        self._xml(
+            f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>"
+            "<RequestId>obs-req</RequestId><HostId>obs-host</HostId></Error>",
+            status,
+        )

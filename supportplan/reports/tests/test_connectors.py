@@ -264,18 +264,12 @@ def test_huawei_collects_through_the_sdk_with_paging_and_security_groups(monkeyp
     ]
     assert st.calls["iam_users"] == 1 and st.calls["trackers"] == 1
     sec = _security_section(data)
-    assert (sec.iam_users, sec.iam_users_without_mfa, sec.audit_logging_enabled) == (4, None, True)
+    # ops-3 is disabled; the three others have no MFA (test_huawei_security.py has the rest)
+    assert (sec.iam_users, sec.iam_users_without_mfa, sec.audit_logging_enabled) == (4, 3, True)
     assert (sec.groups_total, [g.id for g in sec.groups_open]) == (1, ["sg-1"])
-    assert sec.findings == 1  # the group open on tcp/22
-    notes = [(i.section, i.source, i.reason) for i in data.incomplete]
-    assert notes == [
-        (
-            "security",
-            "huawei",
-            "IAM users' MFA state, OBS bucket policies, Anti-DDoS and WAF are not "
-            "collected by this connector yet; upload them with the file connector",
-        )
-    ]
+    assert sec.findings == 3  # the group open on tcp/22, users without MFA, no WAF domain
+    notes = [(i.section, i.source) for i in data.incomplete]
+    assert notes == [("security", "huawei:obs")]  # no obs_endpoint behind the override
 
 
 def _security_section(cloud):
@@ -296,7 +290,7 @@ def test_huawei_audit_switch_off_is_a_finding():
         data = _huawei(ep).collect(OCT)
     sec = _security_section(data)
     assert (sec.iam_users, sec.audit_logging_enabled) == (2, False)
-    assert sec.findings == 2  # audit off + sg-1 open on tcp/22
+    assert sec.findings == 4  # audit off + sg-1 open on tcp/22 + users without MFA + no WAF
 
     st.trackers = []  # CTS never enabled: no tracker at all
     with serve(HuaweiHandler, st) as ep:
@@ -313,7 +307,7 @@ def test_huawei_iam_and_cts_failures_mark_the_security_section():
     assert st.calls["trackers"] == 3
     sec = _security_section(data)
     assert (sec.iam_users, sec.audit_logging_enabled) == (None, None)
-    assert sec.findings == 1
+    assert sec.findings == 2  # sg-1 open on tcp/22 + no WAF domain
     notes = [(i.section, i.source, i.reason) for i in data.incomplete]
     assert (
         "security",
