@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -110,3 +110,40 @@ def case_attach(
         attachment.file.storage.delete(stored)
         raise
     return attachment
+
+
+ORPHAN_GRACE = timedelta(hours=6)
+
+
+def sweep_orphan_files(*, as_of: datetime, grace: timedelta = ORPHAN_GRACE) -> list[str]:
+    """Delete attachment files that no row refers to, once they are older than `grace`.
+
+    A file is written before its row commits; if an enclosing transaction rolls back later
+    (after `case_attach` returned), the file stays behind. Files younger than `grace` may
+    belong to a transaction still in flight and are left alone. Returns the deleted names.
+    """
+    if as_of.tzinfo is None:
+        raise ValueError("sweep_orphan_files needs an aware `as_of`")
+    storage = Attachment._meta.get_field("file").storage  # type: ignore[attr-defined]
+    candidates: list[str] = []
+    pending = ["cases"]
+    while pending:
+        folder = pending.pop()
+        try:
+            dirs, files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        pending.extend(f"{folder}/{d}" for d in dirs)
+        for name in files:
+            path = f"{folder}/{name}"
+            if storage.get_modified_time(path) <= as_of - grace:
+                candidates.append(path)
+    deleted: list[str] = []
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        known = set(Attachment.objects.filter(file__in=chunk).values_list("file", flat=True))
+        for path in chunk:
+            if path not in known:
+                storage.delete(path)
+                deleted.append(path)
+    return deleted

@@ -67,3 +67,15 @@ def recount_open_cases() -> int:
 @periodic("cases.recount_open_cases", every=timedelta(hours=1))
 def enqueue_recount_open_cases(now: datetime) -> None:
     recount_open_cases.enqueue()
+
+
+@task()
+def sweep_orphan_attachments(as_of: str) -> int:
+    from . import attachments
+
+    return len(attachments.sweep_orphan_files(as_of=_instant(as_of)))
+
+
+@periodic("cases.sweep_orphan_attachments", every=timedelta(hours=6))
+def enqueue_sweep_orphan_attachments(now: datetime) -> None:
+    sweep_orphan_attachments.enqueue(as_of=now.isoformat())
