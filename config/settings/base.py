@@ -1,9 +1,11 @@
 """Settings shared by every environment. Everything deployment-specific comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -11,6 +13,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 def env(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
+
+
+def env_number(name: str) -> float | None:
+    """A positive number from the environment, None when unset; a clear error otherwise."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected a positive number, e.g. {name}=30")
+    return value
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -168,6 +184,22 @@ DEFAULT_FROM_EMAIL = env("SUPPORTPLAN_FROM_EMAIL", "supportplan <noreply@support
 
 # Secret used to encrypt stored cloud credentials (Fernet key, urlsafe base64, 32 bytes).
 CREDENTIALS_KEY = env("SUPPORTPLAN_CREDENTIALS_KEY")
+
+# The web UI's public address, for links in e-mails and chat-robot messages.
+SUPPORTPLAN_SITE_URL = env("SUPPORTPLAN_SITE_URL", "http://127.0.0.1:8000")
+
+# Optional tuning from the environment; unset keeps the defaults in the code.
+if (_value := env_number("SUPPORTPLAN_SLA_WARN_PERCENT")) is not None:
+    SUPPORTPLAN_SLA_WARN_PERCENT = int(_value)  # warn at this share of the first-response target
+if (_value := env_number("SUPPORTPLAN_ATTACHMENT_MAX_MB")) is not None:
+    SUPPORTPLAN_ATTACHMENT_MAX_BYTES = int(_value * 1024 * 1024)
+if (_value := env_number("SUPPORTPLAN_NOTIFICATIONS_GIVE_UP_HOURS")) is not None:
+    NOTIFICATIONS_GIVE_UP_AFTER = timedelta(hours=_value)  # stop retrying a message after this
+if (_value := env_number("SUPPORTPLAN_ADVISORY_TAM_CONTACT_MINUTES")) is not None:
+    ADVISORY_TAM_CONTACT_WITHIN = timedelta(minutes=_value)
+NOTIFICATIONS_ROBOT_EXTRA_HOSTS = tuple(
+    h.strip() for h in env("SUPPORTPLAN_ROBOT_EXTRA_HOSTS").split(",") if h.strip()
+)  # chat-robot webhook hosts allowed besides the built-in platforms' own
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,60 @@
+"""Deployment settings read from the environment: numbers are checked with a clear message."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.settings.base import env_number
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_env_number_reads_positive_numbers(monkeypatch):
+    monkeypatch.setenv("SUPPORTPLAN_X", " 12.5 ")
+    assert env_number("SUPPORTPLAN_X") == 12.5
+    monkeypatch.delenv("SUPPORTPLAN_X")
+    assert env_number("SUPPORTPLAN_X") is None
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "-3", "nan"])
+def test_env_number_names_the_variable_and_the_fix(monkeypatch, raw):
+    monkeypatch.setenv("SUPPORTPLAN_X", raw)
+    with pytest.raises(ImproperlyConfigured) as info:
+        env_number("SUPPORTPLAN_X")
+    assert str(info.value) == (
+        f"SUPPORTPLAN_X={raw!r}: expected a positive number, e.g. SUPPORTPLAN_X=30"
+    )
+
+
+def test_tuning_variables_reach_the_settings():
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        SUPPORTPLAN_SITE_URL="https://support.example.cn",
+        SUPPORTPLAN_SLA_WARN_PERCENT="75",
+        SUPPORTPLAN_ATTACHMENT_MAX_MB="5",
+        SUPPORTPLAN_NOTIFICATIONS_GIVE_UP_HOURS="12",
+        SUPPORTPLAN_ADVISORY_TAM_CONTACT_MINUTES="90",
+        SUPPORTPLAN_ROBOT_EXTRA_HOSTS="im.example.cn, hooks.example.cn",
+    )
+    env.pop("DATABASE_URL", None)
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SUPPORTPLAN_SITE_URL, s.SUPPORTPLAN_SLA_WARN_PERCENT, "
+        "s.SUPPORTPLAN_ATTACHMENT_MAX_BYTES, s.NOTIFICATIONS_GIVE_UP_AFTER, "
+        "s.ADVISORY_TAM_CONTACT_WITHIN, s.NOTIFICATIONS_ROBOT_EXTRA_HOSTS)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+        check=True,
+    ).stdout.strip()  # fmt: skip
+    assert out == (
+        "https://support.example.cn 75 5242880 12:00:00 1:30:00 "
+        "('im.example.cn', 'hooks.example.cn')"
+    )
