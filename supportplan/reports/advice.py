@@ -190,7 +190,7 @@ def derive_advice(
                 {"users": sec.iam_users_without_mfa, "total": sec.iam_users or 0},
             )
         )
-    waf_attacks = sum(1 for e in sec.events if e.kind == "waf")
+    waf_attacks = sum(e.count for e in sec.events if e.kind == "waf")
     if sec.waf_enabled is False and waf_attacks:
         out.append(Advice("waf_off", "medium", "", {"attacks": waf_attacks}))
     downs: dict[str, list[str]] = defaultdict(list)

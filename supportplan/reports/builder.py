@@ -129,7 +129,7 @@ class SecuritySection:
     ddos_events: int
     waf_attacks: int
     waf_blocked: int
-    events_by_day: tuple[tuple[str, int, int], ...]  # (MM-DD, ddos, waf)
+    events_by_day: tuple[tuple[str, int, int], ...]  # (MM-DD, ddos, waf) attacks, counts summed
     findings: int
 
 
@@ -399,12 +399,13 @@ def build_tickets(data: ReportData) -> TicketSection:
 
 def build_security(data: ReportData) -> SecuritySection:
     s = data.cloud.security
+    # an event may stand for many attacks (SecurityEvent.count): every figure sums counts
     ddos = [e for e in s.events if e.kind == "ddos"]
     waf = [e for e in s.events if e.kind == "waf"]
     per_day: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for e in s.events:
         key = e.at.astimezone(data.start.tzinfo).strftime("%m-%d")
-        per_day[key][0 if e.kind == "ddos" else 1] += 1
+        per_day[key][0 if e.kind == "ddos" else 1] += e.count
     open_groups = tuple(g for g in s.security_groups if g.open_to_world)
     findings = (
         len(open_groups)
@@ -421,9 +422,9 @@ def build_security(data: ReportData) -> SecuritySection:
         audit_logging_enabled=s.audit_logging_enabled,
         public_buckets=s.public_buckets,
         waf_enabled=s.waf_enabled,
-        ddos_events=len(ddos),
-        waf_attacks=len(waf),
-        waf_blocked=sum(1 for e in waf if e.blocked),
+        ddos_events=sum(e.count for e in ddos),
+        waf_attacks=sum(e.count for e in waf),
+        waf_blocked=sum(e.count for e in waf if e.blocked),
         events_by_day=tuple((k, v[0], v[1]) for k, v in sorted(per_day.items())),
         findings=findings,
     )

@@ -172,6 +172,19 @@ def stacked_bars(
     return render(fig, fmt)
 
 
+def security_series(
+    events_by_day: Sequence[tuple[str, int, int]], ddos_label: str, waf_label: str
+) -> tuple[list[str], list[tuple[str, list[float]]]]:
+    """The "security events per day" bars: days with events and, per day, the attacks of
+    each kind. The builder has already summed each event's count (one entry may stand for
+    a thousand WAF hits), so a heavily attacked day shows as such, not as one event."""
+    days = [d for d, _ddos, _waf in events_by_day]
+    return days, [
+        (ddos_label, [float(n) for _d, n, _w in events_by_day]),
+        (waf_label, [float(n) for _d, _x, n in events_by_day]),
+    ]
+
+
 def _text_width(text: str) -> int:
     import unicodedata
 

@@ -106,11 +106,22 @@ class SecurityGroup:
 
 @dataclass(frozen=True, slots=True)
 class SecurityEvent:
+    """One DDoS or WAF event as the source listed it. `count` is how many attacks the entry
+    stands for (a source that aggregates, e.g. "1,000 SQL injections on this domain that
+    day", gives one entry with count=1000); figures and charts sum counts, not entries."""
+
     kind: str  # ddos | waf
     at: datetime
     target: str
     detail: str = ""
     blocked: bool = True
+    count: int = 1
+
+    def __post_init__(self) -> None:
+        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
+            raise ValueError(
+                f"SecurityEvent.count must be a whole number of at least 1, not {self.count!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -291,13 +291,12 @@ def make_charts(
         )
     sec = content.security
     if sec.events_by_day:
-        days = [d for d, _x, _y in sec.events_by_day]
+        days, events = charts.security_series(
+            sec.events_by_day, str(_("DDoS events")), str(_("Web attacks"))
+        )
         out["security"] = charts.stacked_bars(
             days,
-            [
-                (_("DDoS events"), [float(x) for _d, x, _y in sec.events_by_day]),
-                (_("Web attacks"), [float(y) for _d, _x, y in sec.events_by_day]),
-            ],
+            events,
             height=1.9,
             totals=False,
             fmt=fmt,

@@ -188,7 +188,8 @@ def parse(raw: dict[str, Any], cloud: str, *, source: str = "file") -> CloudData
             problems.append(f"security.events[{i}]: kind must be ddos or waf")
             continue
         when = _when(e.get("at"), f"security.events[{i}].at", problems)
-        if when is not None:
+        count = _count(e.get("count", 1), f"security.events[{i}].count", problems)
+        if when is not None and count is not None:
             events.append(
                 SecurityEvent(
                     kind,
@@ -196,6 +197,7 @@ def parse(raw: dict[str, Any], cloud: str, *, source: str = "file") -> CloudData
                     str(e.get("target") or ""),
                     str(e.get("detail") or ""),
                     bool(e.get("blocked", True)),
+                    count,
                 )
             )
     spend = []
@@ -250,6 +252,22 @@ def _when(value: Any, where: str, problems: list[str]) -> datetime | None:
         )
         return None
     return (d if d.tzinfo else d.replace(tzinfo=BUSINESS_TZ)).astimezone(UTC)
+
+
+def _count(value: Any, where: str, problems: list[str]) -> int | None:
+    """How many attacks one event entry stands for: a whole number >= 1 (JSON number or
+    digits); absent = 1."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    elif isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        problems.append(
+            f"{where}: {value!r} is not a whole number of at least 1 (how many attacks this "
+            "entry stands for; leave it out for one)"
+        )
+        return None
+    return value
 
 
 def _int(v: Any) -> int | None:
