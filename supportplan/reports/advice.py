@@ -12,9 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .data import ReportData, Ticket
+from .data import ReportData, SecurityGroup, Ticket
+from .ports import PortSpecError, parse_port_spec
 
 if TYPE_CHECKING:
     from .builder import ResourceStats
@@ -26,7 +28,18 @@ SATURATED_MEM_P95 = 90.0
 DISK_FULL_PEAK = 90.0  # disk use above this at any point
 PACKET_LOSS_AVG = 1.0  # % average packet loss
 PROD_DOWN_CASES = 3  # "production down" cases on one system in a month
-SENSITIVE_PORTS = ("tcp/22", "tcp/3389", "tcp/3306", "tcp/1433", "tcp/6379", "all")
+# Reachable from the whole Internet, these invite brute force and data theft: SSH, RDP,
+# MySQL, SQL Server, Redis, PostgreSQL, MongoDB. A rule is flagged when its port or range
+# covers one of them ("tcp/20-30" covers 22); "all" covers every one (ports.py).
+SENSITIVE_PORTS: tuple[tuple[str, int], ...] = (
+    ("tcp", 22),
+    ("tcp", 3389),
+    ("tcp", 3306),
+    ("tcp", 1433),
+    ("tcp", 6379),
+    ("tcp", 5432),
+    ("tcp", 27017),
+)
 LEVELS = ("high", "medium", "low")
 
 
@@ -47,7 +60,11 @@ class Advice:
 
     @property
     def evidence_text(self) -> str:
-        return str(TEXTS[self.code][2] % self.params)
+        params = self.params
+        sentences = [str(TEXTS[self.code][2] % params)]
+        sentences += [str(text % params) for key, text in EXTRA_EVIDENCE if self.evidence.get(key)]
+        # Chinese sentences end in a full-width stop and are not separated by spaces
+        return ("" if (get_language() or "").startswith("zh") else " ").join(sentences)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -94,6 +111,14 @@ TEXTS: dict[str, tuple[Any, Any, Any]] = {
         _("Restrict these ports to known address ranges or reach them through a bastion host."),
         _("Reachable from 0.0.0.0/0: %(ports)s."),
     ),
+    "security_group_unchecked": (
+        _("Security group %(subject)s has Internet-open rules this report could not check"),
+        _(
+            "Check which ports these rules open to 0.0.0.0/0; restrict sensitive ones to known "
+            "address ranges."
+        ),
+        _("Rules open to 0.0.0.0/0 whose ports are not known here."),
+    ),
     "audit_logging_off": (
         _("Audit logging is switched off"),
         _("Switch on the cloud audit trail so that every console and API operation is recorded."),
@@ -123,6 +148,14 @@ TEXTS: dict[str, tuple[Any, Any, Any]] = {
         _("%(count)s production-down cases this month: %(cases)s."),
     ),
 }
+
+
+# Further evidence sentences, appended (in this order) when the advice carries the key.
+EXTRA_EVIDENCE: tuple[tuple[str, Any], ...] = (
+    ("region", _("Region: %(region)s.")),
+    ("templates", _("Not checked (port template): %(templates)s.")),
+    ("unrecognised", _("Not checked (not a port specification): %(unrecognised)s.")),
+)
 
 
 def derive_advice(
@@ -173,10 +206,9 @@ def derive_advice(
             out.append(Advice("single_instance_system", "medium", system, {"instances": ids}))
     sec = data.cloud.security
     for g in sec.security_groups:
-        risky = [p for p in g.open_to_world if p in SENSITIVE_PORTS]
-        if risky:
-            subject = f"{g.name} ({g.id})" if g.name and g.name != g.id else g.id
-            out.append(Advice("open_security_group", "high", subject, {"ports": risky}))
+        advice = group_advice(g)
+        if advice is not None:
+            out.append(advice)
     if sec.audit_logging_enabled is False:
         out.append(Advice("audit_logging_off", "high", "", {}))
     for bucket in sec.public_buckets:
@@ -210,6 +242,45 @@ def derive_advice(
             )
     rank = {lvl: i for i, lvl in enumerate(LEVELS)}
     return tuple(sorted(out, key=lambda a: (rank[a.level], a.code, a.subject)))
+
+
+def group_advice(group: SecurityGroup) -> Advice | None:
+    """A group whose Internet-open rules reach a sensitive port (high), or only rules whose
+    ports cannot be known here (low). Evidence: each risky rule as the source wrote it,
+    with the sensitive ports a range covers ("tcp/20-30 (22)"); the region when known; port
+    templates and unreadable specs as "not checked"."""
+    risky: list[str] = []
+    templates: list[str] = []
+    unrecognised: list[str] = []
+    for text in group.open_to_world:
+        try:
+            spec = parse_port_spec(text)
+        except PortSpecError:
+            unrecognised.append(str(text).strip())
+            continue
+        if spec.kind == "template":
+            templates.append(spec.text)
+            continue
+        covered = sorted({port for proto, port in SENSITIVE_PORTS if spec.covers(proto, port)})
+        if not covered:
+            continue
+        if spec.kind == "all" or (spec.single_port is not None and covered == [spec.single_port]):
+            risky.append(spec.text)  # "all" / "tcp/22": the spec itself names the port
+        else:
+            risky.append(f"{spec.text} ({', '.join(str(p) for p in covered)})")
+    if not (risky or templates or unrecognised):
+        return None
+    evidence: dict[str, Any] = {"ports": risky} if risky else {}
+    if group.region:
+        evidence["region"] = group.region
+    if templates:
+        evidence["templates"] = templates
+    if unrecognised:
+        evidence["unrecognised"] = unrecognised
+    subject = f"{group.name} ({group.id})" if group.name and group.name != group.id else group.id
+    if risky:
+        return Advice("open_security_group", "high", subject, evidence)
+    return Advice("security_group_unchecked", "low", subject, evidence)
 
 
 def _dash(v: float | None) -> float | str:

@@ -101,7 +101,10 @@ class MetricSeries:
 class SecurityGroup:
     id: str
     name: str
-    open_to_world: tuple[str, ...] = ()  # "tcp/22", "tcp/3389", "all" reachable from 0.0.0.0/0
+    # port specs reachable from 0.0.0.0/0 or ::/0: "tcp/22", "tcp/20-30", "udp/8000-9000",
+    # "all", "icmp", "template/<id>" (grammar and the advice rule in ports.py)
+    open_to_world: tuple[str, ...] = ()
+    region: str = ""  # "" = the source did not say
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from ..data import (
     SecurityGroup,
     SpendLine,
 )
+from ..ports import PortSpecError, parse_port_spec
 from .base import Connector, register
 
 STATUSES = ("running", "stopped", "other")
@@ -88,7 +89,8 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 def _read_csv_dir(path: Path) -> dict[str, Any]:
     """resources.csv, metrics.csv (resource_id,metric,timestamp,value), spend.csv,
-    security_groups.csv (id,name,open_to_world with ';' between ports), security.json."""
+    security_groups.csv (id,name,open_to_world with ';' between ports, optional region),
+    security.json."""
     metrics: dict[tuple[str, str], list[list[Any]]] = defaultdict(list)
     for i, row in enumerate(_rows(path / "metrics.csv"), start=2):
         key = (row.get("resource_id", ""), row.get("metric", ""))
@@ -103,6 +105,7 @@ def _read_csv_dir(path: Path) -> dict[str, Any]:
             "id": r.get("id", ""),
             "name": r.get("name", ""),
             "open_to_world": [p for p in (r.get("open_to_world") or "").split(";") if p],
+            "region": r.get("region") or "",
         }
         for r in _rows(path / "security_groups.csv")
     ]
@@ -200,6 +203,17 @@ def parse(raw: dict[str, Any], cloud: str, *, source: str = "file") -> CloudData
                     count,
                 )
             )
+    groups = []
+    for i, g in enumerate(sec.get("security_groups") or [], start=1):
+        ports = _port_specs(g.get("open_to_world"), f"security.security_groups[{i}]", problems)
+        groups.append(
+            SecurityGroup(
+                str(g.get("id")),
+                str(g.get("name") or g.get("id")),
+                ports,
+                str(g.get("region") or ""),
+            )
+        )
     spend = []
     for i, s in enumerate(raw.get("spend") or [], start=1):
         try:
@@ -221,14 +235,7 @@ def parse(raw: dict[str, Any], cloud: str, *, source: str = "file") -> CloudData
         security=SecurityData(
             iam_users=_int(sec.get("iam_users")),
             iam_users_without_mfa=_int(sec.get("iam_users_without_mfa")),
-            security_groups=tuple(
-                SecurityGroup(
-                    str(g.get("id")),
-                    str(g.get("name") or g.get("id")),
-                    tuple(g.get("open_to_world") or ()),
-                )
-                for g in sec.get("security_groups") or []
-            ),
+            security_groups=tuple(groups),
             audit_logging_enabled=sec.get("audit_logging_enabled"),
             public_buckets=tuple(sec.get("public_buckets") or ()),
             waf_enabled=sec.get("waf_enabled"),
@@ -268,6 +275,27 @@ def _count(value: Any, where: str, problems: list[str]) -> int | None:
         )
         return None
     return value
+
+
+def _port_specs(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
+    """open_to_world: a list of port specs (or one string with ';' between them), each
+    checked against the grammar in ports.py so a typo is reported, not silently ignored."""
+    if value is None or value == "":
+        return ()
+    items = value.split(";") if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        problems.append(f'{where}.open_to_world: must be a list such as ["tcp/22", "all"]')
+        return ()
+    out = []
+    for j, item in enumerate(items, start=1):
+        if not isinstance(item, str):
+            problems.append(f'{where}.open_to_world[{j}]: {item!r} must be text like "tcp/22"')
+            continue
+        try:
+            out.append(parse_port_spec(item).text)
+        except PortSpecError as exc:
+            problems.append(f"{where}.open_to_world[{j}]: {exc}")
+    return tuple(out)
 
 
 def _int(v: Any) -> int | None:
