@@ -4,6 +4,8 @@ Factories call the real services so tests go through the one write path.
 """
 
 import itertools
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,3 +68,33 @@ def api_client(user: User | None = None, *, language: str = "en") -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def race[R](work: Callable[[int], R], threads: int) -> list[R]:
+    """Run `work(0)` … `work(threads - 1)` in as many threads, released together by a barrier,
+    each on its own database connection (closed at the end): for concurrency tests on
+    PostgreSQL. Returns the results in thread order; if any thread raised, the first error
+    is raised here once every thread has finished (a thread cannot fail the test itself)."""
+    from django.db import connection
+
+    barrier = threading.Barrier(threads)
+    results: list[Any] = [None] * threads
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results

@@ -4,16 +4,14 @@ PostgreSQL only (SQLite serialises writers anyway): each thread has its own conn
 start together behind a barrier, and the quota bucket row lock decides.
 """
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from supportplan.bookings import services
 from supportplan.bookings.models import Booking
 from supportplan.core.errors import DomainError
-from supportplan.core.testing import T0, make_tenant
+from supportplan.core.testing import T0, make_tenant, race
 from supportplan.subscriptions import selectors as sub_selectors
 from supportplan.subscriptions.models import QuotaEntry
 from supportplan.subscriptions.tests.factories import buy, load_catalogs
@@ -31,30 +29,18 @@ def test_fifty_simultaneous_requests_for_the_last_escort_day_give_one_booking():
         tenant=tenant, actor=None, service_code="escort", start_date=date(2026, 12, 10),
         days=2, event_description="Launch", now=T0,
     )  # fmt: skip
-    barrier = threading.Barrier(THREADS)
-    results: list[str] = []
-    lock = threading.Lock()
 
-    def attempt(i: int) -> None:
+    def attempt(i: int) -> str:
         try:
-            barrier.wait()
             services.booking_request(
                 tenant=tenant, actor=None, service_code="escort",
                 start_date=date(2026, 12, 20), days=1, event_description=f"Promotion {i}", now=T0,
             )  # fmt: skip
-            outcome = "booked"
         except DomainError as exc:
-            outcome = exc.code
-        finally:
-            connection.close()
-        with lock:
-            results.append(outcome)
+            return exc.code
+        return "booked"
 
-    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(attempt, THREADS)
 
     assert sorted(set(results)) == ["booked", "booking.quota_exceeded"]
     assert results.count("booked") == 1

@@ -7,14 +7,12 @@ transition; routing picks the least-loaded on-shift handler of the tier by it.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from supportplan.accounts.models import Role, User
 from supportplan.cases import routing, services
 from supportplan.cases.models import ACTIVE_STATE_VALUES, Case
+from supportplan.core.testing import race
 
 from .factories import at, customer, load_catalogs, minutes
 
@@ -133,25 +131,7 @@ def test_concurrent_openings_keep_exact_counters_and_spread_over_people():
     load_catalogs()
     staff = [make_staff(Role.ENGINEER) for _ in range(4)]
     tenant, user, _systems = customer("partner", "basic")
-    barrier = threading.Barrier(8)
-    failures: list[Exception] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            for _ in range(5):
-                open_case(user, tenant)
-        except Exception as exc:  # reported below: a thread cannot fail the test itself
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(8)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert failures == []
+    race(lambda i: [open_case(user, tenant) for _ in range(5)], threads=8)
     assert Case.objects.filter(assignee__isnull=True).count() == 0
     loads = counters(*staff)
     assert loads == [actual(u) for u in staff]

@@ -3,10 +3,7 @@ TAM, every transition's audit entry, warnings and breaches firing exactly once."
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import translation
 
 from supportplan.accounts.models import Role
@@ -14,7 +11,7 @@ from supportplan.cases import selectors, services, sweep
 from supportplan.cases.models import Case, CaseState, CommunicationKind
 from supportplan.core.errors import DomainError
 from supportplan.core.models import AuditEntry
-from supportplan.core.testing import make_user
+from supportplan.core.testing import make_user, race
 
 from .factories import at, customer, load_catalogs, minutes
 
@@ -503,25 +500,7 @@ def test_concurrent_sweeps_fire_each_warning_and_breach_once(staff):
         open_case(user, tenant, "partner", "production_down", systems["production"], now=t)
         for _ in range(40)
     ]
-    results = []
-    failures = []
-    barrier = threading.Barrier(4)
-
-    def run_sweep():
-        try:
-            barrier.wait()
-            results.append(sweep.case_sla_sweep(as_of=t + minutes(31), batch=7))
-        except Exception as exc:  # reported below: a thread cannot fail the test itself
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run_sweep) for _ in range(4)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    assert failures == []
+    results = race(lambda i: sweep.case_sla_sweep(as_of=t + minutes(31), batch=7), threads=4)
     warned = sorted(pk for r in results for pk in r.warned)
     breached = sorted(pk for r in results for pk in r.breached)
     ids = sorted(c.pk for c in cases)

@@ -1,12 +1,9 @@
 """Two workers racing for the same messages on PostgreSQL: each message is sent once."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from supportplan.accounts.models import Role
-from supportplan.core.testing import T0, make_user
+from supportplan.core.testing import T0, make_user, race
 from supportplan.notifications import services
 from supportplan.notifications.models import (
     DeliveryAttempt,
@@ -37,25 +34,8 @@ def test_racing_workers_send_each_message_exactly_once(catalogs, smtp, settings)
         case_entry("case.replied", tenant, case_id=900 + n, notify=[person.pk])
     ids = list(Outbox.objects.order_by("pk").values_list("pk", flat=True))
     assert len(ids) == 8
-    start = threading.Barrier(4)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        try:
-            start.wait()
-            for pk in ids:
-                status = services.outbox_deliver(outbox_id=pk, now=T0)
-                with lock:
-                    results.append(status)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    runs = race(lambda i: [services.outbox_deliver(outbox_id=pk, now=T0) for pk in ids], 4)
+    results = [status for run in runs for status in run]
     assert sorted(results).count("sent") == 8
     assert sorted(results).count("not_claimed") == 24
     assert sorted(m["To"] for m in smtp.messages) == sorted(p.email for p in people)
@@ -84,25 +64,8 @@ def test_racing_dispatchers_fan_each_event_out_exactly_once(catalogs, settings):
         .values_list("pk", flat=True)
     )
     assert len(ids) == 6
-    start = threading.Barrier(4)
-    results: list[str] = []
-    lock = threading.Lock()
-
-    def worker() -> None:
-        try:
-            start.wait()
-            for pk in ids:
-                status = services.dispatch_run(dispatch_id=pk, now=T0)
-                with lock:
-                    results.append(status)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    runs = race(lambda i: [services.dispatch_run(dispatch_id=pk, now=T0) for pk in ids], 4)
+    results = [status for run in runs for status in run]
     assert sorted(results).count("done") == 6
     assert sorted(results).count("not_pending") == 18
     rows = Outbox.objects.filter(rule="case.replied")

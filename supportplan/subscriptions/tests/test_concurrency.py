@@ -1,13 +1,11 @@
 """Concurrent payment callbacks (PostgreSQL): the same order is never paid twice."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from supportplan.core.errors import DomainError
-from supportplan.core.testing import T0, make_tenant
+from supportplan.core.testing import T0, make_tenant, race
 from supportplan.subscriptions import services
 from supportplan.subscriptions.models import Payment, PaymentStatus, StatementLine
 
@@ -22,31 +20,19 @@ def test_simultaneous_confirmations_take_the_money_once():
     load_catalogs()
     order = buy(make_tenant(), "partner", "vip", method="bank_transfer")
     payment = order.payments.get()
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def confirm(i: int) -> None:
+    def confirm(i: int) -> str:
         # half replay the same key (a retried callback), half send their own keys
         key = "bank-1" if i % 2 == 0 else f"bank-other-{i}"
         try:
-            barrier.wait()
             services.payment_succeed(
                 payment=payment, idempotency_key=key, amount=Decimal("600000"), actor=None, now=T0
             )
-            outcome = f"ok:{key}"
         except DomainError as exc:
-            outcome = exc.code
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(outcome)
+            return exc.code
+        return f"ok:{key}"
 
-    threads = [threading.Thread(target=confirm, args=(i,)) for i in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = race(confirm, THREADS)
     assert Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).count() == 1
     assert StatementLine.objects.filter(order=order).count() == 1
     winner = Payment.objects.get(order=order).idempotency_key
