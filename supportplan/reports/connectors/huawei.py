@@ -275,7 +275,9 @@ class HuaweiConnector(Connector):
                     open_ports.append(f"{proto}/{rule.from_port}")
                 else:
                     open_ports.append(f"{proto}/{rule.from_port}-{rule.to_port}")
-            groups[g.id] = SecurityGroup(g.id, g.name or g.id, tuple(sorted(set(open_ports))))
+            groups[g.id] = SecurityGroup(
+                g.id, g.name or g.id, tuple(sorted(set(open_ports))), region=self.region
+            )
 
     def _metrics(
         self, ids: list[str], month: Month, incomplete: list[Incomplete]

@@ -327,6 +327,7 @@ class TencentConnector(Connector):
                         g.SecurityGroupId,
                         g.SecurityGroupName or g.SecurityGroupId,
                         _open_to_world(ingress or []),
+                        region=region,  # the region the group was listed in
                     )
                 )
         except TencentCloudSDKException as exc:

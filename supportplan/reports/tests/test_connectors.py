@@ -256,8 +256,8 @@ def test_huawei_collects_through_the_sdk_with_paging_and_security_groups(monkeyp
     assert "srv-2" not in cpu  # stopped: not asked for
     bw = [s for s in data.metrics if s.metric == "bandwidth_in" and s.resource_id == "srv-1"][0]
     assert bw.values.tolist() == [8.0]  # 1 MB/s = 8 Mbit/s
-    assert [(g.id, g.open_to_world) for g in data.security.security_groups] == [
-        ("sg-1", ("tcp/22",))
+    assert [(g.id, g.open_to_world, g.region) for g in data.security.security_groups] == [
+        ("sg-1", ("tcp/22",), "cn-north-4")  # the connector's region: ECS lists per region
     ]
     assert [(s.month, s.product, s.amount) for s in data.spend] == [
         ("2026-10", "ECS", Decimal("812.4"))

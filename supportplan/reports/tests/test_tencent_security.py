@@ -388,10 +388,11 @@ def test_every_security_figure_comes_from_its_api():
         104,
         105,
     ]
-    assert [(g.id, g.name, g.open_to_world) for g in sec.security_groups] == [
-        ("sg-web", "web", ("icmp", "tcp/443", "tcp/80")),
-        ("sg-db", "db", ()),  # the open rule DROPs; the ACCEPT one is private
-        ("sg-ops", "ops", ("all", "tcp/22", "udp/8000-9000")),
+    # each group carries the region its DescribeSecurityGroups call was made in
+    assert [(g.id, g.name, g.open_to_world, g.region) for g in sec.security_groups] == [
+        ("sg-web", "web", ("icmp", "tcp/443", "tcp/80"), "ap-guangzhou"),
+        ("sg-db", "db", (), "ap-guangzhou"),  # the open rule DROPs; the ACCEPT one is private
+        ("sg-ops", "ops", ("all", "tcp/22", "udp/8000-9000"), "ap-shanghai"),
     ]
     assert sec.audit_logging_enabled is True
     assert st.calls["ListAudits"] == 0  # a track is on: the older API is not needed
@@ -651,7 +652,13 @@ def test_report_shows_the_tencent_security_figures(lang):
     assert s.events_by_day == (("10-03", 1, 1), ("10-04", 0, 2), ("10-31", 1, 0))
     assert s.findings == 5  # two open groups + two public buckets + users without MFA
     advice = [(a.code, a.subject, a.evidence) for a in content.advice if "group" in a.code]
-    assert advice == [("open_security_group", "ops (sg-ops)", {"ports": ["all", "tcp/22"]})]
+    assert advice == [
+        (
+            "open_security_group",
+            "ops (sg-ops)",
+            {"ports": ["all", "tcp/22"], "region": "ap-shanghai"},
+        )
+    ]
 
     html = render_html(
         content, language=lang, generated_at=datetime(2026, 11, 1, 1, tzinfo=UTC),
@@ -662,8 +669,8 @@ def test_report_shows_the_tencent_security_figures(lang):
         "zh-hans": ["5 个用户，2 个未开启 MFA", "3 个安全组中有 2 个", "3 次攻击，已拦截 2 次"],
     }[lang]
     for text in expected + [
-        "web (sg-web): icmp, tcp/443, tcp/80",
-        "ops (sg-ops): all, tcp/22, udp/8000-9000",
+        "web (sg-web, ap-guangzhou): icmp, tcp/443, tcp/80",
+        "ops (sg-ops, ap-shanghai): all, tcp/22, udp/8000-9000",
         "assets-1250000000, site-1250000000",
     ]:
         assert text in html, text
