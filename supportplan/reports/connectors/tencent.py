@@ -12,9 +12,9 @@ Security section:
   who may log in to the console, `DescribeSafeAuthFlagColl` (SubUin): no second factor in
   its login protection (LoginFlag phone/token/soft token/WeChat/mail/U2F/passkey/custom)
   counts as a user without MFA;
-- VPC `DescribeSecurityGroups` (2017-03-12, Offset/Limit as strings, ≤ 100, per region)
-  and `DescribeSecurityGroupPolicies` per group: ACCEPT ingress rules from 0.0.0.0/0 or
-  ::/0 -> `SecurityGroup.open_to_world` ("tcp/22", "tcp/8000-9000", "all", "icmp");
+- VPC `DescribeSecurityGroups` (2017-03-12, Offset/Limit as strings, ≤ 100, per region:
+  `SecurityGroup.region`) and `DescribeSecurityGroupPolicies` per group: ACCEPT ingress
+  rules from 0.0.0.0/0 or ::/0 -> `SecurityGroup.open_to_world` ("tcp/22", "tcp/8000-9000", "all", "icmp");
 - CloudAudit `DescribeAuditTracks` (2019-03-19, PageNumber/PageSize) and the older
   `ListAudits`: audit logging is on when any tracker's status is 1;
 - COS (cos-python-sdk-v5, XML API): GET Service (`list_buckets`, Marker/IsTruncated),
@@ -24,9 +24,12 @@ Security section:
 - Anti-DDoS `DescribeOverviewDDoSEventList` (2020-03-09, Offset/Limit, Beijing-time
   window of the month) -> `SecurityEvent(kind="ddos")`;
 - WAF `DescribeDomains` (2018-01-25, Offset/Limit): WAF is on when any domain's Status is
-  1; `SearchAttackLog` (Domain "all", Page from 0, 100 per page, at most
-  `max_waf_events`) -> `SecurityEvent(kind="waf")`, blocked unless the entry's action is
-  an observe/log action.
+  1; `GetAttackTotalCount` (Domain "all", one call per Beijing day) -> the exact number of
+  attacks per day; `SearchAttackLog` (Domain "all", Page from 0, 100 per page, at most
+  `max_waf_events`) only splits each day into blocked and observed (blocked unless the
+  entry's action is an observe/log action) and names domains and attack types ->
+  `SecurityEvent(kind="waf", count=N)` per day and outcome; attacks the listing did not
+  reach count as blocked, with a note saying how many.
 A security API that fails leaves its figure unknown (None / empty) and adds
 `Incomplete("security", "tencent:<service>", "<code>: <message>")`.
 
@@ -47,12 +50,14 @@ throttling (503 SlowDown, 429) and 5xx are retried with the same backoff.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from ..data import (
     BUSINESS_TZ,
@@ -430,6 +435,74 @@ class TencentConnector(Connector):
         except TencentCloudSDKException as exc:
             incomplete.append(Incomplete("security", "tencent:waf", _msg(exc)))
             enabled = None
+        totals = self._waf_day_totals(client, month, incomplete)
+        listed, capped = self._waf_log(client, month, incomplete)
+        if totals is None:  # no exact counts: the listed entries, one attack each
+            if capped:
+                incomplete.append(
+                    Incomplete(
+                        "security",
+                        "tencent:waf",
+                        f"more than {self.max_waf_events} WAF attack log entries in "
+                        f"{month.label}; the report counts the first {len(listed)}",
+                    )
+                )
+            return enabled, listed
+        events, unlisted = _waf_day_events(totals, listed)
+        if unlisted:
+            incomplete.append(
+                Incomplete(
+                    "security",
+                    "tencent:waf",
+                    _note(
+                        _(
+                            "{unlisted} of the {total} WAF attacks in {month} are not in the "
+                            "attack log listing, so whether they were blocked or only observed "
+                            "is unknown; they are counted as blocked."
+                        ),
+                        unlisted=unlisted,
+                        total=sum(totals.values()),
+                        month=month.label,
+                    ),
+                )
+            )
+        return enabled, events
+
+    def _waf_day_totals(
+        self, client: Any, month: Month, incomplete: list[Incomplete]
+    ) -> dict[date, int] | None:
+        """Attacks per Beijing day of the month (GetAttackTotalCount, every domain): exact
+        counts however many there are, unlike the capped log listing. None when the API
+        fails (the note names the error)."""
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+        from tencentcloud.waf.v20180125 import models
+
+        out: dict[date, int] = {}
+        for day in _days(month):
+            req = models.GetAttackTotalCountRequest()
+            req.StartTime, req.EndTime = _day_window(day)
+            req.Domain = "all"
+            req.QueryString = ""
+            try:
+                out[day] = int(client.GetAttackTotalCount(req).TotalCount or 0)
+            except TencentCloudSDKException as exc:
+                incomplete.append(Incomplete("security", "tencent:waf", _msg(exc)))
+                return None
+        return out
+
+    def _waf_log(
+        self, client: Any, month: Month, incomplete: list[Incomplete]
+    ) -> tuple[list[SecurityEvent], bool]:
+        """The month's attack log entries (SearchAttackLog, Page from 0), at most
+        `max_waf_events`: what was attacked, how, and whether it was blocked. Returns the
+        entries and whether the listing stopped at the cap."""
+        from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+            TencentCloudSDKException,
+        )
+        from tencentcloud.waf.v20180125 import models
+
         events: list[SecurityEvent] = []
         try:
             page = 0
@@ -446,22 +519,13 @@ class TencentConnector(Connector):
                 rows = sresp.Data or []
                 events += [_waf_event(r, month) for r in rows]
                 if len(rows) < WAF_PAGE or sresp.ListOver:
-                    break
+                    return events, False
                 if len(events) >= self.max_waf_events:
-                    incomplete.append(
-                        Incomplete(
-                            "security",
-                            "tencent:waf",
-                            f"more than {self.max_waf_events} WAF attack log entries in "
-                            f"{month.label}; the report counts the first {len(events)}",
-                        )
-                    )
-                    break
+                    return events, True
                 page += 1
         except TencentCloudSDKException as exc:
             incomplete.append(Incomplete("security", "tencent:waf", _msg(exc)))
-            events = []
-        return enabled, events
+            return [], False
 
     # COS speaks its own XML protocol (qcloud_cos), with its own signature and errors.
 
@@ -730,3 +794,64 @@ def _cos_msg(exc: Any) -> str:
     if isinstance(exc.get_digest_msg(), dict):
         return f"{exc.get_error_code()}: {exc.get_error_msg()}"
     return f"HTTP {exc.get_status_code()}"  # no COS error document (e.g. a proxy's page)
+
+
+def _note(text: Any, **params: Any) -> str:
+    """A note for the reader, translated when the report is rendered in its language."""
+    from django.utils.text import format_lazy
+
+    return cast(str, format_lazy(text, **params))
+
+
+def _days(month: Month) -> list[date]:
+    first = month.start.date()
+    return [first + timedelta(days=i) for i in range((month.end.date() - first).days)]
+
+
+def _day_window(day: date) -> tuple[str, str]:
+    """One Beijing day as GetAttackTotalCount takes it: ISO 8601, both ends inclusive."""
+    start = datetime(day.year, day.month, day.day, tzinfo=BUSINESS_TZ)
+    return start.isoformat(), (start + timedelta(days=1, seconds=-1)).isoformat()
+
+
+def _waf_day_events(
+    totals: dict[date, int], listed: list[SecurityEvent]
+) -> tuple[list[SecurityEvent], int]:
+    """One event per day and outcome whose count is the day's exact total: the listed
+    entries split it into observed (logged only) and blocked and name the domains and
+    attack types; attacks the listing did not reach count as blocked. Returns the events
+    and how many attacks were not listed."""
+    by_day: dict[date, list[SecurityEvent]] = {}
+    for e in listed:
+        by_day.setdefault(e.at.astimezone(BUSINESS_TZ).date(), []).append(e)
+    out: list[SecurityEvent] = []
+    unlisted = 0
+    for day, total in sorted(totals.items()):
+        if total <= 0:
+            continue
+        rows = by_day.get(day, [])
+        observed = [e for e in rows if not e.blocked]
+        n_observed = min(len(observed), total)
+        unlisted += max(0, total - len(rows))
+        at = datetime(day.year, day.month, day.day, tzinfo=BUSINESS_TZ).astimezone(UTC)
+        for blocked, part, n in (
+            (True, [e for e in rows if e.blocked], total - n_observed),
+            (False, observed, n_observed),
+        ):
+            if n > 0:
+                out.append(
+                    SecurityEvent(
+                        kind="waf",
+                        at=at,
+                        target=", ".join(sorted({e.target for e in part if e.target})),
+                        detail=_most_first(e.detail for e in part),
+                        blocked=blocked,
+                        count=n,
+                    )
+                )
+    return out, unlisted
+
+
+def _most_first(values: Any) -> str:
+    counts = Counter(v for v in values if v)
+    return ", ".join(v for v, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

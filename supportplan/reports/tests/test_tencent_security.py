@@ -19,7 +19,14 @@ import pytest
 
 from supportplan.reports.builder import build_report
 from supportplan.reports.connectors.tencent import TencentConnector
-from supportplan.reports.data import CloudData, Incomplete, Month, PlatformData, ReportData
+from supportplan.reports.data import (
+    BUSINESS_TZ,
+    CloudData,
+    Incomplete,
+    Month,
+    PlatformData,
+    ReportData,
+)
 from supportplan.reports.render import render_html
 
 from .fakes import FakeState, TencentHandler, serve
@@ -42,6 +49,7 @@ class SecState(FakeState):
     ddos: list[dict[str, Any]] = field(default_factory=list)
     waf_domains: list[dict[str, Any]] = field(default_factory=list)
     waf_logs: list[dict[str, Any]] = field(default_factory=list)
+    waf_unlisted: list[dict[str, Any]] = field(default_factory=list)  # counted, not listed
     buckets: list[dict[str, str]] = field(default_factory=list)  # Name, Location
     acl: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # bucket -> grants
     policy: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -119,17 +127,32 @@ class SecHandler(TencentHandler):
         rows = self.state.waf_domains
         return {"Total": len(rows), "Domains": rows[offset : offset + limit]}
 
+    def _attack_log(self) -> list[dict[str, Any]]:
+        """The attack log as the service keeps it: an entry with "n" stands for n lines."""
+        return [r for r in self.state.waf_logs for _ in range(r.get("n", 1))]
+
     def _SearchAttackLog(self, p: dict[str, Any]) -> dict[str, Any]:
         self._log("SearchAttackLog", p)
         count = _limit(p, "Count", 100)
         assert p.get("Context") == "", "paging is by Page; Context must be empty"
-        rows = [r for r in self.state.waf_logs if p["StartTime"] <= r["_local"] <= p["EndTime"]]
+        rows = [r for r in self._attack_log() if p["StartTime"] <= r["_local"] <= p["EndTime"]]
         page = rows[int(p.get("Page", 0)) * count :][:count]
         data = [{"Content": json.dumps(r["content"]), "FileName": "", "Source": "",
                  "TimeStamp": str(r["ms"])} for r in page]  # fmt: skip
         over = int(p.get("Page", 0)) * count + len(page) >= len(rows)
         return {"Count": len(data), "Context": "", "Data": data, "ListOver": over,
                 "SqlFlag": True}  # fmt: skip
+
+    def _GetAttackTotalCount(self, p: dict[str, Any]) -> dict[str, Any]:
+        """Every line of the attack log in [StartTime, EndTime] (ISO 8601, both inclusive),
+        however many: the count is not limited like the listing."""
+        self._log("GetAttackTotalCount", p)
+        assert p["Domain"] == "all" and p["QueryString"] == ""
+        lo = datetime.fromisoformat(p["StartTime"]).timestamp() * 1000
+        hi = datetime.fromisoformat(p["EndTime"]).timestamp() * 1000 + 999
+        extra = self.state.waf_unlisted  # attacks the log search does not return
+        total = sum(r.get("n", 1) for r in self.state.waf_logs + extra if lo <= r["ms"] <= hi)
+        return {"TotalCount": total}
 
     # -- COS: GET Service / GET Bucket acl / GET Bucket policy, XML, sha1 signature
 
@@ -254,9 +277,10 @@ def _group(sg: str, name: str) -> dict[str, Any]:
             "TagSet": [], "UpdateTime": "2025-01-01 10:00:00"}  # fmt: skip
 
 
-def _waf_log(local: str, domain: str, attack: str, action: str) -> dict[str, Any]:
+def _waf_log(local: str, domain: str, attack: str, action: str, n: int = 1) -> dict[str, Any]:
     at = datetime.fromisoformat(local + "+08:00")
     return {
+        "n": n,  # identical log lines
         "_local": local,
         "ms": int(at.timestamp() * 1000),
         "content": {"domain": domain, "attack_type": attack, "action": action,
@@ -367,6 +391,16 @@ def _collect(st: SecState, **kw: Any) -> CloudData:
         return _tencent(ep, **kw).collect(OCT)
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Notes are translated when read; these tests read them in English (the report
+    tests render both languages explicitly)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def _security_notes(data: CloudData) -> list[Incomplete]:
     return [i for i in data.incomplete if i.section == "security"]
 
@@ -403,15 +437,21 @@ def test_every_security_figure_comes_from_its_api():
         (datetime(2026, 10, 3, 2, 0, tzinfo=UTC), "1.2.3.4", "UDPFLOOD, 1200 Mbps", True),
         (datetime(2026, 10, 31, 15, 30, tzinfo=UTC), "1.2.3.5", "SYNFLOOD, 800 Mbps", True),
     ]
-    waf = [(e.at, e.target, e.detail, e.blocked) for e in sec.events if e.kind == "waf"]
+    # WAF: one event per Beijing day and outcome, counted by GetAttackTotalCount; the log
+    # listing splits the day into blocked and observed and names domain and attack type
+    waf = [(e.at, e.target, e.detail, e.blocked, e.count) for e in sec.events if e.kind == "waf"]
     assert waf == [
-        (datetime(2026, 10, 3, 3, 0, tzinfo=UTC), "shop.example.com", "xss", True),
-        (datetime(2026, 10, 4, 1, 0, tzinfo=UTC), "shop.example.com", "sqli", True),
-        (datetime(2026, 10, 4, 1, 5, tzinfo=UTC), "shop.example.com", "scan", False),
+        (datetime(2026, 10, 2, 16, 0, tzinfo=UTC), "shop.example.com", "xss", True, 1),
+        (datetime(2026, 10, 3, 16, 0, tzinfo=UTC), "shop.example.com", "sqli", True, 1),
+        (datetime(2026, 10, 3, 16, 0, tzinfo=UTC), "shop.example.com", "scan", False, 1),
     ]
     # the month as the APIs take it: Beijing time, both ends inclusive
     window = [(p["StartTime"], p["EndTime"]) for a, p in st.requests if a == "SearchAttackLog"]
     assert window == [("2026-10-01 00:00:00", "2026-10-31 23:59:59")]
+    days = [(p["StartTime"], p["EndTime"]) for a, p in st.requests if a == "GetAttackTotalCount"]
+    assert len(days) == 31
+    assert days[0] == ("2026-10-01T00:00:00+08:00", "2026-10-01T23:59:59+08:00")
+    assert days[-1] == ("2026-10-31T00:00:00+08:00", "2026-10-31T23:59:59+08:00")
     regions = [p["_region"] for a, p in st.requests if a == "DescribeSecurityGroups"]
     assert regions == ["ap-guangzhou", "ap-shanghai"]
     # COS: the service listing, then each bucket at its own region's host
@@ -461,7 +501,7 @@ def test_paging_through_every_listing(monkeypatch):
     ]  # fmt: skip
     assert sum(1 for e in sec.events if e.kind == "ddos") == 6
     assert [p["Page"] for a, p in st.requests if a == "SearchAttackLog"] == [0, 1, 2]
-    assert sum(1 for e in sec.events if e.kind == "waf") == 6
+    assert sum(e.count for e in sec.events if e.kind == "waf") == 6
     assert st.calls["cos:service"] == 2  # four buckets, three per page
     assert sec.public_buckets == ("assets-1250000000", "site-1250000000")
 
@@ -469,19 +509,21 @@ def test_paging_through_every_listing(monkeypatch):
 def test_throttling_is_retried_then_answers():
     st = _state()
     for action in ("ListUsers", "DescribeSecurityGroupPolicies", "DescribeAuditTracks",
-                   "DescribeOverviewDDoSEventList", "SearchAttackLog"):  # fmt: skip
+                   "DescribeOverviewDDoSEventList", "SearchAttackLog",
+                   "GetAttackTotalCount"):  # fmt: skip
         st.throttle[action] = 2
     st.throttle["cos:service"] = 1
     st.throttle["cos:acl:assets-1250000000"] = 2  # COS answers 503 SlowDown
     data = _collect(st)
     assert _security_notes(data) == []
     assert st.calls["ListUsers"] == 3 and st.calls["DescribeAuditTracks"] == 3
+    assert st.calls["GetAttackTotalCount"] == 31 + 2  # one per day, the first retried twice
     assert st.calls["cos:service"] == 2 and st.calls["cos:acl:assets-1250000000"] == 3
     sec = data.security
     assert (sec.iam_users, sec.iam_users_without_mfa, sec.audit_logging_enabled) == (5, 2, True)
     assert len(sec.security_groups) == 3
     assert sec.public_buckets == ("assets-1250000000", "site-1250000000")
-    assert [e.kind for e in sec.events] == ["ddos", "ddos", "waf", "waf", "waf"]
+    assert [(e.kind, e.count) for e in sec.events] == [("ddos", 1)] * 2 + [("waf", 1)] * 3
 
 
 def test_throttled_past_the_retries_marks_the_source():
@@ -532,8 +574,10 @@ def test_one_service_failing_leaves_only_its_figure_unknown():
          lambda s: [e.kind for e in s.events] == ["waf"] * 3),
         ("DescribeDomains", "UnauthorizedOperation", ["tencent:waf"],
          lambda s: s.waf_enabled is None and len(s.events) == 5),
-        ("SearchAttackLog", "InternalError", ["tencent:waf"],
-         lambda s: s.waf_enabled is True and [e.kind for e in s.events] == ["ddos"] * 2),
+        # no exact totals: the listed entries count, one attack each, at their own time
+        ("GetAttackTotalCount", "InternalError", ["tencent:waf"],
+         lambda s: [(e.at.hour, e.count) for e in s.events if e.kind == "waf"]
+         == [(3, 1), (1, 1), (1, 1)]),
     ],
 )  # fmt: skip
 def test_each_failing_api_names_itself(key, code, sources, check):
@@ -600,23 +644,106 @@ def test_cos_listing_refused_leaves_buckets_unknown_only():
     assert data.security.iam_users == 5
 
 
-def test_waf_attack_log_is_capped():
+def test_waf_listing_failing_keeps_the_exact_totals():
+    st = _state()
+    st.fail["SearchAttackLog"] = (200, "InternalError", "backend says no")
+    data = _collect(st)
+    assert [(i.source, i.reason) for i in _security_notes(data)] == [
+        ("tencent:waf", "InternalError: backend says no"),
+        ("tencent:waf", "3 of the 3 WAF attacks in 2026-10 are not in the attack log listing, "
+                        "so whether they were blocked or only observed is unknown; they are "
+                        "counted as blocked."),
+    ]  # fmt: skip
+    waf = [
+        (e.at.day, e.target, e.blocked, e.count) for e in data.security.events if e.kind == "waf"
+    ]
+    assert waf == [(2, "", True, 1), (3, "", True, 2)]  # UTC days of Beijing 10-03 and 10-04
+
+
+def test_waf_totals_are_exact_beyond_the_listing_cap():
+    """12,345 attacks in October: the log listing stops at max_waf_events entries, the
+    report still counts every attack (GetAttackTotalCount per day)."""
     st = _state()
     st.waf_logs = [
-        _waf_log(f"2026-10-05 10:{m:02d}:00", "shop.example.com", "xss", "block") for m in range(50)
+        _waf_log("2026-10-05 10:00:00", "shop.example.com", "xss", "block", n=12_000),
+        _waf_log("2026-10-05 11:00:00", "shop.example.com", "scan", "observe", n=40),
+        _waf_log("2026-10-20 09:00:00", "api.example.com", "sqli", "block", n=305),
+        _waf_log("2026-11-01 00:00:00", "shop.example.com", "xss", "block", n=999),  # Nov
     ]
     import supportplan.reports.connectors.tencent as tc
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(tc, "WAF_PAGE", 10)
         data = _collect(st, max_waf_events=20)
-    assert sum(1 for e in data.security.events if e.kind == "waf") == 20
-    assert [(i.source, i.reason) for i in _security_notes(data)] == [
-        (
-            "tencent:waf",
-            "more than 20 WAF attack log entries in 2026-10; the report counts the first 20",
-        )
+    assert [p["Page"] for a, p in st.requests if a == "SearchAttackLog"] == [0, 1]
+    waf = [(e.at, e.target, e.detail, e.blocked, e.count)
+           for e in data.security.events if e.kind == "waf"]  # fmt: skip
+    assert waf == [
+        (datetime(2026, 10, 4, 16, tzinfo=UTC), "shop.example.com", "xss", True, 12_040),
+        (datetime(2026, 10, 19, 16, tzinfo=UTC), "", "", True, 305),  # not reached
     ]
+    assert [(i.source, i.reason) for i in _security_notes(data)] == [
+        ("tencent:waf", "12325 of the 12345 WAF attacks in 2026-10 are not in the attack log "
+                        "listing, so whether they were blocked or only observed is unknown; "
+                        "they are counted as blocked."),
+    ]  # fmt: skip
+    report = ReportData("Acme", 2026, 10, OCT.start, OCT.end, platform=PlatformData(), cloud=data)
+    s = build_report(report).security
+    assert (s.waf_attacks, s.waf_blocked) == (12_345, 12_345)
+    assert s.events_by_day == (("10-03", 1, 0), ("10-05", 0, 12_040), ("10-20", 0, 305),
+                               ("10-31", 1, 0))  # fmt: skip
+
+
+def test_waf_split_is_exact_when_the_whole_log_is_listed():
+    st = _state()
+    st.waf_logs = [
+        _waf_log("2026-10-05 10:00:00", "shop.example.com", "xss", "block", n=150),
+        _waf_log("2026-10-05 11:00:00", "shop.example.com", "scan", "observe", n=30),
+        _waf_log("2026-10-05 12:00:00", "api.example.com", "sqli", "block", n=20),
+        _waf_log("2026-10-06 23:59:59", "api.example.com", "sqli", "block", n=7),
+    ]
+    data = _collect(st)
+    assert _security_notes(data) == []
+    assert [p["Page"] for a, p in st.requests if a == "SearchAttackLog"] == [0, 1, 2]
+    waf = [(e.at.astimezone(BUSINESS_TZ).day, e.target, e.detail, e.blocked, e.count)
+           for e in data.security.events if e.kind == "waf"]  # fmt: skip
+    assert waf == [
+        (5, "api.example.com, shop.example.com", "xss, sqli", True, 170),
+        (5, "shop.example.com", "scan", False, 30),
+        (6, "api.example.com", "sqli", True, 7),
+    ]
+
+
+def test_waf_attacks_the_log_search_misses_are_counted_and_said():
+    st = _state()
+    st.waf_unlisted = [  # counted by GetAttackTotalCount, not returned by SearchAttackLog
+        {"ms": int(datetime(2026, 10, 4, 12, tzinfo=BUSINESS_TZ).timestamp() * 1000), "n": 5}
+    ]
+    data = _collect(st)
+    waf = [(e.detail, e.blocked, e.count) for e in data.security.events if e.kind == "waf"]
+    assert waf == [("xss", True, 1), ("sqli", True, 6), ("scan", False, 1)]
+    assert [i.reason for i in _security_notes(data)] == [
+        "5 of the 8 WAF attacks in 2026-10 are not in the attack log listing, so whether they "
+        "were blocked or only observed is unknown; they are counted as blocked."
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_waf_note_is_in_the_readers_language(lang):
+    st = _state()
+    st.fail["SearchAttackLog"] = (200, "InternalError", "backend says no")
+    report = ReportData(
+        "Acme", 2026, 10, OCT.start, OCT.end, platform=PlatformData(), cloud=_collect(st)
+    )
+    html = render_html(
+        build_report(report), language=lang, generated_at=datetime(2026, 11, 1, 1, tzinfo=UTC),
+        deadline=date(2026, 11, 10),
+    ).html  # fmt: skip
+    expected = {
+        "en": "tencent:waf — 3 of the 3 WAF attacks in 2026-10 are not in the attack log listing",
+        "zh-hans": "tencent:waf — 2026-10 的 3 次 WAF 攻击中有 3 次不在攻击日志列表中，",
+    }[lang]
+    assert expected in html
 
 
 def test_wrong_key_on_cos_is_a_signature_failure():
