@@ -27,11 +27,12 @@
   the SDK turns the text "false" into True (bool("false")). Buckets are addressed as
   `<bucket>.<obs host>`, so OBS needs a host name endpoint (`obs_endpoint`), never an IP;
 - Anti-DDoS `ListDDosStatus` (GET /v1/{project_id}/antiddos, offset/limit, `total`) for the
-  protected EIPs and `ListDailyLog` (GET /v1/{project_id}/antiddos/{floating_ip_id}/logs,
-  offset/limit) for their cleaning (1) and black-hole (2) events; only events that start
-  inside the month are kept. The API keeps these events for 24 hours only (the module has
-  no event list for a longer period; `ListWeeklyReports` gives counts for the last four
-  weeks, not events), so while there are EIPs the section says so;
+  protected EIPs; `ListWeeklyReports` (GET /v1/{project_id}/antiddos/weekly, the last four
+  weeks) -> one `SecurityEvent(kind="ddos", count=ddos_intercept_times)` per week that
+  overlaps the month, at the week's start clipped to the month; `ListDailyLog` (GET
+  /v1/{project_id}/antiddos/{floating_ip_id}/logs, offset/limit, events kept 24 hours) for
+  cleaning (1) and black-hole (2) events that start in the month outside every week (inside
+  one they are already counted). The part of the month no week covers is named in a note;
 - WAF `ListHost` (cloud mode) and `ListPremiumHost` (dedicated mode), page/pagesize: WAF is
   on when any protected domain has protect_status 1; `ListEvent` (GET
   /v1/{project_id}/waf/event?from=&to=, milliseconds, page/pagesize) for the month's attack
@@ -51,13 +52,15 @@ asked (never the public cloud behind an override) and the section says why.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from ..data import (
+    BUSINESS_TZ,
     CloudData,
     CollectionFailed,
     Incomplete,
@@ -501,6 +504,9 @@ class HuaweiConnector(Connector):
         except exceptions.SdkException as exc:
             incomplete.append(Incomplete("security", "huawei:antiddos", _msg(exc)))
             return []
+        if not eips:
+            return []  # no protected EIP: nothing basic Anti-DDoS could have scrubbed
+        weekly, covered = self._ddos_weeks(month, incomplete)
         failed: list[str] = []
         for eip in eips:
             try:
@@ -522,6 +528,8 @@ class HuaweiConnector(Connector):
                 at = _ms(log.start_time)
                 if at is None or not month.start <= at < month.end:
                     continue
+                if any(lo <= at < hi for lo, hi in covered or ()):
+                    continue  # already counted in that week's statistics
                 events.append(
                     SecurityEvent(
                         kind="ddos",
@@ -533,16 +541,63 @@ class HuaweiConnector(Connector):
                 )
         if failed:
             incomplete.append(Incomplete("security", "huawei:antiddos", "; ".join(failed)))
-        if eips:
-            incomplete.append(
-                Incomplete(
-                    "security",
-                    "huawei:antiddos",
-                    "Anti-DDoS keeps attack events for 24 hours only (ListDailyLog); earlier "
-                    "DDoS events of the month cannot be collected through its API",
+        if covered is not None:
+            missing = _uncovered(month, covered)
+            if missing:
+                incomplete.append(
+                    Incomplete(
+                        "security",
+                        "huawei:antiddos",
+                        _note(
+                            _(
+                                "Anti-DDoS weekly statistics reach back four weeks only, so for "
+                                "{dates} only the Anti-DDoS events of the last 24 hours are "
+                                "counted."
+                            ),
+                            dates="; ".join(_span_text(a, b) for a, b in missing),
+                        ),
+                    )
                 )
+        return weekly + events
+
+    def _ddos_weeks(
+        self, month: Month, incomplete: list[Incomplete]
+    ) -> tuple[list[SecurityEvent], list[tuple[datetime, datetime]] | None]:
+        """Anti-DDoS weekly statistics (`ListWeeklyReports`, every EIP of the project): one
+        event per week that overlaps the month, at the week's start clipped to the month,
+        count = the week's interceptions (scrubbing and black holes). Also returns the
+        parts of the month the weeks cover (None when the API fails)."""
+        from huaweicloudsdkantiddos.v1 import ListWeeklyReportsRequest
+        from huaweicloudsdkcore.exceptions import exceptions
+
+        try:
+            resp = self._call(
+                self._client("antiddos").list_weekly_reports_invoker(ListWeeklyReportsRequest())
             )
-        return events
+        except exceptions.SdkException as exc:
+            incomplete.append(Incomplete("security", "huawei:antiddos", _msg(exc)))
+            return [], None
+        events: list[SecurityEvent] = []
+        covered: list[tuple[datetime, datetime]] = []
+        for week in resp.weekdata or []:
+            start = _ms(week.period_start_date)
+            if start is None:
+                continue
+            end = start + timedelta(days=7)
+            lo, hi = max(start, month.start), min(end, month.end)
+            if lo >= hi:
+                continue
+            covered.append((lo, hi))
+            n = int(week.ddos_intercept_times or 0)
+            if n < 1:
+                continue
+            detail = f"week {_local_day(start)} – {_local_day(end - timedelta(seconds=1))}"
+            if week.ddos_blackhole_times:
+                detail += f", {week.ddos_blackhole_times} black hole"
+            events.append(
+                SecurityEvent(kind="ddos", at=lo, target="Anti-DDoS", detail=detail, count=n)
+            )
+        return events, covered
 
     # -- WAF
 
@@ -750,3 +805,40 @@ def _ms(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
     return datetime.fromtimestamp(int(value) / 1000, UTC)
+
+
+def _note(text: Any, **params: Any) -> str:
+    """A note for the reader, translated when the report is rendered in its language."""
+    from django.utils.text import format_lazy
+
+    return cast(str, format_lazy(text, **params))
+
+
+def _local_day(at: datetime) -> str:
+    return at.astimezone(BUSINESS_TZ).strftime("%Y-%m-%d")
+
+
+def _uncovered(
+    month: Month, covered: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
+    """The parts of the month no interval in `covered` reaches, in order."""
+    out: list[tuple[datetime, datetime]] = []
+    at = month.start
+    for lo, hi in sorted(covered):
+        if lo > at:
+            out.append((at, lo))
+        at = max(at, hi)
+    if at < month.end:
+        out.append((at, month.end))
+    return out
+
+
+def _span_text(lo: datetime, hi: datetime) -> str:
+    """[lo, hi) in Beijing time: whole days as dates ("2026-10-26 – 2026-10-31"), other
+    bounds to the minute."""
+    a, b = lo.astimezone(BUSINESS_TZ), hi.astimezone(BUSINESS_TZ)
+    if a.time() == b.time() == datetime.min.time():
+        last = (b - timedelta(days=1)).strftime("%Y-%m-%d")
+        first = a.strftime("%Y-%m-%d")
+        return first if first == last else f"{first} – {last}"
+    return f"{a:%Y-%m-%d %H:%M} – {b:%Y-%m-%d %H:%M}"

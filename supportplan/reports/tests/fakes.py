@@ -53,6 +53,12 @@ class FakeState:
     eips: list[dict[str, Any]] = field(default_factory=list)  # Anti-DDoS protected EIPs
     ddos_logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # eip id -> events
     released_eips: set[str] = field(default_factory=set)  # listed, but gone when asked (404)
+    # Anti-DDoS ListWeeklyReports "weekdata": {period_start_date (ms), ddos_intercept_times,
+    # ddos_blackhole_times}; the real service keeps the last four weeks
+    ddos_weeks: list[dict[str, Any]] = field(default_factory=list)
+    # Advanced Anti-DDoS (AAD, global): instances and, per instance id, its attack events
+    aad_instances: list[dict[str, Any]] = field(default_factory=list)
+    aad_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     waf_hosts: list[dict[str, Any]] = field(default_factory=list)  # cloud mode
     waf_premium_hosts: list[dict[str, Any]] = field(default_factory=list)  # dedicated mode
     waf_events: list[dict[str, Any]] = field(default_factory=list)
@@ -253,7 +259,8 @@ def sdk_hmac_signature(
     return hmac.new(sk.encode(), to_sign.encode(), hashlib.sha256).hexdigest()
 
 
-GLOBAL_ROUTES = {"iam_users", "iam_mfa_devices", "iam_login_protects"}  # IAM: domain credentials
+GLOBAL_ROUTES = {"iam_users", "iam_mfa_devices", "iam_login_protects", "aad_instances",
+                 "aad_events"}  # fmt: skip  # IAM: domain credentials
 OBS_SUBRESOURCES = {"acl", "policy", "policyStatus", "bucketStatus", "publicAccessBlock"}
 
 
@@ -352,6 +359,12 @@ class HuaweiHandler(_Base):
             return "iam_login_protects"
         if path.endswith("/antiddos"):
             return "ddos_status"
+        if path.endswith("/antiddos/weekly"):
+            return "ddos_weekly"
+        if path == "/v1/aad/instances":
+            return "aad_instances"
+        if path.startswith("/v2/aad/instances/") and path.endswith("/ddos-info/attack/events"):
+            return "aad_events"
         if "/antiddos/" in path and path.endswith("/logs"):
             return "ddos_logs"
         if path.endswith("/waf/instance"):
@@ -464,6 +477,39 @@ class HuaweiHandler(_Base):
             reverse=q.get("sort_dir", "desc") == "desc",
         )
         return {"total": len(rows), "logs": rows[offset : offset + limit]}
+
+    def _ddos_weekly(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        weeks = self.state.ddos_weeks
+        return {
+            "ddos_intercept_times": sum(w.get("ddos_intercept_times", 0) for w in weeks),
+            "weekdata": [
+                {"ddos_intercept_times": 0, "ddos_blackhole_times": 0, "max_attack_bps": 0,
+                 "max_attack_conns": 0, **w}
+                for w in weeks
+            ],
+            "top10": [],
+        }  # fmt: skip
+
+    # -- Advanced Anti-DDoS (AAD): instances (no paging), attack events (offset/limit)
+
+    def _aad_instances(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        rows = self.state.aad_instances
+        return {"count": len(rows), "items": rows}
+
+    def _aad_events(self, path: str, q: dict[str, str], body: dict[str, Any]) -> Any:
+        instance = path.split("/instances/")[1].split("/")[0]
+        if instance not in {i["instance_id"] for i in self.state.aad_instances}:
+            return (404, "AAD.10001", "The instance does not exist")
+        offset, limit = int(body.get("offset", 0)), int(body.get("limit", 10))
+        if not 1 <= limit <= 100:
+            return (400, "AAD.10002", "limit must be 1..100")
+        lo, hi = int(body["start_time"]), int(body["end_time"])
+        rows = sorted(
+            (e for e in self.state.aad_events.get(instance, [])
+             if lo <= int(e["start_time"]) <= hi),
+            key=lambda e: int(e["start_time"]),
+        )  # fmt: skip
+        return {"total": len(rows), "data": rows[offset : offset + limit]}
 
     # -- WAF (page/pagesize, page from 1)
 

@@ -156,12 +156,23 @@ def _section(cloud: CloudData):
     )
 
 
+# the fake's default: no weekly statistics reach October (the service keeps four weeks)
 ANTIDDOS_24H = Incomplete(
     "security",
     "huawei:antiddos",
-    "Anti-DDoS keeps attack events for 24 hours only (ListDailyLog); earlier DDoS events "
-    "of the month cannot be collected through its API",
+    "Anti-DDoS weekly statistics reach back four weeks only, so for 2026-10-01 – 2026-10-31 "
+    "only the Anti-DDoS events of the last 24 hours are counted.",
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Notes are translated when read; these tests read them in English (the report
+    tests render both languages explicitly)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
 
 
 def test_collects_the_whole_security_section(obs_proxy):
@@ -454,4 +465,101 @@ def test_the_report_shows_the_collected_figures(obs_proxy, lang):
         assert "4 次攻击，已拦截 3 次" in section
     assert "assets, site" in section
     assert "<td>3</td>" in section  # DDoS events
-    assert "huawei:antiddos — Anti-DDoS keeps attack events for 24 hours only" in section
+    assert {
+        "en": "huawei:antiddos — Anti-DDoS weekly statistics reach back four weeks only, so for "
+        "2026-10-01 – 2026-10-31 only the Anti-DDoS events of the last 24 hours are counted.",
+        "zh-hans": "huawei:antiddos — Anti-DDoS 周统计只保留最近四周，"
+        "因此 2026-10-01 – 2026-10-31 只计入最近 24 小时内的 Anti-DDoS 事件。",
+    }[lang] in section
+
+
+# --------------------------------------------------------------------------- weekly Anti-DDoS
+
+
+def _weeks() -> list[dict]:
+    """Four weeks from Monday 2026-09-28: the first reaches into October by four days."""
+    return [
+        {"period_start_date": ms(28, month=9), "ddos_intercept_times": 10,
+         "ddos_blackhole_times": 2},
+        {"period_start_date": ms(5), "ddos_intercept_times": 0},
+        {"period_start_date": ms(12), "ddos_intercept_times": 12_000},
+        {"period_start_date": ms(19), "ddos_intercept_times": 7},
+    ]  # fmt: skip
+
+
+def test_weekly_statistics_count_the_month_and_name_the_days_they_miss(obs_proxy):
+    st = _state()
+    st.ddos_weeks = _weeks()
+    data = _collect(st, obs_proxy)
+    ddos = [(e.at, e.target, e.detail, e.count) for e in data.security.events if e.kind == "ddos"]
+    assert ddos == [
+        # the week of 09-28 starts in September: its event is clipped to the month's start
+        (OCT.start, "Anti-DDoS", "week 2026-09-28 – 2026-10-04, 2 black hole", 10),
+        (datetime(2026, 10, 11, 16, tzinfo=UTC), "Anti-DDoS", "week 2026-10-12 – 2026-10-18",
+         12_000),
+        (datetime(2026, 10, 18, 16, tzinfo=UTC), "Anti-DDoS", "week 2026-10-19 – 2026-10-25", 7),
+        # a daily-log event after the last week; those of 10-01 and 10-15 are in their weeks
+        (datetime(2026, 10, 31, 15, 59, tzinfo=UTC), "121.36.0.1", "black hole", 1),
+    ]  # fmt: skip
+    assert data.incomplete == (
+        Incomplete(
+            "security",
+            "huawei:antiddos",
+            "Anti-DDoS weekly statistics reach back four weeks only, so for 2026-10-26 – "
+            "2026-10-31 only the Anti-DDoS events of the last 24 hours are counted.",
+        ),
+    )
+    sec = _section(data)
+    assert sec.ddos_events == 10 + 12_000 + 7 + 1
+    assert [(d, n) for d, n, _w in sec.events_by_day if n] == [
+        ("10-01", 10), ("10-12", 12_000), ("10-19", 7), ("10-31", 1)
+    ]  # fmt: skip
+    assert st.calls["ddos_weekly"] == 1
+
+
+def test_weeks_covering_the_whole_month_leave_no_note(obs_proxy):
+    st = _state()
+    st.ddos_weeks = _weeks() + [{"period_start_date": ms(26), "ddos_intercept_times": 3}]
+    data = _collect(st, obs_proxy)
+    assert data.incomplete == ()
+    assert _section(data).ddos_events == 10 + 12_000 + 7 + 3  # every daily event is in a week
+
+
+def test_weeks_missing_in_the_middle_are_named_to_the_minute(obs_proxy):
+    st = _state()
+    # weeks that start at 09:30 (the service's own clock), with 10-12 09:30 .. 10-19 09:30 gone
+    st.ddos_weeks = [
+        {"period_start_date": ms(28, 9, 30, month=9), "ddos_intercept_times": 1},
+        {"period_start_date": ms(5, 9, 30), "ddos_intercept_times": 1},
+        {"period_start_date": ms(19, 9, 30), "ddos_intercept_times": 1},
+        {"period_start_date": ms(26, 9, 30), "ddos_intercept_times": 1},
+    ]
+    data = _collect(st, obs_proxy)
+    [note] = data.incomplete
+    assert note.reason == (
+        "Anti-DDoS weekly statistics reach back four weeks only, so for 2026-10-12 09:30 – "
+        "2026-10-19 09:30 only the Anti-DDoS events of the last 24 hours are counted."
+    )
+    # 10-15 12:00 falls in the gap: the daily log still counts it
+    assert [e.target for e in data.security.events if e.kind == "ddos"].count("121.36.0.2") == 1
+
+
+def test_weekly_statistics_failing_keep_the_daily_events(obs_proxy):
+    st = _state()
+    st.ddos_weeks = _weeks()
+    st.fail["ddos_weekly"] = (500, "10001000", "Internal error")
+    data = _collect(st, obs_proxy, max_attempts=2)
+    assert st.calls["ddos_weekly"] == 2  # 500 is retried once, then noted
+    assert data.incomplete == (
+        Incomplete("security", "huawei:antiddos", "10001000: Internal error"),
+    )
+    assert _section(data).ddos_events == 3  # the three daily-log events of October
+
+
+def test_weekly_statistics_throttled_then_answering(obs_proxy):
+    st = _state()
+    st.ddos_weeks = _weeks()
+    st.throttle["ddos_weekly"] = 2
+    data = _collect(st, obs_proxy, max_attempts=3)
+    assert st.calls["ddos_weekly"] == 3
+    assert _section(data).ddos_events == 10 + 12_000 + 7 + 1
