@@ -59,6 +59,7 @@ class FakeState:
     # Advanced Anti-DDoS (AAD, global): instances and, per instance id, its attack events
     aad_instances: list[dict[str, Any]] = field(default_factory=list)
     aad_events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    released_aad: set[str] = field(default_factory=set)  # listed, but gone when asked (404)
     waf_hosts: list[dict[str, Any]] = field(default_factory=list)  # cloud mode
     waf_premium_hosts: list[dict[str, Any]] = field(default_factory=list)  # dedicated mode
     waf_events: list[dict[str, Any]] = field(default_factory=list)
@@ -498,7 +499,9 @@ class HuaweiHandler(_Base):
 
     def _aad_events(self, path: str, q: dict[str, str], body: dict[str, Any]) -> Any:
         instance = path.split("/instances/")[1].split("/")[0]
-        if instance not in {i["instance_id"] for i in self.state.aad_instances}:
+        if instance in self.state.released_aad or instance not in {
+            i["instance_id"] for i in self.state.aad_instances
+        }:
             return (404, "AAD.10001", "The instance does not exist")
         offset, limit = int(body.get("offset", 0)), int(body.get("limit", 10))
         if not 1 <= limit <= 100:

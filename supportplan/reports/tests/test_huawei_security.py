@@ -563,3 +563,97 @@ def test_weekly_statistics_throttled_then_answering(obs_proxy):
     data = _collect(st, obs_proxy, max_attempts=3)
     assert st.calls["ddos_weekly"] == 3
     assert _section(data).ddos_events == 10 + 12_000 + 7 + 1
+
+
+# --------------------------------------------------------------------------- Advanced Anti-DDoS
+
+
+def _aad_event(ip: str, at: int, kind: str = "UDP flood", kbps: str = "1200000") -> dict:
+    return {"zone_ip": ip, "start_time": str(at), "end_time": str(at + 600_000),
+            "max_drop_kbps": kbps, "max_drop_pps": "90000", "max_in_kbps": kbps,
+            "max_in_pps": "90000", "attack_types": kind, "attack_ips": "",
+            "attack_ips_desc": "", "attack_status": "normal"}  # fmt: skip
+
+
+def _aad_state() -> FakeState:
+    st = _state()
+    st.eips, st.ddos_logs = [], {}  # no basic Anti-DDoS: only AAD counts
+    st.aad_instances = [
+        {"instance_id": "aad-1", "instance_name": "shop-ddos", "ips": [], "instance_status": 0},
+        {"instance_id": "aad-2", "instance_name": "api-ddos", "ips": [], "instance_status": 0},
+    ]
+    st.aad_events = {
+        "aad-1": [
+            _aad_event("139.9.0.1", ms(30, 23, month=9)),  # September
+            _aad_event("139.9.0.1", ms(2, 8)),
+            _aad_event("139.9.0.1", ms(31, 23, 50), "SYN flood", "800000"),
+            _aad_event("139.9.0.1", ms(1, 0, 0, month=11)),  # November
+        ],
+        "aad-2": [_aad_event("139.9.0.2", ms(14, 3))],
+    }
+    return st
+
+
+def test_advanced_anti_ddos_events_have_their_own_times(obs_proxy):
+    st = _aad_state()
+    data = _collect(st, obs_proxy)
+    ddos = [(e.at, e.target, e.detail, e.count) for e in data.security.events if e.kind == "ddos"]
+    assert ddos == [
+        (datetime(2026, 10, 2, 0, tzinfo=UTC), "139.9.0.1", "UDP flood, 1200 Mbit/s", 1),
+        (datetime(2026, 10, 13, 19, tzinfo=UTC), "139.9.0.2", "UDP flood, 1200 Mbit/s", 1),
+        (datetime(2026, 10, 31, 15, 50, tzinfo=UTC), "139.9.0.1", "SYN flood, 800 Mbit/s", 1),
+    ]
+    assert data.incomplete == ()
+    # one listing, then one events call per instance (the fake filters by the month window)
+    assert st.calls["aad_instances"] == 1 and st.calls["aad_events"] == 2
+    assert _section(data).ddos_events == 3
+
+
+def test_advanced_anti_ddos_pages_and_throttling(obs_proxy, monkeypatch):
+    import supportplan.reports.connectors.huawei as hw
+
+    monkeypatch.setattr(hw, "PAGE", 2)
+    st = _aad_state()
+    st.aad_events["aad-2"] = [_aad_event("139.9.0.2", ms(d, 12)) for d in range(1, 6)]
+    st.throttle["aad_instances"] = 1
+    st.throttle["aad_events"] = 2
+    data = _collect(st, obs_proxy, max_attempts=3)
+    assert st.calls["aad_instances"] == 2
+    # aad-1: two events in the window, one page (+2 throttled); aad-2: 5 by 2 = 3 pages
+    assert st.calls["aad_events"] == 1 + 2 + 3
+    assert data.incomplete == ()
+    assert _section(data).ddos_events == 2 + 5
+
+
+def test_one_aad_instance_failing_keeps_the_others(obs_proxy):
+    st = _aad_state()
+    st.aad_instances.insert(0, {"instance_id": "aad-0", "instance_name": "old", "ips": []})
+    st.released_aad = {"aad-0"}  # listed, but released before its events are asked: 404
+    data = _collect(st, obs_proxy)
+    assert data.incomplete == (
+        Incomplete("security", "huawei:aad", "old: AAD.10001: The instance does not exist"),
+    )
+    assert _section(data).ddos_events == 3  # the two other instances' events
+
+
+def test_aad_listing_failing_leaves_the_rest_filled(obs_proxy):
+    st = _aad_state()
+    st.fail["aad_instances"] = (403, "AAD.00000003", "no permission to aad:instance:list")
+    data = _collect(st, obs_proxy, max_attempts=2)
+    assert data.incomplete == (
+        Incomplete("security", "huawei:aad", "AAD.00000003: no permission to aad:instance:list"),
+    )
+    s = data.security
+    assert (s.iam_users, s.public_buckets, s.waf_enabled) == (4, ("assets", "site"), True)
+    assert _section(data).ddos_events == 0 and _section(data).waf_attacks == 4
+
+
+def test_aad_is_not_asked_without_the_domain_id(obs_proxy):
+    st = _aad_state()
+    with serve(HuaweiHandler, st) as ep:
+        obs_proxy(ep)
+        conn = _huawei(ep)
+        conn.domain_id = ""
+        data = conn.collect(OCT)
+    assert st.calls["aad_instances"] == 0
+    assert [i.source for i in data.incomplete] == ["huawei:iam"]  # the domain id note
