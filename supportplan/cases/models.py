@@ -273,6 +273,10 @@ def move_open_case_count(from_id: int | None, to_id: int | None) -> None:
     locked in the order of the scan, so concurrent moves cannot deadlock each other)."""
     from django.contrib.auth import get_user_model
 
+    users = get_user_model().objects
+    if from_id is None and to_id is not None:  # a new active case: the common path, kept cheap
+        users.filter(pk=to_id).update(open_cases=models.F("open_cases") + 1)
+        return
     ids = [pk for pk in (from_id, to_id) if pk is not None]
     if not ids:
         return
@@ -280,7 +284,7 @@ def move_open_case_count(from_id: int | None, to_id: int | None) -> None:
         *(models.When(pk=pk, then=models.Value(-1 if pk == from_id else 1)) for pk in ids),
         default=models.Value(0),
     )
-    get_user_model().objects.filter(pk__in=ids).update(
+    users.filter(pk__in=ids).update(
         open_cases=Greatest(models.F("open_cases") + delta, models.Value(0))
     )
 
