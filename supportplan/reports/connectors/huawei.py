@@ -2,8 +2,13 @@
 
 - ECS `ListServersDetails` (GET /v1/{project_id}/cloudservers/detail): `offset` is a
   page number (1-based) and `limit` the page size; `count` is the total;
-- ECS `NovaListServerSecurityGroups` (GET /v2.1/{project_id}/servers/{id}/os-security-groups)
-  for the groups and their rules (ingress open to 0.0.0.0/0 is a finding);
+- the security groups of those servers: their ids come with the server details
+  (`security_groups`); VPC v3 `ListSecurityGroups` (GET /v3/{project_id}/vpc/security-groups,
+  filtered by `id`, marker paging) gives their names and `ListSecurityGroupRules` (GET
+  /v3/{project_id}/vpc/security-group-rules?security_group_id=..., marker paging) their
+  rules, asked once per group however many servers share it. Enabled ingress *allow* rules
+  from 0.0.0.0/0 or ::/0 are open to the world (a finding). (ECS `NovaListServerSecurityGroups`,
+  one call per server, is deprecated in the SDK and not used.) A failure notes `huawei:vpc`;
 - CES `BatchListMetricData` (POST /V1.0/{project_id}/batch-query-metric-data), namespace
   SYS.ECS, dimension instance_id, period 3600 s, filter average, up to 100 metrics per call;
 - BSS `ShowCustomerMonthlySum` (GET /v2/bills/customer-bills/monthly-sum?bill_cycle=YYYY-MM),
@@ -97,6 +102,9 @@ PAGE = 100
 CES_BATCH = 100
 RETRY_STATUS = {429, 500, 502, 503, 504}
 AAD_REGIONS = ("cn-north-4", "ap-southeast-1")
+WORLD = ("0.0.0.0/0", "::/0")
+SG_IDS_PER_CALL = 50  # group ids per ListSecurityGroups request (query string length)
+IP_PROTOCOLS = {"1": "icmp", "6": "tcp", "17": "udp", "47": "gre", "58": "icmpv6"}
 
 
 @register("huawei")
@@ -157,6 +165,10 @@ class HuaweiConnector(Connector):
                 from huaweicloudsdkaad.v2 import AadClient as C  # type: ignore[no-redef]
 
             creds = GlobalCredentials(self.ak, self.sk, self.domain_id or None)
+        elif kind == "vpc":
+            from huaweicloudsdkvpc.v3 import VpcClient as C  # type: ignore[no-redef]
+
+            creds = BasicCredentials(self.ak, self.sk, self.project_id)
         elif kind.startswith("obs:"):
             from huaweicloudsdkobs.v1 import ObsClient as C  # type: ignore[no-redef]
             from huaweicloudsdkobs.v1.obs_credentials import ObsCredentials
@@ -214,14 +226,10 @@ class HuaweiConnector(Connector):
         resources = [_resource(s, self.region) for s in servers]
         groups: dict[str, SecurityGroup] = {}
         if self.with_security_groups:
-            for s in servers:
-                try:
-                    self._groups(s.id, groups)
-                except exceptions.SdkException as exc:
-                    incomplete.append(
-                        Incomplete("security", "huawei:ecs:security-groups", _msg(exc))
-                    )
-                    break
+            try:
+                self._groups(servers, groups)
+            except exceptions.SdkException as exc:
+                incomplete.append(Incomplete("security", "huawei:vpc", _msg(exc)))
         metrics = self._metrics(
             [r.id for r in resources if r.status == "running"], month, incomplete
         )
@@ -271,32 +279,60 @@ class HuaweiConnector(Connector):
                 return out
             page += 1
 
-    def _groups(self, server_id: str, groups: dict[str, SecurityGroup]) -> None:
-        from huaweicloudsdkecs.v2 import NovaListServerSecurityGroupsRequest
+    def _groups(self, servers: list[Any], groups: dict[str, SecurityGroup]) -> None:
+        """The groups the servers are in (ids from the server details, in order of first
+        appearance), each with the port specs its rules open to the world. One VPC rules
+        lookup per group, however many servers share it; groups already collected stay in
+        `groups` when a later lookup fails (the caller notes the error)."""
+        from huaweicloudsdkvpc.v3 import ListSecurityGroupRulesRequest, ListSecurityGroupsRequest
 
-        resp = self._call(
-            self._client("ecs").nova_list_server_security_groups_invoker(
-                NovaListServerSecurityGroupsRequest(server_id=server_id)
+        attached: dict[str, str] = {}  # group id -> the name ECS gives (may be the id)
+        for s in servers:
+            for g in s.security_groups or []:
+                if g.id:
+                    attached.setdefault(g.id, g.name or "")
+        if not attached:
+            return
+        client = self._client("vpc")
+        ids = list(attached)
+        names: dict[str, str] = {}
+        for i in range(0, len(ids), SG_IDS_PER_CALL):
+            chunk = ids[i : i + SG_IDS_PER_CALL]
+            for g in self._marked(
+                lambda marker, chunk=chunk: client.list_security_groups_invoker(
+                    ListSecurityGroupsRequest(id=chunk, limit=PAGE, marker=marker)
+                ),
+                "security_groups",
+            ):
+                names[g.id] = g.name or ""
+        for gid in ids:
+            rules = self._marked(
+                lambda marker, gid=gid: client.list_security_group_rules_invoker(
+                    ListSecurityGroupRulesRequest(
+                        security_group_id=[gid], limit=PAGE, marker=marker
+                    )
+                ),
+                "security_group_rules",
             )
-        )
-        for g in resp.security_groups or []:
-            if g.id in groups:
-                continue
-            open_ports = []
-            for rule in g.rules or []:
-                cidr = rule.ip_range.cidr if rule.ip_range else None
-                if cidr not in ("0.0.0.0/0", "::/0"):
-                    continue
-                proto = (rule.ip_protocol or "all").lower()
-                if proto in ("all", "-1") or rule.from_port in (None, -1):
-                    open_ports.append("all")
-                elif rule.from_port == rule.to_port:
-                    open_ports.append(f"{proto}/{rule.from_port}")
-                else:
-                    open_ports.append(f"{proto}/{rule.from_port}-{rule.to_port}")
-            groups[g.id] = SecurityGroup(
-                g.id, g.name or g.id, tuple(sorted(set(open_ports))), region=self.region
-            )
+            specs = {
+                x for r in rules if r.security_group_id in (None, gid) for x in _open_to_world(r)
+            }
+            name = names.get(gid) or attached[gid] or gid  # VPC's name; ECS's if VPC has none
+            groups[gid] = SecurityGroup(gid, name, tuple(sorted(specs)), region=self.region)
+
+    def _marked(self, invoker: Any, items: str) -> list[Any]:
+        """Every row of a marker-paged VPC v3 list: ask again from `page_info.next_marker`
+        until a page comes without one."""
+        out: list[Any] = []
+        marker: str | None = None
+        while True:
+            resp = self._call(invoker(marker))
+            batch = getattr(resp, items) or []
+            out += batch
+            nxt = resp.page_info.next_marker if resp.page_info else None
+            if not batch or not nxt or nxt == marker:
+                return out
+            marker = nxt
 
     def _metrics(
         self, ids: list[str], month: Month, incomplete: list[Incomplete]
@@ -780,6 +816,10 @@ def _region(kind: str, region: str) -> Any:
         from huaweicloudsdkwaf.v1.region.waf_region import WafRegion
 
         return WafRegion.value_of(region)
+    if kind == "vpc":
+        from huaweicloudsdkvpc.v3.region.vpc_region import VpcRegion
+
+        return VpcRegion.value_of(region)
     from huaweicloudsdkecs.v2.region.ecs_region import EcsRegion
 
     return EcsRegion.value_of(region)
@@ -814,6 +854,30 @@ def _resource(s: Any, region: str) -> Resource:
         ha_group=(meta.get("server_group") or "") if isinstance(meta, dict) else "",
         system=(s.tags and _tag(s.tags, "system")) or "",
     )
+
+
+def _open_to_world(rule: Any) -> list[str]:
+    """The port specs (grammar in ports.py) a VPC v3 security-group rule opens to the whole
+    Internet: an enabled ingress allow rule from 0.0.0.0/0 or ::/0. No protocol = every
+    protocol ("all"); tcp/udp without `multiport` = every port of it ("tcp"); `multiport`
+    "22,80-90" gives one spec per part ("tcp/22", "tcp/80-90"); icmp and other protocols
+    have no ports ("icmp"). An IP protocol number is named when known ("6" -> tcp)."""
+    if (rule.direction or "").lower() != "ingress" or (rule.action or "").lower() != "allow":
+        return []
+    if rule.enabled is False or (rule.remote_ip_prefix or "") not in WORLD:
+        return []
+    proto = (rule.protocol or "").strip().lower()
+    proto = IP_PROTOCOLS.get(proto, proto)
+    if proto in ("", "all", "any", "-1"):
+        return ["all"]
+    ports = [p.strip() for p in (rule.multiport or "").split(",") if p.strip()]
+    if proto not in ("tcp", "udp") or not ports:
+        return [proto]
+    out = []
+    for p in ports:
+        lo, _dash, hi = p.partition("-")
+        out.append(f"{proto}/{lo}" if not hi or hi == lo else f"{proto}/{lo}-{hi}")
+    return out
 
 
 def _tag(tags: Any, key: str) -> str:

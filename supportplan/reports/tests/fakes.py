@@ -38,9 +38,11 @@ class FakeState:
     )  # key -> (status, code, msg)
     calls: Counter[str] = field(default_factory=Counter)
     bad_signatures: int = 0
-    security_groups: dict[str, list[dict[str, Any]]] = field(
-        default_factory=dict
-    )  # server -> groups
+    # Huawei VPC v3: security groups ({"id", "name"}) and their rules (VPC v3 rule fields:
+    # security_group_id, direction, action, protocol, multiport, remote_ip_prefix, ...); the
+    # servers name their groups themselves (ECS server details, "security_groups")
+    vpc_groups: list[dict[str, Any]] = field(default_factory=list)
+    vpc_rules: list[dict[str, Any]] = field(default_factory=list)
     iam_users: list[dict[str, Any]] = field(default_factory=list)  # Huawei IAM (domain)
     trackers: list[dict[str, Any]] = field(default_factory=list)  # Huawei CTS (project)
     domain_id: str = "dom-1"
@@ -344,8 +346,10 @@ class HuaweiHandler(_Base):
     def _route(self, method: str, path: str) -> str:
         if path.endswith("/cloudservers/detail"):
             return "list_servers"
-        if path.endswith("/os-security-groups"):
-            return "server_groups"
+        if path.startswith("/v3/") and path.endswith("/vpc/security-groups"):
+            return "vpc_security_groups"
+        if path.startswith("/v3/") and path.endswith("/vpc/security-group-rules"):
+            return "vpc_security_group_rules"
         if path.endswith("/batch-query-metric-data"):
             return "batch_metrics"
         if path.endswith("/customer-bills/monthly-sum"):
@@ -384,9 +388,64 @@ class HuaweiHandler(_Base):
         rows = self.state.instances
         return {"count": len(rows), "servers": rows[(page - 1) * limit : page * limit]}
 
-    def _server_groups(self, path: str, q: dict[str, str], _b: Any) -> dict[str, Any]:
-        server = path.split("/servers/")[1].split("/")[0]
-        return {"security_groups": self.state.security_groups.get(server, [])}
+    # -- VPC v3 (marker paging: `marker` = the id of the last row already seen)
+
+    def _multi(self, key: str) -> list[str]:
+        """Every value of a repeated query parameter (`id=a&id=b`), as the API reads it."""
+        return [v for k, v in parse_qsl(urlsplit(self.path).query) if k == key]
+
+    @staticmethod
+    def _marker_page(rows: list[dict[str, Any]], q: dict[str, str], key: str) -> Any:
+        limit = int(q.get("limit", "2000"))
+        if not 1 <= limit <= 2000:
+            return (400, "VPC.0601", "Invalid limit: it must be between 1 and 2000")
+        start = 0
+        if q.get("marker"):
+            ids = [r["id"] for r in rows]
+            if q["marker"] not in ids:
+                return (400, "VPC.0601", f"Invalid marker {q['marker']}")
+            start = ids.index(q["marker"]) + 1
+        page = rows[start : start + limit]
+        info: dict[str, Any] = {"current_count": len(page)}
+        if page:
+            info["previous_marker"] = page[0]["id"]
+        if page and start + limit < len(rows):
+            info["next_marker"] = page[-1]["id"]
+        return {"request_id": "vpc-req", key: page, "page_info": info}
+
+    def _vpc_security_groups(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        project = path.split("/")[2]
+        rows = [
+            {"description": "", "project_id": project, "enterprise_project_id": "0",
+             "created_at": "2025-06-01T00:00:00",
+             "updated_at": "2025-06-01T00:00:00", "tags": [], **g}
+            for g in self.state.vpc_groups
+            if project == self.state.project_id
+        ]  # fmt: skip
+        if ids := self._multi("id"):
+            rows = [g for g in rows if g["id"] in ids]
+        return self._marker_page(rows, q, "security_groups")
+
+    def _vpc_security_group_rules(self, path: str, q: dict[str, str], _b: Any) -> Any:
+        project = path.split("/")[2]
+        rows = [
+            {"description": "", "ethertype": "IPv4", "action": "allow", "priority": 1,
+             "protocol": "", "multiport": "", "remote_group_id": None,
+             "remote_ip_prefix": None, "remote_address_group_id": None, "project_id": project,
+             "enabled": True, "created_at": "2025-06-01T00:00:00",
+             "updated_at": "2025-06-01T00:00:00", **r}
+            for r in self.state.vpc_rules
+            if project == self.state.project_id
+        ]  # fmt: skip
+        if groups := self._multi("security_group_id"):
+            for g in groups:  # a failure for one group only: fail["<route>:<group id>"]
+                if f"vpc_security_group_rules:{g}" in self.state.fail:
+                    return self.state.fail[f"vpc_security_group_rules:{g}"]
+            rows = [r for r in rows if r["security_group_id"] in groups]
+        for key in ("direction", "action"):
+            if key in q:
+                rows = [r for r in rows if r[key] == q[key]]
+        return self._marker_page(rows, q, "security_group_rules")
 
     def _batch_metrics(self, path: str, q: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
         out = []

@@ -167,32 +167,18 @@ def _huawei_state(n: int = 7) -> FakeState:
                 "OS-EXT-AZ:availability_zone": "cn-north-4a",
                 "metadata": {},
                 "tags": ["system=Core banking"] if i == 0 else [],
+                "security_groups": [{"name": "default", "id": "sg-1"}] if i == 0 else [],
             }
         )
     st.metrics["cpu_util"] = {f"srv-{i}": ([T0, T0 + 3600], [5.0 * i, 7.0 * i]) for i in range(n)}
     st.metrics["network_incoming_bytes_rate_inband"] = {"srv-1": ([T0], [1_000_000.0])}
-    st.security_groups["srv-0"] = [
-        {
-            "id": "sg-1",
-            "name": "default",
-            "rules": [
-                {
-                    "id": "r1",
-                    "ip_protocol": "tcp",
-                    "from_port": 22,
-                    "to_port": 22,
-                    "ip_range": {"cidr": "0.0.0.0/0"},
-                },
-                {
-                    "id": "r2",
-                    "ip_protocol": "tcp",
-                    "from_port": 443,
-                    "to_port": 443,
-                    "ip_range": {"cidr": "10.0.0.0/8"},
-                },
-            ],
-        }
-    ]
+    st.vpc_groups = [{"id": "sg-1", "name": "default"}]
+    st.vpc_rules = [
+        {"id": "r1", "security_group_id": "sg-1", "direction": "ingress", "action": "allow",
+         "protocol": "tcp", "multiport": "22", "remote_ip_prefix": "0.0.0.0/0"},
+        {"id": "r2", "security_group_id": "sg-1", "direction": "ingress", "action": "allow",
+         "protocol": "tcp", "multiport": "443", "remote_ip_prefix": "10.0.0.0/8"},
+    ]  # fmt: skip
     st.iam_users = [
         {"id": f"u-{i}", "name": f"ops-{i}", "enabled": i != 3, "pwd_strength": "high"}
         for i in range(4)

@@ -657,3 +657,149 @@ def test_aad_is_not_asked_without_the_domain_id(obs_proxy):
         data = conn.collect(OCT)
     assert st.calls["aad_instances"] == 0
     assert [i.source for i in data.incomplete] == ["huawei:iam"]  # the domain id note
+
+
+# --------------------------------------------------------------------------- security groups
+
+
+def _rule(rid: str, group: str, **kw) -> dict:
+    """A VPC v3 rule: ingress, allow, from 0.0.0.0/0 unless told otherwise."""
+    return {"id": rid, "security_group_id": group, "direction": "ingress", "action": "allow",
+            "remote_ip_prefix": "0.0.0.0/0", **kw}  # fmt: skip
+
+
+def _sg_state() -> FakeState:
+    """Three servers sharing two groups. ECS names sg-ops by its id (the server details may
+    give a UUID for the name); VPC knows its real name. sg-idle is on no server."""
+    st = _state()
+    web = {"name": "web-public", "id": "sg-web"}
+    ops = {"name": "sg-ops", "id": "sg-ops"}
+    st.instances = [
+        {**st.instances[0], "id": f"srv-{i}", "name": f"app-{i}", "security_groups": groups}
+        for i, groups in enumerate([[web, ops], [web], [ops, web]])
+    ]
+    st.vpc_groups = [
+        {"id": "sg-idle", "name": "idle"},
+        {"id": "sg-ops", "name": "ops-ssh"},
+        {"id": "sg-web", "name": "web-public"},
+    ]
+    st.vpc_rules = [
+        _rule("w1", "sg-web", protocol="tcp", multiport="80"),
+        _rule("w2", "sg-web", protocol="tcp", multiport="443", ethertype="IPv6",
+              remote_ip_prefix="::/0"),
+        _rule("w3", "sg-web", protocol="tcp", multiport="443"),  # the same port again
+        _rule("w4", "sg-web", protocol="tcp", multiport="22", remote_ip_prefix="10.0.0.0/8"),
+        _rule("w5", "sg-web", direction="egress"),  # outbound: not a finding
+        _rule("w6", "sg-web", protocol="tcp", multiport="3389", action="deny"),
+        _rule("w7", "sg-web", protocol="tcp", multiport="8080", enabled=False),
+        _rule("w8", "sg-web", remote_ip_prefix=None, remote_group_id="sg-web"),
+        _rule("o1", "sg-ops", protocol="tcp", multiport="22,3000-3010,8443-8443"),
+        _rule("o2", "sg-ops", protocol="icmp"),  # no ports: the protocol itself
+        _rule("o3", "sg-ops", protocol="udp", ethertype="IPv6", remote_ip_prefix="::/0"),
+        _rule("o4", "sg-ops", protocol="17", multiport="500"),  # an IP protocol number
+        _rule("i1", "sg-idle"),  # every protocol from anywhere, but on no server
+    ]  # fmt: skip
+    return st
+
+
+SG_EXPECTED = [
+    ("sg-web", "web-public", ("tcp/443", "tcp/80"), "cn-north-4"),
+    ("sg-ops", "ops-ssh", ("icmp", "tcp/22", "tcp/3000-3010", "tcp/8443", "udp", "udp/500"),
+     "cn-north-4"),
+]  # fmt: skip
+
+
+def _groups(data: CloudData) -> list[tuple]:
+    return [(g.id, g.name, g.open_to_world, g.region) for g in data.security.security_groups]
+
+
+def test_security_groups_come_from_vpc_once_per_group(obs_proxy):
+    st = _sg_state()
+    data = _collect(st, obs_proxy)
+    assert st.bad_signatures == 0
+    assert _groups(data) == SG_EXPECTED
+    # three servers, two groups: one name lookup for both, one rules lookup per group
+    assert (st.calls["vpc_security_groups"], st.calls["vpc_security_group_rules"]) == (1, 2)
+    asked = [q for route, q in st.requests if route.startswith("vpc_")]
+    assert asked == [
+        "id=sg-ops&id=sg-web&limit=100",  # the SDK sorts the query
+        "limit=100&security_group_id=sg-web",
+        "limit=100&security_group_id=sg-ops",
+    ]
+    assert data.incomplete == (ANTIDDOS_24H,)
+    sec = _section(data)
+    assert (sec.groups_total, [g.id for g in sec.groups_open]) == (2, ["sg-web", "sg-ops"])
+    # users without MFA + two public buckets + the two open groups
+    assert sec.findings == 5
+
+
+def test_servers_without_groups_do_not_ask_vpc(obs_proxy):
+    st = _state()  # its one server lists no security group
+    data = _collect(st, obs_proxy)
+    assert data.security.security_groups == ()
+    assert st.calls["vpc_security_groups"] == st.calls["vpc_security_group_rules"] == 0
+
+
+def test_security_groups_and_rules_are_paged_with_the_marker(obs_proxy, monkeypatch):
+    import supportplan.reports.connectors.huawei as hw
+
+    monkeypatch.setattr(hw, "PAGE", 3)
+    monkeypatch.setattr(hw, "SG_IDS_PER_CALL", 1)  # one group id per name lookup
+    st = _sg_state()
+    data = _collect(st, obs_proxy)
+    assert _groups(data) == SG_EXPECTED
+    asked = [q for route, q in st.requests if route.startswith("vpc_")]
+    assert asked == [
+        "id=sg-web&limit=3",
+        "id=sg-ops&limit=3",
+        "limit=3&security_group_id=sg-web",  # w1-w3
+        "limit=3&marker=w3&security_group_id=sg-web",  # w4-w6
+        "limit=3&marker=w6&security_group_id=sg-web",  # w7-w8, no next marker
+        "limit=3&security_group_id=sg-ops",  # o1-o3
+        "limit=3&marker=o3&security_group_id=sg-ops",  # o4
+    ]
+
+
+def test_vpc_throttling_is_retried_then_answers(obs_proxy):
+    st = _sg_state()
+    st.throttle["vpc_security_groups"] = 1
+    st.throttle["vpc_security_group_rules"] = 2
+    data = _collect(st, obs_proxy)
+    assert _groups(data) == SG_EXPECTED
+    assert (st.calls["vpc_security_groups"], st.calls["vpc_security_group_rules"]) == (2, 4)
+    assert data.incomplete == (ANTIDDOS_24H,)
+
+
+def test_vpc_failing_marks_the_security_groups_and_keeps_the_rest(obs_proxy):
+    st = _sg_state()
+    st.fail["vpc_security_group_rules"] = (
+        403,
+        "VPC.0002",
+        "Policy doesn't allow vpc:securityGroupRules:get to be performed.",
+    )
+    data = _collect(st, obs_proxy)
+    assert st.calls["vpc_security_group_rules"] == 1  # not asked again for the other group
+    assert data.security.security_groups == ()
+    assert data.incomplete == (
+        Incomplete(
+            "security",
+            "huawei:vpc",
+            "VPC.0002: Policy doesn't allow vpc:securityGroupRules:get to be performed.",
+        ),
+        ANTIDDOS_24H,
+    )
+    s = data.security
+    assert (s.iam_users, s.public_buckets, s.waf_enabled) == (4, ("assets", "site"), True)
+    assert len(data.resources) == 3
+
+
+def test_groups_read_before_a_failing_group_stay(obs_proxy):
+    st = _sg_state()
+    st.fail["vpc_security_group_rules:sg-ops"] = (500, "VPC.0500", "System error.")
+    data = _collect(st, obs_proxy, max_attempts=2)
+    assert _groups(data) == SG_EXPECTED[:1]
+    assert st.calls["vpc_security_group_rules"] == 1 + 2  # sg-web, then sg-ops tried twice
+    assert data.incomplete == (
+        Incomplete("security", "huawei:vpc", "VPC.0500: System error."),
+        ANTIDDOS_24H,
+    )
