@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from supportplan.reports.builder import build_report
-from supportplan.reports.connectors.tencent import TencentConnector
+from supportplan.reports.connectors.tencent import TencentConnector, attacks, resources, security
 from supportplan.reports.data import (
     BUSINESS_TZ,
     CloudData,
@@ -467,11 +467,10 @@ def test_every_security_figure_comes_from_its_api():
 
 
 def test_paging_through_every_listing(monkeypatch):
-    import supportplan.reports.connectors.tencent as tc
-
-    monkeypatch.setattr(tc, "PAGE", 2)
-    monkeypatch.setattr(tc, "AUDIT_PAGE", 2)
-    monkeypatch.setattr(tc, "WAF_PAGE", 2)
+    for module in (resources, security, attacks):  # each pages with its own PAGE
+        monkeypatch.setattr(module, "PAGE", 2)
+    monkeypatch.setattr(security, "AUDIT_PAGE", 2)
+    monkeypatch.setattr(attacks, "WAF_PAGE", 2)
     st = _state()
     st.groups["ap-guangzhou"] = [_group(f"sg-{i:02d}", f"g{i}") for i in range(5)]
     st.ingress["sg-03"] = [{"Protocol": "TCP", "Port": "3389", "CidrBlock": "0.0.0.0/0"}]
@@ -670,10 +669,8 @@ def test_waf_totals_are_exact_beyond_the_listing_cap():
         _waf_log("2026-10-20 09:00:00", "api.example.com", "sqli", "block", n=305),
         _waf_log("2026-11-01 00:00:00", "shop.example.com", "xss", "block", n=999),  # Nov
     ]
-    import supportplan.reports.connectors.tencent as tc
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(tc, "WAF_PAGE", 10)
+        mp.setattr(attacks, "WAF_PAGE", 10)
         data = _collect(st, max_waf_events=20)
     assert [p["Page"] for a, p in st.requests if a == "SearchAttackLog"] == [0, 1]
     waf = [(e.at, e.target, e.detail, e.blocked, e.count)
