@@ -219,9 +219,9 @@ def _huawei(endpoint: str, **kw) -> HuaweiConnector:
 
 
 def test_huawei_collects_through_the_sdk_with_paging_and_security_groups(monkeypatch):
-    import supportplan.reports.connectors.huawei as hw
+    from supportplan.reports.connectors.huawei import resources
 
-    monkeypatch.setattr(hw, "PAGE", 3)  # 7 servers -> pages 1, 2, 3
+    monkeypatch.setattr(resources, "PAGE", 3)  # 7 servers -> pages 1, 2, 3
     st = _huawei_state(7)
     with serve(HuaweiHandler, st) as ep:
         data = _huawei(ep).collect(OCT)

@@ -260,9 +260,9 @@ def test_waf_is_on_when_any_domain_is_protected(obs_proxy, cloud, dedicated, exp
 
 
 def test_paging_beyond_one_page(obs_proxy, monkeypatch):
-    import supportplan.reports.connectors.huawei as hw
+    from supportplan.reports.connectors.huawei import protection
 
-    monkeypatch.setattr(hw, "PAGE", 2)
+    monkeypatch.setattr(protection, "PAGE", 2)  # Anti-DDoS, AAD and WAF list in pages of 2
     st = _state()
     st.eips = [
         {"floating_ip_id": f"eip-{i}", "floating_ip_address": f"121.36.1.{i}", "status": "normal"}
@@ -610,9 +610,9 @@ def test_advanced_anti_ddos_events_have_their_own_times(obs_proxy):
 
 
 def test_advanced_anti_ddos_pages_and_throttling(obs_proxy, monkeypatch):
-    import supportplan.reports.connectors.huawei as hw
+    from supportplan.reports.connectors.huawei import protection
 
-    monkeypatch.setattr(hw, "PAGE", 2)
+    monkeypatch.setattr(protection, "PAGE", 2)  # Anti-DDoS, AAD and WAF list in pages of 2
     st = _aad_state()
     st.aad_events["aad-2"] = [_aad_event("139.9.0.2", ms(d, 12)) for d in range(1, 6)]
     st.throttle["aad_instances"] = 1
@@ -741,10 +741,10 @@ def test_servers_without_groups_do_not_ask_vpc(obs_proxy):
 
 
 def test_security_groups_and_rules_are_paged_with_the_marker(obs_proxy, monkeypatch):
-    import supportplan.reports.connectors.huawei as hw
+    from supportplan.reports.connectors.huawei import security
 
-    monkeypatch.setattr(hw, "PAGE", 3)
-    monkeypatch.setattr(hw, "SG_IDS_PER_CALL", 1)  # one group id per name lookup
+    monkeypatch.setattr(security, "PAGE", 3)
+    monkeypatch.setattr(security, "SG_IDS_PER_CALL", 1)  # one group id per name lookup
     st = _sg_state()
     data = _collect(st, obs_proxy)
     assert _groups(data) == SG_EXPECTED
