@@ -151,25 +151,37 @@ def _assign_form(case: Any, data: Any = None) -> AssignForm:
     )
 
 
-def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
-    catalog, plan = _entitlements(case)
+def _severity_choices(plan: Any) -> list[tuple[str, str]]:
     lang = get_language()
-    choices = (
+    return (
         [(st.severity.code, st.severity.name.get(lang)) for st in plan.severity_targets]
         if plan
         else []
     )
+
+
+# Transitions whose form carries one text field for one service argument:
+# action -> (form class, prefix, context name, service, form field = service argument).
+_ONE_FIELD_ACTIONS: dict[str, tuple[Any, str, str, Any, str]] = {
+    "escalate": (ReasonForm, "esc", "escalate_form", case_services.case_escalate, "reason"),
+    "wait": (MessageForm, "wait", "wait_form", case_services.case_wait_on_customer, "message"),
+    "resolve": (ResolveForm, "res", "resolve_form", case_services.case_resolve, "summary"),
+}
+
+
+def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
+    catalog, plan = _entitlements(case)
+    choices = _severity_choices(plan)
     ctx = case_context(request, case, nav="queue", catalog=catalog, plan=plan)
     if perms.may_assign_cases(request.user) and case.state != CaseState.CLOSED:
         ctx["assign_form"] = forms.get("assign_form") or _assign_form(case)
+    for form_class, prefix, name, _service, _field in _ONE_FIELD_ACTIONS.values():
+        ctx[name] = forms.get(name) or form_class(prefix=prefix)
     ctx.update(
         {
             "reply_form": forms.get("reply_form") or StaffReplyForm(),
             "severity_form": forms.get("severity_form")
             or SeverityForm(choices=choices, initial={"severity": case.severity}),
-            "escalate_form": forms.get("escalate_form") or ReasonForm(prefix="esc"),
-            "wait_form": forms.get("wait_form") or MessageForm(prefix="wait"),
-            "resolve_form": forms.get("resolve_form") or ResolveForm(prefix="res"),
             "may_work": perms.may_work_case(request.user, case),
             "may_take": perms.may_take_case(request.user, case)
             and case.assignee_id != request.user.pk,
@@ -222,14 +234,9 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                     communication=comm,
                 )
     elif action == "severity":
-        _catalog, plan = _entitlements(case)
-        lang = get_language()
-        choices = (
-            [(st.severity.code, st.severity.name.get(lang)) for st in plan.severity_targets]
-            if plan
-            else []
+        severity_form = SeverityForm(
+            request.POST, choices=_severity_choices(_entitlements(case)[1])
         )
-        severity_form = SeverityForm(request.POST, choices=choices)
         forms["severity_form"] = severity_form
         if severity_form.is_valid():
             ok, _r = call_service(
@@ -242,44 +249,19 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 reason=severity_form.cleaned_data["reason"],
                 now=now,
             )
-    elif action == "escalate":
-        escalate_form = ReasonForm(request.POST, prefix="esc")
-        forms["escalate_form"] = escalate_form
-        if escalate_form.is_valid():
+    elif action in _ONE_FIELD_ACTIONS:
+        form_class, prefix, name, service, field = _ONE_FIELD_ACTIONS[action]
+        form = form_class(request.POST, prefix=prefix)
+        forms[name] = form
+        if form.is_valid():
             ok, _r = call_service(
                 request,
-                escalate_form,
-                case_services.case_escalate,
+                form,
+                service,
                 actor=user,
                 case=case,
-                reason=escalate_form.cleaned_data["reason"],
                 now=now,
-            )
-    elif action == "wait":
-        wait_form = MessageForm(request.POST, prefix="wait")
-        forms["wait_form"] = wait_form
-        if wait_form.is_valid():
-            ok, _r = call_service(
-                request,
-                wait_form,
-                case_services.case_wait_on_customer,
-                actor=user,
-                case=case,
-                message=wait_form.cleaned_data["message"],
-                now=now,
-            )
-    elif action == "resolve":
-        resolve_form = ResolveForm(request.POST, prefix="res")
-        forms["resolve_form"] = resolve_form
-        if resolve_form.is_valid():
-            ok, _r = call_service(
-                request,
-                resolve_form,
-                case_services.case_resolve,
-                actor=user,
-                case=case,
-                summary=resolve_form.cleaned_data["summary"],
-                now=now,
+                **{field: form.cleaned_data[field]},
             )
     elif action == "assign":
         assign_form = _assign_form(case, request.POST)
