@@ -251,3 +251,27 @@ def test_org_settings_bad_email_and_member_cannot_change(vip):
     assert response.status_code == 302
     vip.tenant.refresh_from_db()
     assert vip.tenant.technical_contact_name != "Mallory"
+
+
+def test_console_wait_escalate_and_resolve_from_their_forms(vip, staff):
+    case = open_case(vip)
+    handler = case.assignee or staff["senior"]
+    client = client_for(handler)
+
+    def act(action, data):
+        return client.post(reverse("web:console_action", args=[case.pk, action]), data)
+
+    response = act("escalate", {"esc-reason": ""})
+    assert response.status_code == 400
+    assert 'id="err-reason"' in response.content.decode()  # the escalate form's error, inline
+    assert act("reply", {"kind": "reply", "body": "Looking into it"}).status_code == 302
+    assert act("wait", {"wait-message": "Please send the error log."}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == "waiting_on_customer"
+    assert act("resume", {}).status_code == 302
+    assert act("escalate", {"esc-reason": "Needs the database team"}).status_code == 302
+    case.refresh_from_db()
+    assert case.escalation_level == 1
+    assert act("resolve", {"res-summary": "Connection pool resized."}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == "resolved"
