@@ -24,6 +24,7 @@ from supportplan.core import clock
 from supportplan.subscriptions.services import not_found
 
 from .permissions import user_of
+from .serializers import validated
 from .subscriptions import TENANT_PARAM, _tenant, _visible
 
 
@@ -158,18 +159,17 @@ class BookingViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=BookingRequestSerializer, responses=BookingSerializer)
     def create(self, request: Request) -> Response:
-        data = BookingRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        tenant = _tenant(request, data.validated_data.get("tenant"))
+        data = validated(BookingRequestSerializer, request)
+        tenant = _tenant(request, data.get("tenant"))
         perms.require_may_request_booking(user_of(request), tenant)
         booking = services.booking_request(
             tenant=tenant,
             actor=user_of(request),
-            service_code=data.validated_data["service"],
-            start_date=data.validated_data["start_date"],
-            days=data.validated_data.get("days"),
-            event_kind=data.validated_data["event_kind"],
-            event_description=data.validated_data["event_description"],
+            service_code=data["service"],
+            start_date=data["start_date"],
+            days=data.get("days"),
+            event_kind=data["event_kind"],
+            event_description=data["event_description"],
             now=clock.now(),
         )
         return self._out(booking.pk, status=201)
@@ -179,9 +179,8 @@ class BookingViewSet(viewsets.GenericViewSet):
     def confirm(self, request: Request, pk: str | None = None) -> Response:
         booking = self._get(pk)
         perms.require_may_manage_bookings(user_of(request))
-        data = ConfirmSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        ids = data.validated_data["team"]
+        data = validated(ConfirmSerializer, request)
+        ids = data["team"]
         people = list(User.objects.filter(pk__in=ids))
         if len(people) != len(set(ids)):
             raise not_found(User)
@@ -195,13 +194,12 @@ class BookingViewSet(viewsets.GenericViewSet):
     def deliver(self, request: Request, pk: str | None = None) -> Response:
         booking = self._get(pk)
         perms.require_may_manage_bookings(user_of(request))
-        data = DeliverSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(DeliverSerializer, request)
         services.booking_deliver(
             booking=booking,
             actor=user_of(request),
-            notes=data.validated_data["notes"],
-            report=data.validated_data.get("report"),
+            notes=data["notes"],
+            report=data.get("report"),
             now=clock.now(),
         )
         return self._out(pk)
@@ -219,13 +217,12 @@ class BookingViewSet(viewsets.GenericViewSet):
     def rate(self, request: Request, pk: str | None = None) -> Response:
         booking = self._get(pk)
         perms.require_booking_customer(user_of(request), booking.tenant)
-        data = BookingRateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(BookingRateSerializer, request)
         services.booking_rate(
             booking=booking,
             actor=user_of(request),
-            rating=data.validated_data["rating"],
-            comment=data.validated_data["comment"],
+            rating=data["rating"],
+            comment=data["comment"],
             now=clock.now(),
         )
         return self._out(pk)
@@ -235,12 +232,11 @@ class BookingViewSet(viewsets.GenericViewSet):
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         booking = self._get(pk)
         perms.require_may_request_booking(user_of(request), booking.tenant)
-        data = CancelSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(CancelSerializer, request)
         services.booking_cancel(
             booking=booking,
             actor=user_of(request),
-            reason=data.validated_data["reason"],
+            reason=data["reason"],
             now=clock.now(),
         )
         return self._out(pk)

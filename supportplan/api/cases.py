@@ -33,7 +33,7 @@ from supportplan.core.errors import DomainError, NotFound
 from supportplan.core.models import AuditEntry
 
 from .permissions import user_of
-from .serializers import FieldTemplateMixin
+from .serializers import FieldTemplateMixin, validated
 
 
 def _text(value: Text | None) -> str | None:
@@ -389,9 +389,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
 
     def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return validated(serializer_class, self.request)
 
     @extend_schema(parameters=CASE_FILTERS, summary="List and search cases I may see")
     def list(self, request: Request) -> Response:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from rest_framework import serializers
+from rest_framework.request import Request
+
 
 class FieldTemplateMixin:
     """Build a serializer class's fields once, then hand each instance a deep copy.
@@ -23,3 +26,10 @@ class FieldTemplateMixin:
             template = super().get_fields()  # type: ignore[misc]
             cls._field_template = template  # type: ignore[attr-defined]
         return copy.deepcopy(template)
+
+
+def validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The request body checked by `serializer_class`; a 400 naming each bad field otherwise."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -40,6 +40,7 @@ from supportplan.subscriptions.models import (
 )
 
 from .permissions import user_of
+from .serializers import validated
 
 TENANT_PARAM = OpenApiParameter(
     "tenant", OpenApiTypes.INT, description="Staff: the tenant (customers: always their own)."
@@ -248,15 +249,14 @@ class PaySerializer(serializers.Serializer):
 class QuoteView(APIView):
     @extend_schema(request=QuoteRequestSerializer, responses=OpenApiTypes.OBJECT, summary="Quote")
     def post(self, request: Request) -> Response:
-        data = QuoteRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        tenant = _tenant(request, data.validated_data.get("tenant"))
+        data = validated(QuoteRequestSerializer, request)
+        tenant = _tenant(request, data.get("tenant"))
         quote = services.order_quote(
             tenant=tenant,
-            provider_code=data.validated_data["provider"],
-            plan_code=data.validated_data["plan"],
-            term=data.validated_data["term"],
-            count=data.validated_data["count"],
+            provider_code=data["provider"],
+            plan_code=data["plan"],
+            term=data["term"],
+            count=data["count"],
             now=clock.now(),
         )
         return Response(quote.as_dict())
@@ -293,18 +293,17 @@ class OrderViewSet(viewsets.GenericViewSet):
 
     @extend_schema(request=QuoteRequestSerializer, responses=OrderSerializer, summary="Place")
     def create(self, request: Request) -> Response:
-        data = QuoteRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        tenant = _tenant(request, data.validated_data.get("tenant"))
+        data = validated(QuoteRequestSerializer, request)
+        tenant = _tenant(request, data.get("tenant"))
         perms.require_may_buy(user_of(request), tenant)
         order = services.order_place(
             tenant=tenant,
             actor=user_of(request),
-            provider_code=data.validated_data["provider"],
-            plan_code=data.validated_data["plan"],
-            term=data.validated_data["term"],
-            count=data.validated_data["count"],
-            auto_renew=data.validated_data["auto_renew"],
+            provider_code=data["provider"],
+            plan_code=data["plan"],
+            term=data["term"],
+            count=data["count"],
+            auto_renew=data["auto_renew"],
             now=clock.now(),
         )
         return Response(OrderSerializer(self._get(order.pk)).data, status=201)
@@ -314,14 +313,13 @@ class OrderViewSet(viewsets.GenericViewSet):
     def accept_agreement(self, request: Request, pk: str | None = None) -> Response:
         order = self._get(pk)
         perms.require_may_buy(user_of(request), order.tenant)
-        data = AgreementSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        if not data.validated_data["accept"]:
+        data = validated(AgreementSerializer, request)
+        if not data["accept"]:
             services.refuse_unaccepted(order)
         services.order_accept_agreement(
             order=order,
             actor=user_of(request),
-            version=data.validated_data["agreement_version"],
+            version=data["agreement_version"],
             now=clock.now(),
         )
         return Response(OrderSerializer(self._get(pk)).data)
@@ -331,12 +329,11 @@ class OrderViewSet(viewsets.GenericViewSet):
     def pay(self, request: Request, pk: str | None = None) -> Response:
         order = self._get(pk)
         perms.require_may_buy(user_of(request), order.tenant)
-        data = PaySerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(PaySerializer, request)
         services.order_pay(
             order=order,
             actor=user_of(request),
-            method=data.validated_data["method"],
+            method=data["method"],
             now=clock.now(),
         )
         return Response(OrderSerializer(self._get(pk)).data)
@@ -385,27 +382,24 @@ class PaymentViewSet(viewsets.GenericViewSet):
     def confirm(self, request: Request, pk: str | None = None) -> Response:
         payment = self._get(pk)
         perms.require_may_confirm_payments(user_of(request))
-        data = ConfirmPaymentSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        key = data.validated_data.get("idempotency_key") or request.headers.get(
-            "Idempotency-Key", ""
-        )
-        if data.validated_data["result"] == "failed":
+        data = validated(ConfirmPaymentSerializer, request)
+        key = data.get("idempotency_key") or request.headers.get("Idempotency-Key", "")
+        if data["result"] == "failed":
             services.payment_fail(
                 payment=payment,
                 idempotency_key=key,
                 actor=user_of(request),
                 now=clock.now(),
-                reason=data.validated_data["reference"],
+                reason=data["reference"],
             )
         else:
             services.payment_succeed(
                 payment=payment,
                 idempotency_key=key,
-                amount=data.validated_data["amount"],
+                amount=data["amount"],
                 actor=user_of(request),
                 now=clock.now(),
-                reference=data.validated_data["reference"],
+                reference=data["reference"],
             )
         return Response(OrderSerializer(_orders(user_of(request)).get(pk=payment.order_id)).data)
 
@@ -534,12 +528,11 @@ class SubscriptionViewSet(viewsets.GenericViewSet):
     def change(self, request: Request, pk: str | None = None) -> Response:
         subscription = self._get(pk)
         perms.require_may_buy(user_of(request), subscription.tenant)
-        data = ChangeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(ChangeSerializer, request)
         result = services.subscription_change(
             subscription=subscription,
             actor=user_of(request),
-            plan_code=data.validated_data["plan"],
+            plan_code=data["plan"],
             now=clock.now(),
         )
         if isinstance(result, Order):
@@ -569,12 +562,11 @@ class SubscriptionViewSet(viewsets.GenericViewSet):
     def auto_renew(self, request: Request, pk: str | None = None) -> Response:
         subscription = self._get(pk)
         perms.require_may_buy(user_of(request), subscription.tenant)
-        data = AutoRenewSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = validated(AutoRenewSerializer, request)
         services.subscription_set_auto_renew(
             subscription=subscription,
             actor=user_of(request),
-            auto_renew=data.validated_data["auto_renew"],
+            auto_renew=data["auto_renew"],
             now=clock.now(),
         )
         return Response(subscription_state(self._get(pk), clock.now()))
