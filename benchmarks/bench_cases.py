@@ -49,8 +49,8 @@ import django  # noqa: E402
 django.setup()
 
 import httpx  # noqa: E402
+from bench_people import openers  # noqa: E402
 from django.db import connection  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
 from supportplan.accounts.models import User  # noqa: E402
 from supportplan.cases import selectors  # noqa: E402
@@ -155,30 +155,6 @@ def start_server() -> subprocess.Popen[bytes]:
     raise SystemExit("gunicorn did not start; see var/bench_cases_gunicorn.log")
 
 
-def customers() -> list[tuple[str, dict[str, str]]]:
-    out = []
-    for user in User.objects.filter(username__startswith="bench-customer-").select_related(
-        "tenant"
-    ):
-        token, _ = Token.objects.get_or_create(user=user)
-        n = int(user.username.rsplit("-", 1)[1])
-        provider = "partner" if n % 6 < 3 else "tencent"
-        severity = "general_guidance" if provider == "partner" else "usage_question"
-        out.append(
-            (
-                token.key,
-                {
-                    "provider": provider,
-                    "channel": "ticket",
-                    "severity": severity,
-                    "subject": "Benchmark case",
-                    "description": "Opened by benchmarks/bench_cases.py",
-                },
-            )
-        )
-    return out
-
-
 def load(path: str, seconds: float, people: list[tuple[str, dict[str, str]]]) -> dict:
     latencies: list[float] = []
     errors: list[int] = []
@@ -220,7 +196,7 @@ def load(path: str, seconds: float, people: list[tuple[str, dict[str, str]]]) ->
 
 
 def bench_http() -> None:
-    people = customers()
+    people = openers()
     proc = start_server()
     try:
         print(

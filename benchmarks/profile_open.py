@@ -44,28 +44,13 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench_people import openers  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
-
-from supportplan.accounts.models import User  # noqa: E402
 
 
 def people() -> list[tuple[str, bytes]]:
-    out = []
-    for user in User.objects.filter(username__startswith="bench-customer-").order_by("pk"):
-        token, _ = Token.objects.get_or_create(user=user)
-        n = int(user.username.rsplit("-", 1)[1])
-        provider = "partner" if n % 6 < 3 else "tencent"
-        body = {
-            "provider": provider,
-            "channel": "ticket",
-            "severity": "general_guidance" if provider == "partner" else "usage_question",
-            "subject": "Benchmark case",
-            "description": "Opened by benchmarks/profile_open.py",
-        }
-        out.append((token.key, json.dumps(body).encode()))
-    return out
+    return [(key, json.dumps(body).encode()) for key, body in openers()]
 
 
 class Counter:
