@@ -5,7 +5,13 @@ against the database gen_cases.py made: CPU time and SQL statements per request 
 POST /api/cases/ and for the ceiling endpoint (one INSERT), then a cProfile of the opens,
 so a change to the open path can be measured before the HTTP benchmark.
 
+With --floor it also prints the floor: the SQL one opening sends, replayed on the raw psycopg
+connection (no ORM, no DRF) in the same transaction, beside the ceiling's own SQL and the
+serializer work every opening needs. However lean the Python around them, an opening costs
+at least that, which bounds the open/ceiling ratio from above.
+
 Run: .venv/bin/python benchmarks/profile_open.py [--db bench_cases] [--n 400] [--top 30]
+     [--floor]
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ import os
 import pstats
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,6 +37,7 @@ parser.add_argument("--host", default="127.0.0.1:5432")
 parser.add_argument("--n", type=int, default=400)
 parser.add_argument("--top", type=int, default=30)
 parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
+parser.add_argument("--floor", action="store_true", help="also replay the SQL alone")
 args = parser.parse_args()
 
 os.environ.update(
@@ -94,6 +103,85 @@ def measure(client: Client, path: str, who: list[tuple[str, bytes]]) -> tuple[fl
     return cpu / args.n, pg / args.n, wall / args.n, counter.n / args.n
 
 
+def captured(client: Client, path: str, who: list[tuple[str, bytes]]) -> list[tuple[str, Any]]:
+    """The statements (SQL and parameters) one request to `path` sends."""
+    out: list[tuple[str, Any]] = []
+
+    def keep(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        out.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        run(client, path, who, 1)
+    return out
+
+
+def replay(statements: list[tuple[str, Any]]) -> tuple[float, float]:
+    """CPU per run of this process and of its database backend: `statements` sent on the raw
+    psycopg connection in one transaction, the way Django sends them but without the ORM
+    (new ids where a unique key needs one, the audit entry's id where a row refers to it)."""
+    raw = connection.connection
+    n = args.n
+    pg, cpu = backend_cpu(), time.process_time()
+    for _ in range(n):
+        with raw.transaction():
+            cur, entry = raw.cursor(), None
+            for sql, params in statements:
+                values = list(params or ())
+                if "django_tasks_database_dbtaskresult" in sql:
+                    values[0] = uuid.uuid4()  # the job's primary key
+                if sql.startswith('INSERT INTO "notifications_dispatch"') and entry:
+                    values[0] = entry  # one dispatch per audit entry
+                cur.execute(sql, values)
+                if sql.startswith('INSERT INTO "core_auditentry"'):
+                    entry = cur.fetchone()[0]
+    return (time.process_time() - cpu) / n, (backend_cpu() - pg) / n
+
+
+def serializer_work(who: list[tuple[str, bytes]]) -> float:
+    """CPU per opening of reading the body with OpenCaseSerializer and answering with
+    CaseSerializer, the DRF work the ceiling does not do."""
+    from supportplan.api.cases import CaseSerializer, OpenCaseSerializer
+    from supportplan.cases.models import Case
+
+    body = json.loads(who[0][1])
+    case = Case.objects.select_related("tenant", "assignee", "system").order_by("-pk").first()
+    cpu = time.process_time()
+    for _ in range(args.n):
+        form = OpenCaseSerializer(data=body)
+        form.is_valid(raise_exception=True)
+        CaseSerializer(case, context={}).data  # noqa: B018
+    return (time.process_time() - cpu) / args.n
+
+
+def floor(client: Client, who: list[tuple[str, bytes]], ceiling: tuple[float, ...]) -> None:
+    opening = captured(client, "/api/cases/", who)
+    bare = captured(client, "/api/bench/ceiling/", who)
+    replay(opening), replay(bare)  # warm up (prepared statements)
+    o_cpu, o_pg = replay(opening)
+    c_cpu, c_pg = replay(bare)
+    drf = serializer_work(who)
+    print(f"floor: the SQL alone, raw psycopg, {args.n} runs each")
+    for label, (cpu, pg), sql in (
+        ("open a case", (o_cpu, o_pg), opening),
+        ("ceiling", (c_cpu, c_pg), bare),
+    ):
+        print(
+            f"{label:12} Python {cpu * 1000:6.2f} ms + PostgreSQL {pg * 1000:5.2f} ms CPU"
+            f"/request, {len(sql)} statements"
+        )
+    print(f"serializers (read the body, answer the case): {drf * 1000:.2f} ms CPU")
+    # The ceiling's request, with its SQL swapped for the opening's and the serializers added:
+    # what an opening would cost if nothing else in it cost anything.
+    whole = ceiling[0] + ceiling[1]
+    best = whole - (c_cpu + c_pg) + (o_cpu + o_pg) + drf
+    print(
+        f"best possible opening in-process: {best * 1000:.2f} ms CPU against the ceiling's "
+        f"{whole * 1000:.2f} ms: ceiling / open at most {whole / best * 100:.0f} % in-process "
+        "(over HTTP the server and the clients add about the same to both)"
+    )
+
+
 def main() -> None:
     who = people()
     client = Client(HTTP_HOST="127.0.0.1")
@@ -109,6 +197,8 @@ def main() -> None:
         )
     (o_cpu, o_pg, *_), (c_cpu, c_pg, *_) = results.values()
     print(f"ceiling / open, CPU of both processes: {(c_cpu + c_pg) / (o_cpu + o_pg) * 100:.0f} %")
+    if args.floor:
+        floor(client, who, results["ceiling"])
     if args.top == 0:
         return
     profile = cProfile.Profile(time.process_time)  # CPU, not waiting on the database

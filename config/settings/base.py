@@ -116,6 +116,15 @@ def database_from_env() -> dict:
             dj_database_url.parse(url, conn_max_age=int(env("SUPPORTPLAN_DB_CONN_MAX_AGE", "60")))
         )
         config["CONN_HEALTH_CHECKS"] = True
+        if env_bool("SUPPORTPLAN_DB_PREPARED_STATEMENTS", True):
+            # Parameters bound by the server, and a statement run five times on a connection
+            # prepared there: PostgreSQL stops parsing and planning the hot statements on
+            # every request (opening a case: a third less database CPU, see
+            # benchmarks/profile_open.py). Turn off behind a pooler that cannot keep prepared
+            # statements (PgBouncer in transaction mode before 1.21).
+            options = config.setdefault("OPTIONS", {})
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 5)
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
