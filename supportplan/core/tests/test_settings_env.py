@@ -58,3 +58,29 @@ def test_tuning_variables_reach_the_settings():
         "https://support.example.cn 75 5242880 12:00:00 1:30:00 "
         "('im.example.cn', 'hooks.example.cn')"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "switch", "expected"),
+    [
+        ("postgres://u@db:5432/sp", None, {"server_side_binding": True, "prepare_threshold": 5}),
+        ("postgres://u@db:5432/sp", "0", {}),
+        # what the URL says wins over the default
+        (
+            "postgres://u@db:5432/sp?sslmode=require&prepare_threshold=0",
+            None,
+            {"sslmode": "require", "prepare_threshold": 0, "server_side_binding": True},
+        ),
+    ],
+)
+def test_postgres_prepared_statements_are_on_unless_switched_off(
+    monkeypatch, url, switch, expected
+):
+    from config.settings.base import database_from_env
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    if switch is None:
+        monkeypatch.delenv("SUPPORTPLAN_DB_PREPARED_STATEMENTS", raising=False)
+    else:
+        monkeypatch.setenv("SUPPORTPLAN_DB_PREPARED_STATEMENTS", switch)
+    assert database_from_env().get("OPTIONS", {}) == expected
