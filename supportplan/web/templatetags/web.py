@@ -276,3 +276,23 @@ def page_url(context: template.Context, page: Any, number: int) -> str:
     """The current URL's query string with this pager's page parameter set (filters kept)."""
     param = getattr(page, "param", "page")
     return qs_replace(context, **{param: None if number == 1 else number})
+
+
+@register.simple_tag(takes_context=True)
+def unread_badge(context: template.Context) -> str:
+    """The top bar's count of the reader's unread notices (one indexed count per page); empty
+    when there are none. The number is for the eye, the label for screen readers."""
+    from supportplan.notifications.selectors import unread_count
+
+    user = context["request"].user
+    n = unread_count(user) if user.is_authenticated else 0
+    if not n:
+        return ""
+    label = ngettext("%(n)s unread notification", "%(n)s unread notifications", n) % {"n": n}
+    return format_html(
+        '<span class="unread-badge" title="{}"><span aria-hidden="true">{}</span>'
+        '<span class="sr-only">{}</span></span>',
+        label,
+        n if n < 100 else "99+",
+        label,
+    )

@@ -340,6 +340,37 @@ def test_queue_counts_cover_every_page(vip, staff):
     assert '<div class="value">3</div><div class="label">Running</div>' in page
 
 
+# --------------------------------------------------------------------------- message centre
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("en", "2 unread notifications"), ("zh-hans", "2 条未读消息")]
+)
+def test_top_bar_counts_my_unread_notices_until_read(vip, staff, language, label):
+    from supportplan.notifications import services as notifications
+    from supportplan.notifications.models import InAppNotification
+
+    notifications.dispatch_pending(now=clock.now())  # the purchase's notices: read them
+    for person in (vip.admin, vip.member):
+        notifications.in_app_mark_read(user=person, now=clock.now(), ids=None)
+    for subject in ("Core banking down", "Batch jobs stuck"):
+        open_case(vip, subject=subject)
+    notifications.dispatch_pending(now=clock.now())
+    mine = InAppNotification.objects.filter(user=vip.admin, read_at__isnull=True)
+    assert mine.count() == 2  # one "opened" notice per case for the requester
+    badge = (
+        f'<span class="unread-badge" title="{label}"><span aria-hidden="true">2</span>'
+        f'<span class="sr-only">{label}</span></span>'
+    )
+    client = client_for(vip.admin, language)
+    assert badge in client.get(reverse("home")).content.decode()
+    # The member of the same tenant was not told: no badge of the admin's count.
+    member_page = client_for(vip.member, language).get(reverse("home")).content.decode()
+    assert "unread-badge" not in member_page
+    client.post(reverse("web:inbox_read"))  # "mark all as read"
+    assert "unread-badge" not in client.get(reverse("home")).content.decode()
+
+
 # --------------------------------------------------------------------------- translations
 
 
