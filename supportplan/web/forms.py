@@ -410,6 +410,17 @@ class ConfirmPaymentForm(BaseForm):
     )
 
 
+class FailPaymentForm(BaseForm):
+    """Staff record that a bank transfer did not arrive: the order can be paid again."""
+
+    reason = forms.CharField(
+        label=_("Why it is closed"),
+        max_length=500,
+        help_text=_("Told to the customer, e.g. no transfer with this reference in 14 days."),
+        error_messages={"required": _("Say why the transfer is closed; the customer reads it.")},
+    )
+
+
 class RobotForm(BaseForm):
     """The organisation's IM group robot. The secret is write-only: never shown back; left
     empty when changing a robot it keeps the stored one."""

@@ -85,6 +85,11 @@ web_patterns = [
         payments.staff_payment_confirm,
         name="staff_payment_confirm",
     ),
+    path(
+        "console/payments/<int:payment_id>/fail/",
+        payments.staff_payment_fail,
+        name="staff_payment_fail",
+    ),
     path("console/reports/", reports.staff_reports, name="staff_reports"),
     path("console/reports/generate/", reports.staff_generate, name="staff_report_generate"),
     path("console/reports/<int:report_id>/send/", reports.staff_send, name="staff_report_send"),

@@ -352,7 +352,7 @@ def test_customer_pays_by_bank_transfer_and_staff_confirm(catalogs, staff, langu
     assert order.number in row.inner_text() and "¥26,000.00" in row.inner_text()
     row.locator("input[name$='-amount']").fill("2600")  # a typo: refused, nothing paid
     with console.expect_navigation():
-        row.locator("button[type=submit]").click()
+        row.locator("form.confirm-payment button[type=submit]").click()
     error = console.inner_text(f"#payment-{payment.pk} .errorlist")
     expected = (
         "到账金额（2600）与订单金额（26000.00）不符。"
@@ -365,8 +365,12 @@ def test_customer_pays_by_bank_transfer_and_staff_confirm(catalogs, staff, langu
     row.locator("input[name$='-amount']").fill("26000.00")
     row.locator("input[name$='-reference']").fill("BOC-20261123-778")
     shot(console, f"console-payments-{language}")
+    row.locator("details.fail-payment summary").click()  # the other way out, not taken here
+    assert row.locator("textarea[name$='-reason'], input[name$='-reason']").is_visible()
+    shot(console, f"console-payment-not-received-{language}")
+    row.locator("details.fail-payment summary").click()
     with console.expect_navigation():
-        row.locator("button[type=submit]").click()
+        row.locator("form.confirm-payment button[type=submit]").click()
     assert Order.objects.get(pk=order.pk).paid_at is not None
     assert ("已确认" if zh else "confirmed") in console.inner_text(".flash-list")
 

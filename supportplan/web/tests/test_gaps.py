@@ -144,8 +144,50 @@ def test_only_finance_roles_confirm_payments(nobody, staff):
     url = reverse("web:staff_payment_confirm", args=[payment.pk])
     prefix = f"p{payment.pk}-"
     assert engineer.post(url, {prefix + "amount": "26000"}).status_code == 403
+    fail = reverse("web:staff_payment_fail", args=[payment.pk])
+    assert engineer.post(fail, {f"f{payment.pk}-reason": "no"}).status_code == 403
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING
+
+
+def test_staff_close_a_transfer_that_never_arrived(nobody, staff):
+    from supportplan.notifications import services as notifications
+    from supportplan.notifications.models import InAppNotification
+
+    payment = bank_payment(nobody)
+    manager = client_for(staff["manager"], "zh-hans")
+    page = manager.get(reverse("web:staff_payments")).content.decode()
+    assert "未到账？" in page and "按未到账关闭" in page
+    url = reverse("web:staff_payment_fail", args=[payment.pk])
+    prefix = f"f{payment.pk}-"
+    empty = manager.post(url, {prefix + "reason": "  "})
+    assert empty.status_code == 400
+    assert "请填写关闭这笔转账的原因，客户会看到。" in empty.content.decode()
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+
+    reason = "14 天内未收到附此参考号的转账"
+    assert manager.post(url, {prefix + "reason": reason}).status_code == 302
+    assert manager.post(url, {prefix + "reason": reason}).status_code == 302  # a double click
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED
+    order = Order.objects.get(pk=payment.order_id)
+    assert order.status == OrderStatus.AGREEMENT_ACCEPTED  # the customer can pay again
+    (entry,) = AuditEntry.objects.filter(action="payment.failed", target_id=str(order.pk))
+    assert entry.actor == staff["manager"] and entry.data["reason"] == reason
+    # The customer's administrator is told, with the reason.
+    notifications.dispatch_pending(now=clock.now())
+    notice = InAppNotification.objects.get(user=nobody.admin, rule="payment.failed")
+    assert reason in str(notice.content)
+    order_page = client_for(nobody.admin).get(reverse("web:order", args=[order.pk]))
+    assert reverse("web:order_pay", args=[order.pk]) in order_page.content.decode()
+
+    # Confirming the closed transfer afterwards is refused inline, never a 500.
+    confirm = reverse("web:staff_payment_confirm", args=[payment.pk])
+    late = manager.post(confirm, {f"p{payment.pk}-amount": "26000.00"})
+    assert late.status_code == 400
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED
 
 
 # --------------------------------------------------------------------------- advisories

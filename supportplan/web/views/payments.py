@@ -24,7 +24,7 @@ from supportplan.subscriptions import selectors as subs
 from supportplan.subscriptions import services as sub_services
 from supportplan.subscriptions.models import Order, OrderStatus, PaymentStatus
 from supportplan.web import selectors as web_selectors
-from supportplan.web.forms import ConfirmPaymentForm, PayOrderForm
+from supportplan.web.forms import ConfirmPaymentForm, FailPaymentForm, PayOrderForm
 
 from .common import call_service, customer_view, paginate, staff_view
 
@@ -151,7 +151,10 @@ def _may_confirm(user: Any) -> bool:
 
 
 def _staff_page(
-    request: HttpRequest, forms: dict[int, Any] | None = None, status: int = 200
+    request: HttpRequest,
+    forms: dict[int, Any] | None = None,
+    status: int = 200,
+    fail_forms: dict[int, Any] | None = None,
 ) -> HttpResponse:
     lang = get_language()
     show = request.GET.get("show", "pending")
@@ -165,6 +168,7 @@ def _staff_page(
             "label": web_selectors.order_label(p.order, lang),
             "method": dict(_methods()).get(p.provider, p.provider),
             "form": (forms or {}).get(p.pk) or ConfirmPaymentForm(prefix=f"p{p.pk}"),
+            "fail_form": (fail_forms or {}).get(p.pk) or FailPaymentForm(prefix=f"f{p.pk}"),
         }
         for p in page
     ]
@@ -213,3 +217,36 @@ def staff_payment_confirm(request: HttpRequest, payment_id: int) -> HttpResponse
             )
             return redirect("web:staff_payments")
     return _staff_page(request, {payment.pk: form}, status=400)
+
+
+@require_POST
+@staff_view
+def staff_payment_fail(request: HttpRequest, payment_id: int) -> HttpResponse:
+    """The transfer never arrived: close the payment with a reason the customer reads; the
+    order becomes payable again. A double submit returns what the first click closed."""
+    user, now = request.user, request.now  # type: ignore[attr-defined]
+    if not _may_confirm(user):
+        return render(request, "web/console/forbidden.html", {"nav": "payments"}, status=403)
+    payment = web_selectors.payment_by_id(payment_id)
+    if payment is None:
+        raise Http404()
+    form = FailPaymentForm(request.POST, prefix=f"f{payment.pk}")
+    if form.is_valid():
+        ok, _r = call_service(
+            request,
+            form,
+            sub_services.payment_fail,
+            payment=payment,
+            idempotency_key=f"console-payment-fail-{payment.pk}",
+            actor=user,
+            now=now,
+            reason=form.cleaned_data["reason"],
+        )
+        if ok:
+            messages.success(
+                request,
+                _("The transfer for order %(order)s is closed as not received.")
+                % {"order": payment.order.number},
+            )
+            return redirect("web:staff_payments")
+    return _staff_page(request, status=400, fail_forms={payment.pk: form})
