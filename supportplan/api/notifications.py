@@ -194,6 +194,12 @@ class RobotSerializer(serializers.ModelSerializer[Robot]):
         read_only_fields = ["webhook_hint", "created_at", "updated_at"]
 
 
+class RobotTestSerializer(serializers.Serializer):
+    ok = serializers.BooleanField(help_text="Did the platform accept the message?")
+    detail = serializers.CharField(help_text="The platform's answer (or why it was unreachable).")
+    message = serializers.CharField(help_text="A sentence for the person, in their language.")
+
+
 class RobotViewSet(viewsets.GenericViewSet):
     """IM group robots. Customers manage their organisation's group (admins); staff manage any
     tenant's and the staff teams'. The webhook address and signing secret are never returned."""
@@ -267,6 +273,21 @@ class RobotViewSet(viewsets.GenericViewSet):
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         services.robot_remove(actor=user_of(request), robot=self._robot(pk), now=clock.now())
         return Response(status=204)
+
+    @extend_schema(
+        request=None,
+        responses=RobotTestSerializer,
+        summary="Send a test message now; what the robot's platform answered",
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str | None = None) -> Response:
+        result = services.robot_test(
+            actor=user_of(request),
+            robot=self._robot(pk),
+            now=clock.now(),
+            language=_language(request),
+        )
+        return Response({"ok": result.ok, "detail": result.detail, "message": result.message})
 
 
 # --------------------------------------------------------------------------- delivery log

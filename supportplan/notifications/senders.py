@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from . import domain, secrets
-from .models import Channel, Outbox
+from .models import Channel, Outbox, Robot
 
 ATTEMPT_NAMESPACE = uuid.UUID("6f1c2d0e-6a53-4c3e-9d8e-5b0d7a8c1e42")
 
@@ -110,7 +110,19 @@ def read_attachment(item: dict) -> bytes:
 
 
 def post_robot(row: Outbox, now: datetime) -> str:
-    robot = row.robot
+    return call_robot(
+        row.robot,
+        domain.Content.from_dict(row.content),
+        now=now,
+        call_id=uuid.uuid5(ATTEMPT_NAMESPACE, f"{row.pk}:{row.attempts}"),
+    )
+
+
+def call_robot(
+    robot: Robot | None, content: domain.Content, *, now: datetime, call_id: uuid.UUID
+) -> str:
+    """Post `content` to the robot's webhook; what the platform answered, or DeliveryFailed
+    (permanent when retrying cannot help: removed robot, bad token or signature)."""
     if robot is None or not robot.active:
         raise DeliveryFailed("the robot was removed or switched off", permanent=True)
     try:
@@ -119,12 +131,7 @@ def post_robot(row: Outbox, now: datetime) -> str:
     except secrets.SecretUnreadable as exc:
         raise DeliveryFailed(str(exc), permanent=True) from exc
     request = domain.robot_request(
-        robot.platform,
-        webhook,
-        domain.Content.from_dict(row.content),
-        secret=secret,
-        now=now,
-        call_id=uuid.uuid5(ATTEMPT_NAMESPACE, f"{row.pk}:{row.attempts}"),
+        robot.platform, webhook, content, secret=secret, now=now, call_id=call_id
     )
     timeout = float(getattr(settings, "NOTIFICATIONS_HTTP_TIMEOUT", 10))
     try:

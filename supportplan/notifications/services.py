@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.accounts import permissions as perms
@@ -652,6 +654,59 @@ def robot_remove(*, actor: User, robot: Robot, now: datetime) -> None:
         data={"platform": robot.platform, "name": robot.name},
     )
     robot.delete()
+
+
+@dataclass(frozen=True)
+class RobotTest:
+    """What a test message to a robot came to: delivered or not, the platform's answer as
+    it gave it, and the sentence to show the person who asked (in their language)."""
+
+    ok: bool
+    detail: str
+    message: str
+
+
+def robot_test(*, actor: User, robot: Robot, now: datetime, language: str = "en") -> RobotTest:
+    """Send a test message to the robot at once and report what its platform answered, so
+    whoever set it up sees whether the webhook address and the signing secret are right.
+
+    Called in the request (the answer is the point), outside any transaction; the attempt is
+    audited (`notification.robot.tested`, silent). Nothing is queued or retried."""
+    _check_robot_owner(actor, robot.tenant, robot.team)
+    platform = str(Platform(robot.platform).label)
+    with translation.override(language):
+        content = domain.Content(
+            subject=str(_("supportplan test message")),
+            intro=str(_("If your group sees this message, the robot is set up correctly.")),
+            facts=(
+                (str(_("Robot")), robot.name),
+                (str(_("Sent by")), actor.get_full_name() or actor.get_username()),
+                (str(_("Time")), dispatch.local_time(now.isoformat())),
+            ),
+        )
+        try:
+            detail = senders.call_robot(robot, content, now=now, call_id=uuid.uuid4())
+        except senders.DeliveryFailed as exc:
+            ok, detail = False, exc.detail
+            message = _(
+                "%(platform)s did not accept the test message: %(detail)s. Check the webhook "
+                "address and the signing secret."
+            ) % {"platform": platform, "detail": detail}
+        else:
+            ok = True
+            message = _(
+                "%(platform)s accepted the test message; it should now be in the group."
+            ) % {"platform": platform}
+        message = str(message)
+    audit_log(
+        action="notification.robot.tested",
+        at=now,
+        actor=actor,
+        tenant=robot.tenant,
+        target=robot,
+        data={"platform": robot.platform, "ok": ok, "detail": detail[:500]},
+    )
+    return RobotTest(ok=ok, detail=detail, message=message)
 
 
 # --------------------------------------------------------------------------- preferences & inbox

@@ -54,6 +54,7 @@ web_patterns = [
     path("organisation/", org.settings_page, name="org"),
     path("organisation/robot/", org.robot_save, name="org_robot"),
     path("organisation/robot/<int:robot_id>/remove/", org.robot_remove, name="org_robot_remove"),
+    path("organisation/robot/<int:robot_id>/test/", org.robot_test, name="org_robot_test"),
     path("organisation/<str:which>/", org.settings_save, name="org_save"),
     # staff console
     path("console/", console.queue, name="queue"),

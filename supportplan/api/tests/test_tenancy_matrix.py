@@ -264,6 +264,8 @@ ROUTES: dict[str, Route] = {
     "booking-cancel": Route(TENANT, obj="booking", body={"reason": "evil"}),
     "notification-read": Route(TENANT, obj="notification", body={}, control=False),
     "notification-robot-detail": Route(TENANT, obj="robot", body={"name": "evil", "active": False}),
+    # a test message to B's group: refused before anything is sent
+    "notification-robot-test": Route(TENANT, obj="robot", body={}),
     "advisory-detail": Route(TENANT, obj="advisory"),
     "advisory-acknowledge": Route(TENANT, obj="advisory", body={}),
     "advisory-publish": Route(TENANT, obj="advisory", body={}),

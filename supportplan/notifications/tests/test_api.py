@@ -206,3 +206,75 @@ def test_delivery_log_is_for_staff_and_shows_every_attempt(catalogs, smtp):
     assert bad.status_code == 400 and bad.json()["code"] == "notification.status_unknown"
     again = staff.post(f"/api/notification-deliveries/{row['id']}/retry/")
     assert again.status_code == 409 and again.json()["code"] == "notification.not_failed"
+
+
+def test_a_test_message_reaches_the_group_and_says_what_the_platform_answered(
+    catalogs, robot_receiver
+):
+    from supportplan.core.models import AuditEntry
+
+    vip = tenant_on("partner", "vip")
+    admin = make_user(Role.CUSTOMER_ADMIN, tenant=vip, first_name="Li", last_name="Lei")
+    group = robot_receiver("wecom")
+    robot = services.robot_add(
+        actor=admin, tenant=vip, platform="wecom", name="运维群", webhook_url=group.url(), now=T0
+    )
+    response = api_client(admin, language="zh-hans").post(
+        f"/api/notification-robots/{robot.pk}/test/"
+    )
+    assert response.status_code == 200
+    assert response.json() == {
+        "ok": True,
+        "detail": 'HTTP 200: {"errcode": 0, "errmsg": "ok"}',
+        "message": "企业微信群机器人已接受测试消息，群里应已收到。",
+    }
+    (received,) = group.received
+    text = received.body["markdown"]["content"]
+    lines = text.split("\n")
+    assert lines[:4] == [
+        "**supportplan 测试消息**",
+        "群里收到这条消息，说明机器人已配置正确。",
+        "> 机器人: 运维群",
+        "> 发送人: Li Lei",
+    ]
+    assert lines[4].startswith("> 时间: 20") and len(lines) == 5
+    entry = AuditEntry.objects.get(action="notification.robot.tested")
+    assert entry.actor == admin and entry.tenant == vip and entry.data["ok"] is True
+
+
+def test_a_refused_test_message_names_the_platforms_answer(catalogs, robot_receiver):
+    vip = tenant_on("partner", "vip")
+    admin = make_user(Role.CUSTOMER_ADMIN, tenant=vip)
+    answer = '{"errcode": 93000, "errmsg": "invalid webhook url"}'
+    group = robot_receiver("wecom", fail_next=1, fail_status=200, fail_body=answer)
+    robot = services.robot_add(
+        actor=admin, tenant=vip, platform="wecom", name="ops", webhook_url=group.url(), now=T0
+    )
+    response = api_client(admin, language="en").post(f"/api/notification-robots/{robot.pk}/test/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "ok": False,
+        "detail": f"HTTP 200: {answer}",
+        "message": (
+            f"WeCom (企业微信) group robot did not accept the test message: HTTP 200: {answer}. "
+            "Check the webhook address and the signing secret."
+        ),
+    }
+    assert group.received == [] and group.refused == 1
+    assert Outbox.objects.count() == 0  # nothing queued or retried
+
+
+def test_only_the_tenants_admins_send_test_messages(catalogs, robot_receiver):
+    vip = tenant_on("partner", "vip")
+    other = tenant_on("tencent", "s2")
+    admin = make_user(Role.CUSTOMER_ADMIN, tenant=vip)
+    member = make_user(Role.CUSTOMER_MEMBER, tenant=vip)
+    other_admin = make_user(Role.CUSTOMER_ADMIN, tenant=other)
+    group = robot_receiver("wecom")
+    robot = services.robot_add(
+        actor=admin, tenant=vip, platform="wecom", name="ops", webhook_url=group.url(), now=T0
+    )
+    url = f"/api/notification-robots/{robot.pk}/test/"
+    assert api_client(member).post(url).status_code == 403
+    assert api_client(other_admin).post(url).status_code == 404
+    assert group.received == []

@@ -336,6 +336,38 @@ def test_only_customer_admins_configure_the_robot(vip, basic):
     assert not Robot.objects.filter(tenant=basic.tenant).exists()
 
 
+def test_robot_test_message_from_the_organisation_page(vip, settings):
+    from supportplan.notifications import services as notifications
+    from supportplan.notifications.tests.receivers import RobotReceiver
+
+    settings.NOTIFICATIONS_ROBOT_EXTRA_HOSTS = ["127.0.0.1"]
+    group = RobotReceiver("welink")
+    try:
+        robot = notifications.robot_add(
+            actor=vip.admin,
+            tenant=vip.tenant,
+            platform="welink",
+            name="Ops group",
+            webhook_url=group.url(),
+            now=clock.now(),
+        )
+        url = reverse("web:org_robot_test", args=[robot.pk])
+        # A member sees the robot but cannot send through it.
+        member = client_for(vip.member)
+        assert "Send a test message" not in member.get(reverse("web:org")).content.decode()
+        member.post(url)
+        assert group.received == []
+
+        admin = client_for(vip.admin, "zh-hans")
+        assert "发送测试消息" in admin.get(reverse("web:org")).content.decode()
+        answer = admin.post(url, follow=True)
+        assert "华为 WeLink 机器人已接受测试消息，群里应已收到。" in answer.content.decode()
+        (received,) = group.received
+        assert received.body["content"]["text"].startswith("supportplan 测试消息\n\n")
+    finally:
+        group.stop()
+
+
 # --------------------------------------------------------------------------- assignment
 
 

@@ -241,3 +241,23 @@ def robot_remove(request: HttpRequest, robot_id: int) -> HttpResponse:
     if ok:
         messages.success(request, _("Robot removed."))
     return redirect(reverse("web:org") + "#robots")
+
+
+@require_POST
+@customer_view
+def robot_test(request: HttpRequest, robot_id: int) -> HttpResponse:
+    """Send a test message now; the platform's answer comes back as the page's message."""
+    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    robot = _robot_of(tenant, robot_id)
+    ok, result = call_service(
+        request,
+        None,
+        notif_services.robot_test,
+        actor=user,
+        robot=robot,
+        now=now,
+        language=get_language(),
+    )
+    if ok:
+        (messages.success if result.ok else messages.error)(request, result.message)
+    return redirect(reverse("web:org") + f"#robot-{robot.pk}")
