@@ -64,6 +64,16 @@ def plan_of_order(order: Order) -> tuple[Catalog, Plan]:
     return catalog, catalog.plan(order.plan_code)
 
 
+def plan_names(catalog_version_id: int, plan_code: str) -> tuple[str, str]:
+    """A plan's (Chinese, English) names for the sentences of statement lines, from the
+    catalog version it belongs to; its code if that version has no such plan."""
+    try:
+        plan = catalog_selectors.catalog_for_version(catalog_version_id).plan(plan_code)
+    except LookupError:
+        return plan_code, plan_code
+    return plan.name.zh_hans, plan.name.en
+
+
 def _order_data(order: Order) -> dict[str, Any]:
     return {
         "order_id": order.pk,

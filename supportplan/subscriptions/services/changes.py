@@ -18,7 +18,7 @@ from supportplan.core.locking import lock_rows
 
 from .. import domain, selectors
 from ..models import Order, OrderKind, OrderStatus, Period, StatementKind, Subscription
-from ._common import _catalog_plan, _order_data, localized, plan_of_order
+from ._common import _catalog_plan, _order_data, localized, plan_names, plan_of_order
 from .orders import _refuse_second_open_order
 from .statements import _subscription_line
 
@@ -178,13 +178,17 @@ def subscription_change(
         subscription.next_plan_code = plan_code
         subscription.change_requested_at = now
         subscription.save(update_fields=["next_plan_code", "change_requested_at"])
+        version = subscription.plan.catalog_version_id
+        (from_zh, from_en), (to_zh, to_en) = (
+            plan_names(version, preview.current_plan),
+            plan_names(version, plan_code),
+        )
         _subscription_line(
             subscription,
             kind=StatementKind.DOWNGRADE,
             at=now,
-            zh=f"降级 {preview.current_plan} → {plan_code}，自 {preview.effective_date} 起生效（续费时）",
-            en=f"Downgrade {preview.current_plan} → {plan_code}, from {preview.effective_date} "
-            "(at renewal)",
+            zh=f"降级 {from_zh} → {to_zh}，自 {preview.effective_date} 起生效（续费时）",
+            en=f"Downgrade {from_en} → {to_en}, from {preview.effective_date} (at renewal)",
             plan_code=plan_code,
             period_start=preview.effective_date,
         )
@@ -266,12 +270,13 @@ def subscription_unsubscribe(
             "change_requested_at",
         ]
     )
+    name_zh, name_en = plan_names(subscription.plan.catalog_version_id, preview.current_plan)
     _subscription_line(
         subscription,
         kind=StatementKind.UNSUBSCRIBE,
         at=now,
-        zh=f"退订 {preview.current_plan}，服务至 {domain.last_paid_day(preview.effective_date)}",
-        en=f"Unsubscribed from {preview.current_plan}; service until "
+        zh=f"退订 {name_zh}，服务至 {domain.last_paid_day(preview.effective_date)}",
+        en=f"Unsubscribed from {name_en}; service until "
         f"{domain.last_paid_day(preview.effective_date)}",
         plan_code=preview.current_plan,
         period_end=preview.effective_date,

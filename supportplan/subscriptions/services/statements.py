@@ -8,7 +8,7 @@ from typing import Any
 
 from .. import domain
 from ..models import Order, OrderKind, StatementKind, StatementLine, Subscription
-from ._common import plan_of_order
+from ._common import plan_names, plan_of_order
 
 
 def _text(zh: str, en: str) -> dict[str, str]:
@@ -85,10 +85,12 @@ def _statement_for_paid_order(order: Order, now: datetime) -> None:
         kind = StatementKind.ADDON
     elif order.kind == OrderKind.UPGRADE:
         base = order.base_order
-        old = base.plan_code if base else ""
+        old_zh, old_en = (
+            plan_names(base.plan.catalog_version_id, base.plan_code) if base else ("", "")
+        )
         text = _text(
-            f"升级 {old} → {plan.name.zh_hans}，剩余期间差价（订单 {order.number}）",
-            f"Upgrade {old} → {plan.name.en}, daily difference for the rest of the period "
+            f"升级 {old_zh} → {plan.name.zh_hans}，剩余期间差价（订单 {order.number}）",
+            f"Upgrade {old_en} → {plan.name.en}, daily difference for the rest of the period "
             f"(order {order.number})",
         )
         kind = StatementKind.UPGRADE

@@ -23,7 +23,7 @@ from ..models import (
     Subscription,
     SubscriptionStatus,
 )
-from ._common import OPEN_ORDER, _order_data
+from ._common import OPEN_ORDER, _order_data, plan_names
 from .fulfilment import subscription_start_waiting
 from .orders import order_accept_agreement, order_place
 from .quotas import quota_expire_lapsed
@@ -136,14 +136,16 @@ def _expire_one(subscription_id: int, now: datetime) -> bool:
         subscription.auto_renew = False
         subscription.save(update_fields=["status", "expired_at", "auto_renew"])
         fallback = selectors.plan_in_force(subscription.tenant, subscription.provider_code, now)
+        gone_zh, gone_en = plan_names(subscription.plan.catalog_version_id, subscription.plan_code)
+        back_zh, back_en = (
+            plan_names(fallback.catalog_version_id, fallback.plan_code) if fallback else ("", "")
+        )
         _subscription_line(
             subscription,
             kind=StatementKind.EXPIRY,
             at=now,
-            zh=f"{subscription.plan_code} 已到期"
-            + (f"，回退到 {fallback.plan_code}" if fallback else ""),
-            en=f"{subscription.plan_code} expired"
-            + (f"; back to {fallback.plan_code}" if fallback else ""),
+            zh=f"{gone_zh}已到期" + (f"，回退到 {back_zh}" if fallback else ""),
+            en=f"{gone_en} expired" + (f"; back to {back_en}" if fallback else ""),
             plan_code=subscription.plan_code,
         )
         audit_log(

@@ -166,7 +166,7 @@ def test_upgrade_preview_and_statement_csv(alpha, now):
         f"2026-01-01,{purchase},purchase,partner,dedicated,"
         f'"Purchase Dedicated, 1 year(s) (order {purchase})",2026-01-01,2027-01-01,312000.00,CNY',
         f"2026-11-23,{upgrade['number']},upgrade,partner,vip,"
-        f'"Upgrade dedicated → VIP, daily difference for the rest of the period (order {upgrade["number"]})",'
+        f'"Upgrade Dedicated → VIP, daily difference for the rest of the period (order {upgrade["number"]})",'
         "2026-01-01,2027-01-01,30772.60,CNY",
     ]
     body = client.get("/api/statements/").json()

@@ -189,6 +189,11 @@ def test_renewal_continues_the_same_subscription_and_expiry_falls_back(catalogs)
     assert sub.status == SubscriptionStatus.EXPIRED
     entry = AuditEntry.objects.get(action="subscription.expired", tenant=tenant)
     assert entry.data["fallback_plan"] == "s4"
+    line = StatementLine.objects.get(tenant=tenant, kind="expiry")
+    assert line.description == {
+        "zh-hans": "S3 商业版已到期，回退到 S4 基础版",
+        "en": "S3 Business expired; back to S4 Basic",
+    }
     assert services.subscriptions_sweep(now=after)["expired"] == 0  # idempotent
 
 
@@ -298,6 +303,22 @@ def test_downgrade_and_unsubscribe_wait_for_the_period_end(catalogs):
         ("downgrade", Decimal("0.00")),
         ("renewal", Decimal("480.00")),
         ("unsubscribe", Decimal("0.00")),
+    ]
+    # Sentences name the plans as the catalog does, never by their codes.
+    texts = list(
+        StatementLine.objects.filter(tenant=tenant, kind__in=["downgrade", "unsubscribe"])
+        .order_by("at", "pk")
+        .values_list("description", flat=True)
+    )
+    assert texts == [
+        {
+            "zh-hans": "降级 VIP级 → 基础级，自 2027-01-23 起生效（续费时）",
+            "en": "Downgrade VIP → Basic, from 2027-01-23 (at renewal)",
+        },
+        {
+            "zh-hans": "退订 VIP级，服务至 2027-01-22",
+            "en": "Unsubscribed from VIP; service until 2027-01-22",
+        },
     ]
 
 
