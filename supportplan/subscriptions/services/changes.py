@@ -102,12 +102,15 @@ def subscription_change_preview(
     base = period.base_order
     end_date = base.period_end or domain.local_date(period.ends_at)
     if plan_code is None:
+        # The service runs to the end of everything paid, a renewal paid ahead included (the
+        # expiry sweep waits for it too).
+        last = selectors.future_periods(subscription, now).last() or period
         return ChangePreview(
             kind="unsubscribe",
             current_plan=current.code,
             target_plan=None,
-            effective_at=period.ends_at,
-            effective_date=end_date,
+            effective_at=last.ends_at,
+            effective_date=last.base_order.period_end or domain.local_date(last.ends_at),
             amount=Decimal("0.00"),
             currency=catalog.provider.currency,
             charge=None,

@@ -315,11 +315,16 @@ def test_downgrade_and_unsubscribe_wait_for_the_period_end(catalogs):
             "zh-hans": "降级 VIP级 → 基础级，自 2027-01-23 起生效（续费时）",
             "en": "Downgrade VIP → Basic, from 2027-01-23 (at renewal)",
         },
-        {
-            "zh-hans": "退订 VIP级，服务至 2027-01-22",
-            "en": "Unsubscribed from VIP; service until 2027-01-22",
+        {  # to the end of the renewal paid ahead, when the subscription really ends
+            "zh-hans": "退订 VIP级，服务至 2027-02-22",
+            "en": "Unsubscribed from VIP; service until 2027-02-22",
         },
     ]
+    assert selectors.plan_in_force(tenant, "partner", shanghai(2027, 2, 22, 23, 59)).plan_code == (
+        "basic"
+    )
+    assert services.subscriptions_sweep(now=shanghai(2027, 2, 22, 23, 59))["expired"] == 0
+    assert services.subscriptions_sweep(now=shanghai(2027, 2, 23, 0, 0))["expired"] == 1
 
 
 def test_bank_transfer_waits_for_staff_and_never_charges_twice(catalogs):
