@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from supportplan.accounts import permissions as perms
 from supportplan.accounts.models import User
-from supportplan.bookings import services
+from supportplan.bookings import selectors, services
 from supportplan.bookings.models import Booking, EventKind
 from supportplan.core import clock
 from supportplan.subscriptions.services import not_found
@@ -36,6 +36,9 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
     order = serializers.SerializerMethodField()
     addon_order = serializers.SerializerMethodField()
     team = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(
+        help_text="[{code, message, params}]: message in the caller's language."
+    )
 
     class Meta:
         model = Booking
@@ -71,6 +74,9 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
             "cancel_reason",
         ]
         read_only_fields = fields
+
+    def get_warnings(self, obj: Booking) -> list[dict[str, Any]]:
+        return selectors.warnings_of(obj)
 
     def get_order(self, obj: Booking) -> str:
         return obj.base_order.number

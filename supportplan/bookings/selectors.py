@@ -126,3 +126,31 @@ def delivered_between(tenant: Any, start: datetime, end: datetime) -> QuerySet[B
         .filter(status__in=DELIVERED, delivered_at__gte=start, delivered_at__lt=end)
         .order_by("delivered_at", "pk")
     )
+
+
+def warnings_of(booking: Booking) -> list[dict[str, Any]]:
+    """The booking's warnings in the current language, as {code, message, params}: a known
+    code is rendered again from its params with the catalog's service name in that language;
+    any other keeps the message stored when the booking was requested."""
+    from django.utils.translation import get_language
+
+    from supportplan.catalog import selectors as catalog_selectors
+
+    from . import texts
+
+    out = []
+    for warning in booking.warnings or []:
+        params = dict(warning.get("params") or {})
+        message = str(warning.get("message", ""))
+        if warning.get("code") == "booking.lead_time_recommended" and {
+            "days",
+            "earliest",
+        } <= set(params):
+            try:
+                catalog = catalog_selectors.catalog_for_version(booking.catalog_version_id)
+                params["service"] = catalog.service(booking.service_code).name.get(get_language())
+            except LookupError:
+                params["service"] = booking.service_code
+            message = str(texts.LEAD_TIME_RECOMMENDED % params)
+        out.append({"code": warning.get("code", ""), "message": message, "params": params})
+    return out

@@ -49,6 +49,7 @@ from supportplan.subscriptions.models import (
 )
 from supportplan.subscriptions.services import localized
 
+from . import texts
 from .models import Booking, BookingStatus
 
 MAX_ESCORT_DAYS = 31  # our rule: one paid escort request covers at most a month
@@ -223,14 +224,9 @@ def booking_request(
             warnings.append(
                 {
                     "code": "booking.lead_time_recommended",
-                    "message": str(
-                        _(
-                            "We recommend applying for %(service)s %(days)s working days "
-                            "ahead (from %(earliest)s); we accepted the request and will do "
-                            "our best to prepare in time."
-                        )
-                        % params
-                    ),
+                    # as the requester read it; readers get it again in their language
+                    # (selectors.warnings_of)
+                    "message": str(texts.LEAD_TIME_RECOMMENDED % params),
                     "params": params,
                 }
             )

@@ -61,6 +61,22 @@ def test_request_refusals_and_warning_over_http(vip):
         "requested",
         ["booking.lead_time_recommended"],
     )
+    # Each reader gets the warning in their own language, with the catalog's service name.
+    zh_view = api_client(member, language="zh-hans").get(f"/api/bookings/{body['id']}/").json()
+    assert zh_view["warnings"] == [
+        {
+            "code": "booking.lead_time_recommended",
+            "message": (
+                "建议提前 10 个工作日申请云上保障护航服务（基础版）（即从 2026-12-07 开始）；"
+                "我们已受理本次申请，并将尽力及时准备。"
+            ),
+            "params": {
+                "service": "云上保障护航服务（基础版）",
+                "days": 10,
+                "earliest": "2026-12-07",
+            },
+        }
+    ]
     r = escort(client, days="3")
     assert (r.status_code, r.json()["code"], r.json()["params"]["available"]) == (
         409,

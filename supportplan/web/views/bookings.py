@@ -119,8 +119,8 @@ def book(request: HttpRequest, provider: str, service: str) -> HttpResponse:
             messages.success(
                 request, _("Your request was received. We confirm it with the team's names.")
             )
-            for w in booking.warnings or []:
-                messages.warning(request, w.get("message", ""))
+            for w in booking_selectors.warnings_of(booking):
+                messages.warning(request, w["message"])
             return redirect("web:booking", booking.pk)
     balance = next((b for b in mp.balances if b.service_code == service), None)
     return render(
@@ -147,32 +147,6 @@ def _booking_for(tenant: Any, booking_id: int) -> Booking:
     return booking
 
 
-def _warnings(booking: Booking, names: dict[str, Any]) -> list[str]:
-    """The booking's warnings in the reader's language. bookings.services stores each one
-    rendered once, in the requester's language (service name included); a known code is
-    rendered again here from its params with the catalog's name in the reader's language."""
-    from django.utils.translation import get_language
-
-    lang = get_language()
-    out = []
-    for w in booking.warnings or []:
-        params = dict(w.get("params") or {})
-        if w.get("code") == "booking.lead_time_recommended" and {"days", "earliest"} <= set(params):
-            name = names.get(booking.service_code)
-            params["service"] = name.get(lang) if name is not None else booking.service_code
-            out.append(
-                _(
-                    "We recommend applying for %(service)s %(days)s working days "
-                    "ahead (from %(earliest)s); we accepted the request and will do "
-                    "our best to prepare in time."
-                )
-                % params
-            )
-        else:
-            out.append(str(w.get("message", "")))
-    return out
-
-
 @customer_view
 def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = _booking_for(request.tenant, booking_id)  # type: ignore[attr-defined]
@@ -184,7 +158,7 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
             "nav": "services",
             "booking": booking,
             "service_names": names,
-            "warnings": _warnings(booking, names),
+            "warnings": [w["message"] for w in booking_selectors.warnings_of(booking)],
         },
     )
 
