@@ -129,6 +129,10 @@ PAGES: dict[str, Page] = {
     "web:org_robot_remove": Page(
         TENANT, kwargs=lambda w: {"robot_id": w.obj["robot"].pk}, post_only=True, body=lambda w: {}
     ),
+    # a test message through B's robot: refused before anything is sent
+    "web:org_robot_test": Page(
+        TENANT, kwargs=lambda w: {"robot_id": w.obj["robot"].pk}, post_only=True, body=lambda w: {}
+    ),
     # the staff console
     "web:queue": Page(STAFF),
     "web:console_case": Page(STAFF, kwargs=case_b),
@@ -165,6 +169,12 @@ PAGES: dict[str, Page] = {
         kwargs=lambda w: {"payment_id": w.obj["payment"].pk},
         post_only=True,
         body=lambda w: {},
+    ),
+    "web:staff_payment_fail": Page(
+        STAFF,
+        kwargs=lambda w: {"payment_id": w.obj["payment"].pk},
+        post_only=True,
+        body=lambda w: {f"f{w.obj['payment'].pk}-reason": "evil"},
     ),
     "web:staff_reports": Page(STAFF),
     "web:staff_report_generate": Page(STAFF, post_only=True, body=lambda w: {}),
