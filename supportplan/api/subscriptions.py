@@ -190,6 +190,7 @@ class PaymentSerializer(serializers.ModelSerializer[Payment]):
             "instructions",
             "created_at",
             "completed_at",
+            "failure_reason",
         ]
         read_only_fields = fields
 

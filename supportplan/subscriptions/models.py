@@ -199,6 +199,7 @@ class Payment(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    failure_reason = models.TextField(_("why it failed"), blank=True)
 
     objects = TenantManager()
 

@@ -177,6 +177,7 @@ def payment_fail(
     payment.status = PaymentStatus.FAILED
     payment.idempotency_key = idempotency_key
     payment.completed_at = now
+    payment.failure_reason = reason
     payment.save()
     order.status = OrderStatus.AGREEMENT_ACCEPTED
     order.save(update_fields=["status"])

@@ -179,8 +179,12 @@ def test_staff_close_a_transfer_that_never_arrived(nobody, staff):
     notifications.dispatch_pending(now=clock.now())
     notice = InAppNotification.objects.get(user=nobody.admin, rule="payment.failed")
     assert reason in str(notice.content)
+    assert payment.failure_reason == reason
     order_page = client_for(nobody.admin).get(reverse("web:order", args=[order.pk]))
     assert reverse("web:order_pay", args=[order.pk]) in order_page.content.decode()
+    assert reason in order_page.content.decode()  # the customer sees why
+    settled = manager.get(reverse("web:staff_payments") + "?show=done").content.decode()
+    assert reason in settled
 
     # Confirming the closed transfer afterwards is refused inline, never a 500.
     confirm = reverse("web:staff_payment_confirm", args=[payment.pk])
