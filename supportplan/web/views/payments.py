@@ -190,63 +190,48 @@ def staff_payments(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_view
 def staff_payment_confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
-    user, now = request.user, request.now  # type: ignore[attr-defined]
-    if not _may_confirm(user):
-        return render(request, "web/console/forbidden.html", {"nav": "payments"}, status=403)
-    payment = web_selectors.payment_by_id(payment_id)
-    if payment is None:
-        raise Http404()
-    form = ConfirmPaymentForm(request.POST, prefix=f"p{payment.pk}")
-    if form.is_valid():
-        ok, _r = call_service(
-            request,
-            form,
-            sub_services.payment_succeed,
-            payment=payment,
-            # One key per payment: a double submit returns what the first click settled.
-            idempotency_key=f"console-payment-{payment.pk}",
-            amount=form.cleaned_data["amount"],
-            actor=user,
-            now=now,
-            reference=form.cleaned_data["reference"],
-        )
-        if ok:
-            messages.success(
-                request,
-                _("Payment for order %(order)s confirmed.") % {"order": payment.order.number},
-            )
-            return redirect("web:staff_payments")
-    return _staff_page(request, {payment.pk: form}, status=400)
+    """The money arrived: settle the payment (the amount must be the order's)."""
+    return _settle(request, payment_id, confirm=True)
 
 
 @require_POST
 @staff_view
 def staff_payment_fail(request: HttpRequest, payment_id: int) -> HttpResponse:
     """The transfer never arrived: close the payment with a reason the customer reads; the
-    order becomes payable again. A double submit returns what the first click closed."""
+    order becomes payable again."""
+    return _settle(request, payment_id, confirm=False)
+
+
+def _settle(request: HttpRequest, payment_id: int, *, confirm: bool) -> HttpResponse:
+    """Both ways a staff member settles a waiting transfer. Each carries one idempotency key
+    per payment and way, so a double submit returns what the first click did."""
     user, now = request.user, request.now  # type: ignore[attr-defined]
     if not _may_confirm(user):
         return render(request, "web/console/forbidden.html", {"nav": "payments"}, status=403)
     payment = web_selectors.payment_by_id(payment_id)
     if payment is None:
         raise Http404()
-    form = FailPaymentForm(request.POST, prefix=f"f{payment.pk}")
+    form_class = ConfirmPaymentForm if confirm else FailPaymentForm
+    form = form_class(request.POST, prefix=f"{'p' if confirm else 'f'}{payment.pk}")
     if form.is_valid():
-        ok, _r = call_service(
-            request,
-            form,
-            sub_services.payment_fail,
-            payment=payment,
-            idempotency_key=f"console-payment-fail-{payment.pk}",
-            actor=user,
-            now=now,
-            reason=form.cleaned_data["reason"],
-        )
+        d = form.cleaned_data
+        common = {"payment": payment, "actor": user, "now": now}
+        if confirm:
+            ok, _r = call_service(
+                request, form, sub_services.payment_succeed, **common,
+                idempotency_key=f"console-payment-{payment.pk}",
+                amount=d["amount"], reference=d["reference"],
+            )  # fmt: skip
+            done = _("Payment for order %(order)s confirmed.")
+        else:
+            ok, _r = call_service(
+                request, form, sub_services.payment_fail, **common,
+                idempotency_key=f"console-payment-fail-{payment.pk}", reason=d["reason"],
+            )  # fmt: skip
+            done = _("The transfer for order %(order)s is closed as not received.")
         if ok:
-            messages.success(
-                request,
-                _("The transfer for order %(order)s is closed as not received.")
-                % {"order": payment.order.number},
-            )
+            messages.success(request, done % {"order": payment.order.number})
             return redirect("web:staff_payments")
+    if confirm:
+        return _staff_page(request, {payment.pk: form}, status=400)
     return _staff_page(request, status=400, fail_forms={payment.pk: form})
