@@ -103,3 +103,8 @@ def delivery_log(*, status: str | None = None, tenant: Any = None) -> QuerySet[O
     if tenant is not None:
         qs = for_tenant(qs, tenant)
     return qs.order_by("-created_at", "-id")
+
+
+def teams() -> QuerySet[Team]:
+    """Staff teams with their members, by code."""
+    return Team.objects.prefetch_related("members").order_by("code")

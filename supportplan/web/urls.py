@@ -12,6 +12,7 @@ from .views import (
     payments,
     portal,
     reports,
+    teams,
 )
 
 web_patterns = [
@@ -90,6 +91,17 @@ web_patterns = [
         "console/payments/<int:payment_id>/fail/",
         payments.staff_payment_fail,
         name="staff_payment_fail",
+    ),
+    path("console/teams/", teams.staff_teams, name="staff_teams"),
+    path(
+        "console/teams/<int:team_id>/robots/",
+        teams.staff_team_robot_add,
+        name="staff_team_robot_add",
+    ),
+    path(
+        "console/teams/robots/<int:robot_id>/<str:action>/",
+        teams.staff_team_robot_action,
+        name="staff_team_robot",
     ),
     path("console/reports/", reports.staff_reports, name="staff_reports"),
     path("console/reports/generate/", reports.staff_generate, name="staff_report_generate"),

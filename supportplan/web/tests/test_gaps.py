@@ -372,6 +372,56 @@ def test_robot_test_message_from_the_organisation_page(vip, settings):
         group.stop()
 
 
+def test_managers_set_up_team_robots_in_the_console(staff, settings):
+    from supportplan.notifications.models import Team
+    from supportplan.notifications.tests.receivers import RobotReceiver
+
+    settings.NOTIFICATIONS_ROBOT_EXTRA_HOSTS = ["127.0.0.1"]
+    team = Team.objects.create(code="senior", name="Senior experts", queues=["senior_expert"])
+    team.members.add(staff["senior"])
+    group = RobotReceiver("dingtalk")
+    try:
+        # Every staff member sees the teams; only managers get the forms.
+        engineer = client_for(staff["engineer"])
+        page = engineer.get(reverse("web:staff_teams")).content.decode()
+        assert "Senior experts" in page and "Senior technical expert" in page
+        assert "Add a group robot" not in page
+        add = reverse("web:staff_team_robot_add", args=[team.pk])
+        body = {
+            f"team{team.pk}-platform": "dingtalk",
+            f"team{team.pk}-name": "Senior group",
+            f"team{team.pk}-webhook_url": group.url(),
+            f"team{team.pk}-secret": "SEC-team-secret",
+        }
+        assert engineer.post(add, body).status_code == 403
+        assert not Robot.objects.filter(team=team).exists()
+
+        manager = client_for(staff["manager"], "zh-hans")
+        bad = manager.post(add, {**body, f"team{team.pk}-webhook_url": "https://evil.example/x"})
+        assert bad.status_code == 400 and not Robot.objects.filter(team=team).exists()
+        assert manager.post(add, body).status_code == 302
+        robot = Robot.objects.get(team=team)
+        assert robot.has_secret and "SEC-team-secret" not in robot.secret_encrypted
+        page = manager.get(reverse("web:staff_teams")).content.decode()
+        assert "Senior group" in page and "SEC-team-secret" not in page
+
+        test = reverse("web:staff_team_robot", args=[robot.pk, "test"])
+        answer = manager.post(test, follow=True).content.decode()
+        assert "钉钉自定义机器人已接受测试消息，群里应已收到。" in answer
+        (received,) = group.received
+        assert (
+            received.query["sign"] and received.body["markdown"]["title"] == "supportplan 测试消息"
+        )
+
+        assert (
+            manager.post(reverse("web:staff_team_robot", args=[robot.pk, "remove"])).status_code
+            == 302
+        )
+        assert not Robot.objects.filter(team=team).exists()
+    finally:
+        group.stop()
+
+
 # --------------------------------------------------------------------------- assignment
 
 

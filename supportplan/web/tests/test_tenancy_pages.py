@@ -177,6 +177,16 @@ PAGES: dict[str, Page] = {
         body=lambda w: {f"f{w.obj['payment'].pk}-reason": "evil"},
     ),
     "web:staff_reports": Page(STAFF),
+    "web:staff_teams": Page(STAFF),
+    "web:staff_team_robot_add": Page(
+        STAFF, kwargs=lambda w: {"team_id": 1}, post_only=True, body=lambda w: {}
+    ),
+    "web:staff_team_robot": Page(
+        STAFF,
+        kwargs=lambda w: {"robot_id": w.obj["robot"].pk, "action": "remove"},
+        post_only=True,
+        body=lambda w: {},
+    ),
     "web:staff_report_generate": Page(STAFF, post_only=True, body=lambda w: {}),
     "web:staff_report_send": Page(
         STAFF,

@@ -15,6 +15,7 @@ DEMO_MODULES = [
     "supportplan.bookings.demo",
     "supportplan.advisories.demo",
     "supportplan.reports.demo",
+    "supportplan.notifications.demo",
 ]
 
 
