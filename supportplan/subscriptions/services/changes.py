@@ -101,16 +101,18 @@ def subscription_change_preview(
     catalog, current = plan_of_order(period.order)
     base = period.base_order
     end_date = base.period_end or domain.local_date(period.ends_at)
+    # A downgrade or unsubscription applies once everything paid has run, a renewal paid
+    # ahead included (the renewal sweep and the expiry sweep wait for it too).
+    last = selectors.future_periods(subscription, now).last() or period
+    paid_until_at = last.ends_at
+    paid_until = last.base_order.period_end or domain.local_date(last.ends_at)
     if plan_code is None:
-        # The service runs to the end of everything paid, a renewal paid ahead included (the
-        # expiry sweep waits for it too).
-        last = selectors.future_periods(subscription, now).last() or period
         return ChangePreview(
             kind="unsubscribe",
             current_plan=current.code,
             target_plan=None,
-            effective_at=last.ends_at,
-            effective_date=last.base_order.period_end or domain.local_date(last.ends_at),
+            effective_at=paid_until_at,
+            effective_date=paid_until,
             amount=Decimal("0.00"),
             currency=catalog.provider.currency,
             charge=None,
@@ -137,8 +139,8 @@ def subscription_change_preview(
             kind=kind,
             current_plan=current.code,
             target_plan=target.code,
-            effective_at=period.ends_at,
-            effective_date=end_date,
+            effective_at=paid_until_at,
+            effective_date=paid_until,
             amount=Decimal("0.00"),
             currency=catalog.provider.currency,
             charge=None,

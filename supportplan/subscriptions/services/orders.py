@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.catalog.domain import Catalog, Plan
@@ -24,6 +25,7 @@ from ..models import (
     PaymentStatus,
     Subscription,
     SubscriptionStatus,
+    Term,
 )
 from ._common import OPEN_ORDER, _catalog_plan, _duration, _order_data, _renewal_start, localized
 
@@ -117,11 +119,12 @@ def _check_purchase(tenant: Any, catalog: Catalog, plan: Plan, term: str) -> str
             field="plan",
         )
     if term not in plan.billing_terms:
+        labels = [Term(t).label if t in Term.values else t for t in plan.billing_terms]
         raise DomainError(
             "order.term_not_offered",
             _("%(plan)s is sold %(terms)s only."),
             plan=localized(plan.name),
-            terms=" / ".join(plan.billing_terms),
+            terms=format_lazy(" / ".join(["{}"] * len(labels)), *labels),
             field="term",
         )
     subscription = selectors.subscription_of(tenant, catalog.provider.code)
@@ -130,14 +133,18 @@ def _check_purchase(tenant: Any, catalog: Catalog, plan: Plan, term: str) -> str
         return OrderKind.PURCHASE
     allowed = {subscription.plan_code, subscription.next_plan_code} - {""}
     if plan.code not in allowed:
+        try:
+            current: Any = localized(catalog.plan(subscription.plan_code).name)
+        except LookupError:  # a plan the current catalog version no longer has
+            current = subscription.plan_code
         raise Conflict(
             "order.change_plan_instead",
             _(
                 "You already have %(current)s with %(provider)s. To move to %(plan)s, change "
                 "the plan of your subscription instead of placing a new order."
             ),
-            current=subscription.plan_code,
-            plan=plan.code,
+            current=current,
+            plan=localized(plan.name),
             provider=localized(catalog.provider.name),
         )
     return OrderKind.RENEWAL

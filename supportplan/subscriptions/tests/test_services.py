@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from supportplan.core.audit import audit_trail
 from supportplan.core.errors import DomainError
@@ -162,6 +163,24 @@ def test_at_most_one_plan_per_provider(catalogs):
             term="annual", count=1, now=T0,
         )  # fmt: skip
     assert (err.value.code, err.value.status) == ("order.change_plan_instead", 409)
+    with translation.override("zh-hans"):
+        assert err.value.message == (
+            "您在 软通动力 已有 专属级。如需改为 VIP级，请变更订阅的计划，而不是新下订单。"
+        )
+    with translation.override("en"):
+        assert err.value.message == (
+            "You already have Dedicated with iSoftStone. To move to VIP, change the plan of "
+            "your subscription instead of placing a new order."
+        )
+    with pytest.raises(DomainError) as err:
+        services.order_place(
+            tenant=tenant, actor=None, provider_code="partner", plan_code="dedicated",
+            term="weekly", count=1, now=T0,
+        )  # fmt: skip
+    with translation.override("zh-hans"):
+        assert err.value.message == "专属级 仅支持以下计费方式：包月 / 包年。"
+    with translation.override("en"):
+        assert err.value.message == "Dedicated is sold Monthly / Annual only."
     # another provider is independent
     buy(tenant, "tencent", "s3", term="monthly")
     assert [p.plan_code for p in selectors.plans_in_force(tenant, T0)] == ["dedicated", "s3"]
@@ -325,6 +344,24 @@ def test_downgrade_and_unsubscribe_wait_for_the_period_end(catalogs):
     )
     assert services.subscriptions_sweep(now=shanghai(2027, 2, 22, 23, 59))["expired"] == 0
     assert services.subscriptions_sweep(now=shanghai(2027, 2, 23, 0, 0))["expired"] == 1
+
+
+def test_a_downgrade_after_a_renewal_paid_ahead_applies_when_that_renewal_ends(catalogs):
+    tenant = make_tenant()
+    base = buy(tenant, "partner", "vip", term="monthly", count=1)  # to 2026-12-23
+    sub = base.subscription
+    renewal = buy(tenant, "partner", "vip", term="monthly", now=T0 + timedelta(days=20))
+    assert str(renewal.period_end) == "2027-01-23"
+    later = T0 + timedelta(days=21)
+    preview = services.subscription_change_preview(subscription=sub, plan_code="basic", now=later)
+    assert (preview.kind, str(preview.effective_date)) == ("downgrade", "2027-01-23")
+    services.subscription_change(subscription=sub, actor=None, plan_code="basic", now=later)
+    line = StatementLine.objects.get(tenant=tenant, kind="downgrade")
+    assert line.description["en"] == "Downgrade VIP → Basic, from 2027-01-23 (at renewal)"
+    # the paid renewal runs on VIP to its end; the next renewal is on Basic
+    assert selectors.plan_in_force(tenant, "partner", shanghai(2027, 1, 22)).plan_code == "vip"
+    nxt = buy(tenant, "partner", "basic", term="monthly", now=T0 + timedelta(days=50))
+    assert (nxt.kind, str(nxt.period_start)) == ("renewal", "2027-01-23")
 
 
 def test_bank_transfer_waits_for_staff_and_never_charges_twice(catalogs):
