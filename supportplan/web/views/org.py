@@ -198,19 +198,7 @@ def robot_save(request: HttpRequest) -> HttpResponse:
         return _page(request, forms, status=400)
     d = form.cleaned_data
     if robot is None:
-        ok, _r = call_service(
-            request,
-            form,
-            notif_services.robot_add,
-            actor=user,
-            tenant=tenant,
-            platform=d["platform"],
-            name=d["name"],
-            webhook_url=d["webhook_url"],
-            secret=d["secret"],
-            now=now,
-            language=get_language(),
-        )
+        ok = add_robot(request, form, tenant=tenant)
     else:
         ok, _r = call_service(
             request,
@@ -247,17 +235,44 @@ def robot_remove(request: HttpRequest, robot_id: int) -> HttpResponse:
 @customer_view
 def robot_test(request: HttpRequest, robot_id: int) -> HttpResponse:
     """Send a test message now; the platform's answer comes back as the page's message."""
-    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
-    robot = _robot_of(tenant, robot_id)
+    tenant = request.tenant  # type: ignore[attr-defined]
+    send_robot_test(request, _robot_of(tenant, robot_id))
+    return redirect(reverse("web:org") + f"#robot-{robot_id}")
+
+
+def add_robot(
+    request: HttpRequest, form: RobotForm, *, tenant: Any = None, team: Any = None
+) -> bool:
+    """Add the robot a valid RobotForm describes, for a tenant's IM group or a staff team;
+    a refusal lands on the form."""
+    d = form.cleaned_data
+    ok, _r = call_service(
+        request,
+        form,
+        notif_services.robot_add,
+        actor=user_of(request),
+        tenant=tenant,
+        team=team,
+        platform=d["platform"],
+        name=d["name"],
+        webhook_url=d["webhook_url"],
+        secret=d["secret"],
+        now=request_now(request),
+        language=get_language(),
+    )
+    return bool(ok)
+
+
+def send_robot_test(request: HttpRequest, robot: Any) -> None:
+    """A test message now; what the platform answered becomes the page's message."""
     ok, result = call_service(
         request,
         None,
         notif_services.robot_test,
-        actor=user,
+        actor=user_of(request),
         robot=robot,
-        now=now,
+        now=request_now(request),
         language=get_language(),
     )
     if ok:
         (messages.success if result.ok else messages.error)(request, result.message)
-    return redirect(reverse("web:org") + f"#robot-{robot.pk}")

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +20,7 @@ from supportplan.notifications.models import Robot, Team
 from supportplan.web.forms import RobotForm
 
 from .common import call_service, staff_view
+from .org import add_robot, send_robot_test
 
 
 def _may_manage(user: Any) -> bool:
@@ -66,21 +66,7 @@ def staff_team_robot_add(request: HttpRequest, team_id: int) -> HttpResponse:
     form = RobotForm(request.POST, prefix=f"team{team.pk}")
     if not form.is_valid():
         return _page(request, {team.pk: form}, status=400)
-    d = form.cleaned_data
-    ok, _r = call_service(
-        request,
-        form,
-        notif_services.robot_add,
-        actor=request.user,
-        team=team,
-        platform=d["platform"],
-        name=d["name"],
-        webhook_url=d["webhook_url"],
-        secret=d["secret"],
-        now=request.now,  # type: ignore[attr-defined]
-        language=get_language(),
-    )
-    if not ok:
+    if not add_robot(request, form, team=team):
         return _page(request, {team.pk: form}, status=400)
     messages.success(request, _("Robot added."))
     return redirect(reverse("web:staff_teams") + f"#team-{team.pk}")
@@ -95,15 +81,17 @@ def staff_team_robot_action(request: HttpRequest, robot_id: int, action: str) ->
     robot = Robot.objects.filter(pk=robot_id, team__isnull=False).first()
     if robot is None or action not in ("test", "remove"):
         raise Http404()
-    common = {"actor": request.user, "robot": robot, "now": request.now}  # type: ignore[attr-defined]
     if action == "test":
-        ok, result = call_service(
-            request, None, notif_services.robot_test, **common, language=get_language()
-        )
-        if ok:
-            (messages.success if result.ok else messages.error)(request, result.message)
+        send_robot_test(request, robot)
     else:
-        ok, _r = call_service(request, None, notif_services.robot_remove, **common)
+        ok, _r = call_service(
+            request,
+            None,
+            notif_services.robot_remove,
+            actor=request.user,
+            robot=robot,
+            now=request.now,  # type: ignore[attr-defined]
+        )
         if ok:
             messages.success(request, _("Robot removed."))
     return redirect(reverse("web:staff_teams") + f"#team-{robot.team_id}")
