@@ -62,16 +62,7 @@ def case_reply(*, actor: User, case: Case, body: str, now: datetime) -> Communic
     if case.assignee_id is None and perms.may_take_case(actor, case):
         case.assignee = actor
         fields.append("assignee")
-    comm = Communication.objects.create(
-        case=case,
-        kind=CommunicationKind.PUBLIC_REPLY,
-        author=actor,
-        by_staff=True,
-        body=body,
-        created_at=now,
-    )
-    _refresh_sla(case, now, actor)
-    _save(case, now, fields)
+    comm = _public_reply(case, actor, body, now, fields, by_staff=True)
     _audit(
         "case.replied",
         case,
@@ -95,16 +86,7 @@ def _customer_reply(actor: User, case: Case, body: str, now: datetime) -> Commun
     elif case.state == CaseState.WAITING_ON_CUSTOMER:
         _event(case, EventKind.CUSTOMER_REPLIED, now, actor)
         case.state = CaseState.IN_PROGRESS
-    comm = Communication.objects.create(
-        case=case,
-        kind=CommunicationKind.PUBLIC_REPLY,
-        author=actor,
-        by_staff=False,
-        body=body,
-        created_at=now,
-    )
-    _refresh_sla(case, now, actor)
-    _save(case, now, fields)
+    comm = _public_reply(case, actor, body, now, fields, by_staff=False)
     _audit(
         "case.customer_replied",
         case,
@@ -113,6 +95,23 @@ def _customer_reply(actor: User, case: Case, body: str, now: datetime) -> Commun
         communication_id=comm.pk,
         notify=[pk for pk in (case.assignee_id,) if pk],
     )
+    return comm
+
+
+def _public_reply(
+    case: Case, actor: User, body: str, now: datetime, fields: list[str], *, by_staff: bool
+) -> Communication:
+    """The thread entry of a public reply, then the SLA timers and the case saved."""
+    comm = Communication.objects.create(
+        case=case,
+        kind=CommunicationKind.PUBLIC_REPLY,
+        author=actor,
+        by_staff=by_staff,
+        body=body,
+        created_at=now,
+    )
+    _refresh_sla(case, now, actor)
+    _save(case, now, fields)
     return comm
 
 
