@@ -673,8 +673,8 @@ def robot_test(*, actor: User, robot: Robot, now: datetime, language: str = "en"
     Called in the request (the answer is the point), outside any transaction; the attempt is
     audited (`notification.robot.tested`, silent). Nothing is queued or retried."""
     _check_robot_owner(actor, robot.tenant, robot.team)
-    platform = str(Platform(robot.platform).label)
     with translation.override(language):
+        platform = robot.get_platform_display()
         content = domain.Content(
             subject=str(_("supportplan test message")),
             intro=str(_("If your group sees this message, the robot is set up correctly.")),
