@@ -51,8 +51,8 @@ test: setup
 check: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy supportplan config
-	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/mypy supportplan
+	DJANGO_SETTINGS_MODULE=supportplan.config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 fmt: setup
 	$(VENV)/bin/ruff check --fix .

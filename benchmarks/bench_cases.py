@@ -6,7 +6,7 @@ Needs the database made by gen_cases.py (1,000,000 cases; default `bench_cases`)
    queue endpoint runs, ORM included): p50 / p95 over many runs, and its plan;
 2. SLA sweep: find every case due to warn or breach at now (both partial-index scans);
 3. opening a case over HTTP under 8 concurrent clients against the production server
-   (gunicorn -c config/gunicorn.py config.wsgi, config.settings.prod from env vars), side by
+   (gunicorn -c supportplan/config/gunicorn.py supportplan.config.wsgi, supportplan.config.settings.prod from env vars), side by
    side with a bare endpoint of the same stack doing one INSERT (the ceiling): throughput,
    p50 / p99 and the ratio.
 
@@ -41,7 +41,7 @@ args = parser.parse_args()
 
 DATABASE_URL = f"postgres://postgres@{args.host}/{args.db}"
 os.environ["DATABASE_URL"] = DATABASE_URL
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportplan.config.settings.dev")
 os.environ.setdefault("SUPPORTPLAN_LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402
@@ -128,7 +128,7 @@ def bench_sweep() -> None:
 def start_server() -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.prod",
+        DJANGO_SETTINGS_MODULE="supportplan.config.settings.prod",
         SUPPORTPLAN_SECRET_KEY="bench-only-secret-key-" + "x" * 30,
         SUPPORTPLAN_BIND=f"127.0.0.1:{args.port}",
         SUPPORTPLAN_ACCESS_LOG="/dev/null",
@@ -138,7 +138,7 @@ def start_server() -> subprocess.Popen[bytes]:
     )
     log = open(ROOT / "var" / "bench_cases_gunicorn.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi"],
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", "supportplan/config/gunicorn.py", "supportplan.config.wsgi"],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -200,9 +200,9 @@ def bench_http() -> None:
     proc = start_server()
     try:
         print(
-            f"== HTTP under {args.clients} concurrent clients, gunicorn -c config/gunicorn.py "
+            f"== HTTP under {args.clients} concurrent clients, gunicorn -c supportplan/config/gunicorn.py "
             f"(workers={os.environ.get('SUPPORTPLAN_WEB_WORKERS', 'cpu*2')}, "
-            f"threads={os.environ.get('SUPPORTPLAN_WEB_THREADS', '4')}), config.settings.prod"
+            f"threads={os.environ.get('SUPPORTPLAN_WEB_THREADS', '4')}), supportplan.config.settings.prod"
         )
         load("/api/cases/", 3, people)  # warm up both paths
         load("/api/bench/ceiling/", 3, people)

@@ -34,7 +34,7 @@ args = parser.parse_args()
 
 ADMIN_URL = f"postgres://postgres@{args.host}/postgres"
 os.environ["DATABASE_URL"] = f"postgres://postgres@{args.host}/{args.db}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportplan.config.settings.dev")
 os.environ.setdefault("SUPPORTPLAN_LOG_LEVEL", "WARNING")
 
 import psycopg  # noqa: E402

@@ -42,7 +42,7 @@ args = parser.parse_args()
 
 os.environ.update(
     DATABASE_URL=f"postgres://postgres@{args.host}/{args.db}",
-    DJANGO_SETTINGS_MODULE="config.settings.prod",
+    DJANGO_SETTINGS_MODULE="supportplan.config.settings.prod",
     SUPPORTPLAN_SECRET_KEY="bench-only-secret-key-" + "x" * 30,
     SUPPORTPLAN_BENCH_CEILING="1",
     SUPPORTPLAN_SECURE_COOKIES="0",

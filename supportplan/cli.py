@@ -9,7 +9,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportplan.config.settings.dev")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["supportplan", *sys.argv[1:]])

@@ -300,7 +300,7 @@ def customer():
     return make_user(Role.CUSTOMER_MEMBER)
 
 
-API = pytest.mark.django_db  # the real URLconf (config.urls)
+API = pytest.mark.django_db  # the real URLconf (supportplan.config.urls)
 
 
 @API

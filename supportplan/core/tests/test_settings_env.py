@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.base import env_number
+from supportplan.config.settings.base import env_number
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -35,7 +35,7 @@ def test_env_number_names_the_variable_and_the_fix(monkeypatch, raw):
 def test_tuning_variables_reach_the_settings():
     env = dict(
         os.environ,
-        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DJANGO_SETTINGS_MODULE="supportplan.config.settings.base",
         SUPPORTPLAN_SITE_URL="https://support.example.cn",
         SUPPORTPLAN_SLA_WARN_PERCENT="75",
         SUPPORTPLAN_ATTACHMENT_MAX_MB="5",
@@ -76,7 +76,7 @@ def test_tuning_variables_reach_the_settings():
 def test_postgres_prepared_statements_are_on_unless_switched_off(
     monkeypatch, url, switch, expected
 ):
-    from config.settings.base import database_from_env
+    from supportplan.config.settings.base import database_from_env
 
     monkeypatch.setenv("DATABASE_URL", url)
     if switch is None:

@@ -83,7 +83,7 @@ def test_every_string_in_the_source_is_in_its_catalog(po: Path, tmp_path: Path):
         env={
             **os.environ,
             "PYTHONPATH": str(ROOT.parent),
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DJANGO_SETTINGS_MODULE": "supportplan.config.settings.test",
         },
         check=True,
         capture_output=True,

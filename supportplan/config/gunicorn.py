@@ -1,4 +1,4 @@
-"""Production web server settings (`gunicorn -c config/gunicorn.py config.wsgi`).
+"""Production web server settings (`gunicorn -c supportplan/config/gunicorn.py supportplan.config.wsgi`).
 
 Threads per process keep PostgreSQL connections few (one per thread, reused via
 CONN_MAX_AGE); scale out by running more app servers behind the load balancer.
