@@ -1,7 +1,9 @@
 """The `supportplan` console command: every operator command of the product lives under it.
 
 It wraps Django's management commands so operators type `supportplan catalog load FILE`
-instead of `python manage.py catalog load FILE`.
+instead of `python manage.py catalog load FILE`. The installed command runs with production
+settings unless DJANGO_SETTINGS_MODULE says otherwise; `make run` and `manage.py` use the
+development settings of a source checkout.
 """
 
 import os
@@ -9,7 +11,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportplan.config.settings.dev")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportplan.config.settings.prod")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["supportplan", *sys.argv[1:]])

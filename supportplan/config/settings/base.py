@@ -8,7 +8,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parents[3]
+# The installed package (templates, locale catalogs and the shipped plan catalogs are package
+# data in it) and, when run from a source checkout, the checkout around it.
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
+SOURCE_CHECKOUT: Path | None = (
+    PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "manage.py").is_file() else None
+)
 
 
 def env(name: str, default: str = "") -> str:
@@ -42,7 +47,8 @@ ALLOWED_HOSTS = [h for h in env("SUPPORTPLAN_ALLOWED_HOSTS", "127.0.0.1,localhos
 CSRF_TRUSTED_ORIGINS = [o for o in env("SUPPORTPLAN_CSRF_TRUSTED_ORIGINS").split(",") if o]
 
 # Where uploaded attachments and generated reports live (outside the database).
-DATA_DIR = Path(env("SUPPORTPLAN_DATA_DIR", str(BASE_DIR / "var")))
+# Default: var/ in a source checkout; var/ in the working directory of an installed product.
+DATA_DIR = Path(env("SUPPORTPLAN_DATA_DIR") or ((SOURCE_CHECKOUT or Path.cwd()) / "var")).resolve()
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -109,36 +115,56 @@ TEMPLATES = [
 ]
 
 
+SQLITE_OPTIONS = {
+    # WAL lets the web process and the task worker read while the other writes;
+    # IMMEDIATE transactions avoid "database is locked" upgrades mid-transaction.
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+    "transaction_mode": "IMMEDIATE",
+}
+
+
 def database_from_env() -> dict:
     url = env("DATABASE_URL")
-    if url:
+    if not url:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path = env("SUPPORTPLAN_SQLITE_PATH", str(DATA_DIR / "supportplan.sqlite3"))
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path,
+            "OPTIONS": dict(SQLITE_OPTIONS),
+        }
+    try:
         config: dict = dict(
             dj_database_url.parse(url, conn_max_age=int(env("SUPPORTPLAN_DB_CONN_MAX_AGE", "60")))
         )
-        config["CONN_HEALTH_CHECKS"] = True
-        if env_bool("SUPPORTPLAN_DB_PREPARED_STATEMENTS", True):
-            # Parameters bound by the server, and a statement run five times on a connection
-            # prepared there: PostgreSQL stops parsing and planning the hot statements on
-            # every request (opening a case: a third less database CPU, see
-            # benchmarks/profile_open.py). Turn off behind a pooler that cannot keep prepared
-            # statements (PgBouncer in transaction mode before 1.21).
-            options = config.setdefault("OPTIONS", {})
-            options.setdefault("server_side_binding", True)
-            options.setdefault("prepare_threshold", 5)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database address ({exc}); expected e.g. "
+            "postgres://user:password@host:5432/name or sqlite:////absolute/path.sqlite3"
+        ) from None
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"].endswith("sqlite3"):
+        # A file named by DATABASE_URL gets the same settings as the default one; SQLite has
+        # no server to keep connections to.
+        config["CONN_MAX_AGE"] = 0
+        for key, value in SQLITE_OPTIONS.items():
+            options.setdefault(key, value)
         return config
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": env("SUPPORTPLAN_SQLITE_PATH", str(DATA_DIR / "supportplan.sqlite3")),
-        "OPTIONS": {
-            # WAL lets the web process and the task worker read while the other writes;
-            # IMMEDIATE transactions avoid "database is locked" upgrades mid-transaction.
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
-            ),
-            "transaction_mode": "IMMEDIATE",
-        },
-    }
+    if not config["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(
+            f"DATABASE_URL names {config['ENGINE']!r}: supportplan runs on PostgreSQL "
+            "(postgres://...) or SQLite (sqlite:///...)."
+        )
+    config["CONN_HEALTH_CHECKS"] = True
+    if env_bool("SUPPORTPLAN_DB_PREPARED_STATEMENTS", True):
+        # Parameters bound by the server, and a statement run five times on a connection
+        # prepared there: PostgreSQL stops parsing and planning the hot statements on
+        # every request (opening a case: a third less database CPU, see
+        # benchmarks/profile_open.py). Turn off behind a pooler that cannot keep prepared
+        # statements (PgBouncer in transaction mode before 1.21).
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 5)
+    return config
 
 
 DATABASES = {"default": database_from_env()}
@@ -156,7 +182,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # i18n: Chinese first, English switchable per user (User.language) or per request.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "supportplan" / "locale"]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"  # stored and computed in UTC; business logic uses BUSINESS_TIME_ZONE
@@ -240,7 +266,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CATALOG_DIR = BASE_DIR / "catalogs"
+CATALOG_DIR = (SOURCE_CHECKOUT / "catalogs") if SOURCE_CHECKOUT else PACKAGE_DIR / "catalogs"
 
 LOGGING = {
     "version": 1,

@@ -84,3 +84,44 @@ def test_postgres_prepared_statements_are_on_unless_switched_off(
     else:
         monkeypatch.setenv("SUPPORTPLAN_DB_PREPARED_STATEMENTS", switch)
     assert database_from_env().get("OPTIONS", {}) == expected
+
+
+def test_sqlite_url_gets_sqlite_options_not_postgres_ones(monkeypatch, tmp_path):
+    from supportplan.config.settings.base import SQLITE_OPTIONS, database_from_env
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/x.sqlite3")
+    config = database_from_env()
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == f"{tmp_path}/x.sqlite3"
+    assert config["OPTIONS"] == SQLITE_OPTIONS
+    assert config["CONN_MAX_AGE"] == 0
+
+
+def test_sqlite_url_serves_a_real_command(tmp_path):
+    """`DATABASE_URL=sqlite:///…` migrates and answers (it crashed on a PostgreSQL-only option)."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path}/sp.sqlite3",
+        DJANGO_SETTINGS_MODULE="supportplan.config.settings.base",
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sp.sqlite3").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("mysql://root@db/sp", "DATABASE_URL names 'django.db.backends.mysql'"),
+        ("ftp://nowhere", "DATABASE_URL is not a database address"),
+    ],
+)
+def test_unsupported_database_url_is_refused_with_the_fix(monkeypatch, url, message):
+    from supportplan.config.settings.base import database_from_env
+
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        database_from_env()
