@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "supportplan.advisories",
     "supportplan.notifications",
     "supportplan.reports",
+    "supportplan.compat",
     "supportplan.api",
     "supportplan.web",
 ]

@@ -1,0 +1,265 @@
+"""The AWS Support API driven by boto3 and the AWS CLI exactly as published, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from supportplan.accounts.models import Role
+from supportplan.cases.models import Case
+from supportplan.cases.tests.factories import customer, entitle, load_catalogs
+from supportplan.compat.keys import access_key_create, access_key_revoke
+from supportplan.core import clock
+from supportplan.core.audit import AuditEntry
+from supportplan.core.testing import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world():
+    now = clock.now()
+    start = now - timedelta(days=30)
+    load_catalogs(start)
+    tenant, user, systems = customer(None, None)
+    entitle(tenant, "partner", "basic", start=start)
+    other_tenant, other, _ = customer(None, None)
+    entitle(other_tenant, "partner", "vip", start=start)
+    make_user(Role.ENGINEER, handler_tier="engineer")
+    return {"user": user, "systems": systems, "other": other, "now": now}
+
+
+def client_for(live_server, user, *, language="en", secret=None, key=None):
+    if key is None:
+        made = access_key_create(actor=user, user=user, now=clock.now())
+        key, secret = made.key.access_key_id, made.secret_access_key
+    user.language = "zh-hans" if language == "zh" else "en"
+    user.save(update_fields=["language"])
+    return boto3.client(
+        "support",
+        endpoint_url=f"{live_server.url}/compat/aws-support",
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 1}),
+    )
+
+
+def test_severity_levels_are_the_plans_own_in_both_languages(live_server, world):
+    # The partner's Basic plan (基础级) offers every severity but "core production down".
+    en = client_for(live_server, world["user"])
+    assert en.describe_severity_levels(language="en")["severityLevels"] == [
+        {"code": "low", "name": "General guidance"},
+        {"code": "normal", "name": "System abnormal"},
+        {"code": "high", "name": "Production system abnormal"},
+        {"code": "urgent", "name": "Production system down"},
+    ]
+    assert en.describe_severity_levels(language="zh")["severityLevels"] == [
+        {"code": "low", "name": "一般性指导"},
+        {"code": "normal", "name": "系统异常"},
+        {"code": "high", "name": "生产系统异常"},
+        {"code": "urgent", "name": "生产系统不可用"},
+    ]
+    vip = client_for(live_server, world["other"]).describe_severity_levels()["severityLevels"]
+    assert [s["code"] for s in vip] == ["low", "normal", "high", "urgent", "critical"]
+
+
+def test_create_list_reply_attach_resolve(live_server, world):
+    support = client_for(live_server, world["user"])
+    system = world["systems"]["production"]
+    attachment_set = support.add_attachments_to_set(
+        attachments=[{"fileName": "error.log", "data": b"Traceback: disk full\n"}]
+    )
+    created = support.create_case(
+        subject="ECS cannot mount data disk",
+        communicationBody="Since 09:00 the data disk will not mount on ecs-01.",
+        serviceCode=f"system-{system.pk}",
+        severityCode="normal",
+        attachmentSetId=attachment_set["attachmentSetId"],
+        language="en",
+    )
+    case = Case.objects.get()
+    assert created["caseId"] == f"case-{case.tenant_id}-{case.pk}"
+    assert (case.channel, case.severity, case.system_id) == ("ticket", "system_abnormal", system.pk)
+    assert case.attachments.get().name == "error.log"
+
+    listed = support.describe_cases(caseIdList=[created["caseId"]])["cases"]
+    assert [(c["caseId"], c["displayId"], c["status"], c["severityCode"]) for c in listed] == [
+        (created["caseId"], str(case.pk), "opened", "normal")
+    ]
+    assert listed[0]["recentCommunications"]["communications"][0]["body"].startswith("Since 09:00")
+
+    support.add_communication_to_case(caseId=created["caseId"], communicationBody="Any news?")
+    bodies = [
+        c["body"]
+        for c in support.describe_communications(caseId=created["caseId"])["communications"]
+    ]
+    assert bodies[0] == "Any news?"
+
+    first = support.describe_cases(caseIdList=[created["caseId"]])["cases"][0]
+    files = [a for c in first["recentCommunications"]["communications"] for a in c["attachmentSet"]]
+    got = support.describe_attachment(attachmentId=files[0]["attachmentId"])["attachment"]
+    assert (got["fileName"], got["data"]) == ("error.log", b"Traceback: disk full\n")
+
+    resolved = support.resolve_case(caseId=created["caseId"])
+    assert (resolved["initialCaseStatus"], resolved["finalCaseStatus"]) == ("opened", "resolved")
+    assert Case.objects.get().state == "resolved"
+    assert support.describe_cases()["cases"] == []  # resolved cases only on request
+    assert len(support.describe_cases(includeResolvedCases=True)["cases"]) == 1
+
+
+def test_a_severity_the_plan_refuses_is_refused_in_the_owners_language(live_server, world):
+    system = world["systems"]["core_production"]
+    for language, needle in (("en", "does not include the severity"), ("zh", "不包含")):
+        support = client_for(live_server, world["user"], language=language)
+        with pytest.raises(ClientError) as info:
+            support.create_case(
+                subject="Down", communicationBody="All down.", severityCode="critical",
+                serviceCode=f"system-{system.pk}",
+            )  # fmt: skip
+        assert info.value.response["Error"]["Code"] == "InvalidParameterValueException"
+        assert needle in info.value.response["Error"]["Message"]
+    assert Case.objects.count() == 0
+
+
+def test_another_tenants_case_is_not_found(live_server, world):
+    theirs = client_for(live_server, world["other"])
+    made = theirs.create_case(subject="Theirs", communicationBody="Their problem here.")
+    mine = client_for(live_server, world["user"])
+    for call in (
+        lambda: mine.describe_cases(caseIdList=[made["caseId"]]),
+        lambda: mine.describe_communications(caseId=made["caseId"]),
+        lambda: mine.add_communication_to_case(caseId=made["caseId"], communicationBody="hi"),
+        lambda: mine.resolve_case(caseId=made["caseId"]),
+    ):
+        with pytest.raises(ClientError) as info:
+            call()
+        assert info.value.response["Error"]["Code"] == "CaseIdNotFound"
+    assert Case.objects.get().communications.filter(kind="public_reply").count() == 0
+
+
+def test_wrong_expired_revoked_and_unknown_keys_are_refused(live_server, world):
+    user = world["user"]
+    made = access_key_create(actor=user, user=user, now=clock.now())
+    wrong = client_for(live_server, user, key=made.key.access_key_id, secret="not-the-secret")
+    with pytest.raises(ClientError) as info:
+        wrong.describe_severity_levels()
+    assert info.value.response["Error"]["Code"] == "InvalidSignatureException"
+
+    unknown = client_for(live_server, user, key="SPAKNOSUCHKEY0000000", secret="x")
+    with pytest.raises(ClientError) as info:
+        unknown.describe_severity_levels()
+    assert info.value.response["Error"]["Code"] == "UnrecognizedClientException"
+
+    expired = access_key_create(
+        actor=user, user=user, now=clock.now() - timedelta(days=2), lifetime=timedelta(days=1)
+    )
+    with pytest.raises(ClientError) as info:
+        client_for(
+            live_server, user, key=expired.key.access_key_id, secret=expired.secret_access_key
+        ).describe_severity_levels()
+    assert info.value.response["Error"]["Code"] == "ExpiredTokenException"
+
+    good = client_for(live_server, user, key=made.key.access_key_id, secret=made.secret_access_key)
+    assert good.describe_severity_levels()["severityLevels"]
+    access_key_revoke(actor=user, key=made.key, now=clock.now())
+    with pytest.raises(ClientError) as info:
+        good.describe_severity_levels()
+    assert info.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="access_key.").values_list("action", flat=True)
+    )
+    assert actions.count("access_key.created") == 2 and actions.count("access_key.revoked") == 1
+
+
+def test_replayed_and_skewed_requests_are_refused(live_server, world):
+    import httpx
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    user = world["user"]
+    made = access_key_create(actor=user, user=user, now=clock.now())
+    url = f"{live_server.url}/compat/aws-support/"
+    body = json.dumps({"subject": "Once", "communicationBody": "Opened once, not twice."}).encode()
+
+    def signed(at):
+        request = AWSRequest(
+            method="POST", url=url, data=body,
+            headers={
+                "X-Amz-Target": "AWSSupport_20130415.CreateCase",
+                "Content-Type": "application/x-amz-json-1.1",
+            },
+        )  # fmt: skip
+        signer = SigV4Auth(
+            Credentials(made.key.access_key_id, made.secret_access_key), "support", "us-east-1"
+        )
+        request.context["timestamp"] = at.strftime("%Y%m%dT%H%M%SZ")
+        request.headers["X-Amz-Date"] = request.context["timestamp"]
+        canonical = signer.canonical_request(request)
+        signature = signer.signature(signer.string_to_sign(request, canonical), request)
+        scope = f"{made.key.access_key_id}/{at:%Y%m%d}/us-east-1/support/aws4_request"
+        headers = dict(request.headers.items())
+        headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={scope}, "
+            f"SignedHeaders={signer.signed_headers(signer.headers_to_sign(request))}, "
+            f"Signature={signature}"
+        )
+        return headers
+
+    headers = signed(clock.now())
+    first = httpx.post(url, content=body, headers=headers)
+    assert first.status_code == 200, first.text
+    again = httpx.post(url, content=body, headers=headers)
+    assert (again.status_code, again.json()["__type"]) == (400, "InvalidSignatureException")
+    assert "already received" in again.json()["message"]
+    assert Case.objects.count() == 1
+    late = httpx.post(url, content=body, headers=signed(clock.now() - timedelta(minutes=6)))
+    assert late.json()["__type"] == "InvalidSignatureException"
+    assert late.json()["message"].startswith("Signature expired:")
+    unsigned = httpx.post(url, content=body, headers={"X-Amz-Target": headers["X-Amz-Target"]})
+    assert (unsigned.status_code, unsigned.json()["__type"]) == (
+        403,
+        "MissingAuthenticationTokenException",
+    )
+
+
+def test_the_aws_cli_unchanged(live_server, world, tmp_path):
+    user = world["user"]
+    made = access_key_create(actor=user, user=user, now=clock.now())
+    env = dict(
+        os.environ,
+        AWS_ACCESS_KEY_ID=made.key.access_key_id,
+        AWS_SECRET_ACCESS_KEY=made.secret_access_key,
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(tmp_path / "config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "credentials"),
+    )
+    aws = [sys.executable, "-m", "awscli", "support", "--endpoint-url",
+           f"{live_server.url}/compat/aws-support", "--output", "json"]  # fmt: skip
+    out = subprocess.run(
+        [*aws, "describe-severity-levels", "--language", "zh"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert [s["name"] for s in json.loads(out.stdout)["severityLevels"]] == [
+        "一般性指导",
+        "系统异常",
+        "生产系统异常",
+        "生产系统不可用",
+    ]
+    out = subprocess.run(
+        [*aws, "create-case", "--subject", "CLI case", "--communication-body",
+         "Opened from the AWS CLI.", "--severity-code", "low"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert Case.objects.get().subject == "CLI case"
