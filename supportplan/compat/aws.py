@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
@@ -24,27 +22,22 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from supportplan.accounts.models import RegisteredSystem, User
 from supportplan.cases import selectors as case_selectors
 from supportplan.cases import services as case_services
 from supportplan.cases import upstream
-from supportplan.cases.attachments import case_attach
-from supportplan.cases.models import Attachment, Case, CaseState, CommunicationKind
-from supportplan.catalog.domain import Catalog, Plan
+from supportplan.cases.models import Case, CaseState
+from supportplan.catalog.domain import Catalog
 from supportplan.core import clock
 from supportplan.core.errors import DomainError
 
-from . import sigv4
-from .models import AccessKey, AttachmentSet, AttachmentSetFile
+from . import common, sigv4
+from .models import AccessKey
 
 TARGET_PREFIX = "AWSSupport_20130415."
 SERVICE = "support"
+MAX_BODY = 25 * 1024 * 1024
 CHANNEL = "ticket"  # the API is the provider's ticket channel
 API_CODES = ("low", "normal", "high", "urgent", "critical")  # least severe first, as AWS
-SET_LIFETIME = timedelta(hours=1)
-SET_MAX_FILES = 3
-FILE_MAX_BYTES = 5 * 1024 * 1024
-GENERAL = "general-info"
 
 
 class AwsError(Exception):
@@ -78,12 +71,17 @@ def endpoint(request: HttpRequest) -> HttpResponse:
     if operation is None:
         return _error("UnknownOperationException", f"Unknown operation {target or '(none)'}.")
     now = clock.now()
+    body = read_body(request)
+    if body is None:
+        return _error("RequestEntityTooLarge", "The request body is larger than 25 MB.", 413)
     try:
-        key = sigv4.verify(request, service=SERVICE, now=now, once=operation.__name__ in WRITES)
+        key = sigv4.verify(
+            request, body, service=SERVICE, now=now, once=operation.__name__ in WRITES
+        )
     except sigv4.Refused as refused:
         return _error(refused.code, refused.message, refused.status)
     try:
-        params = json.loads(request.body or b"{}")
+        params = json.loads(body or b"{}")
     except (ValueError, RecursionError):
         return _error("SerializationException", "The request body is not JSON.")
     if not isinstance(params, dict):
@@ -93,8 +91,22 @@ def endpoint(request: HttpRequest) -> HttpResponse:
             return _answer(operation(Call(key, params, now)))
         except AwsError as exc:
             return _error(exc.code, exc.message, exc.status)
+        except common.EdgeError as exc:
+            return _error(_ERRORS.get(exc.kind, "InvalidParameterValueException"), exc.message)
         except DomainError as exc:
             return _error(_domain_code(exc), exc.message, 400)
+
+
+def read_body(request: HttpRequest) -> bytes | None:
+    """The raw body, up to what three 5 MB attachments take in base64 (Django's own 2.5 MB
+    cap for form bodies does not fit AddAttachmentsToSet); None when larger."""
+    try:
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY:
+        return None
+    return request.read(MAX_BODY + 1)
 
 
 def _domain_code(exc: DomainError) -> str:
@@ -121,35 +133,6 @@ class Call:
         lang = self.str("language") or self.user.language or "zh-hans"
         return "zh" if lang.lower().startswith("zh") else "en"
 
-    def tenant(self) -> Any:
-        if self.user.tenant_id is None:
-            raise AwsError(
-                "InvalidParameterValueException",
-                _("This operation files cases for a customer organisation: use a customer's key."),
-            )
-        return self.user.tenant
-
-    def entitlement(self) -> tuple[str, Catalog, Plan]:
-        tenant = self.tenant()
-        plans = upstream.plans_in_force(tenant, self.now)
-        if self.key.provider:
-            plans = [p for p in plans if p.provider == self.key.provider]
-        if not plans:
-            raise AwsError(
-                "SubscriptionRequiredException",
-                _("Your organisation has no support plan in force."),
-            )
-        if len(plans) > 1:
-            raise AwsError(
-                "InvalidParameterValueException",
-                _(
-                    "Your organisation has plans of several providers; create an access key "
-                    "for one provider to use this API."
-                ),
-            )
-        catalog = upstream.catalog_for_version(plans[0].catalog_version_id)
-        return plans[0].provider, catalog, catalog.plan(plans[0].plan_code)
-
 
 # --------------------------------------------------------------------------- mapping
 
@@ -160,10 +143,7 @@ def severity_codes(catalog: Catalog) -> dict[str, str]:
 
 
 def api_code_of(catalog: Catalog, severity: str) -> str:
-    for s in catalog.severities:
-        if s.code == severity:
-            return s.api_code or ""
-    return ""
+    return next((s.api_code or "" for s in catalog.severities if s.code == severity), "")
 
 
 _STATUS = {
@@ -173,17 +153,15 @@ _STATUS = {
     CaseState.RESOLVED: "resolved",
     CaseState.CLOSED: "resolved",
 }
-
-
-def case_id(case: Case) -> str:
-    return f"case-{case.tenant_id}-{case.pk}"
-
-
-def _case_pk(value: str) -> int | None:
-    parts = value.split("-")
-    if len(parts) == 3 and parts[0] == "case" and parts[2].isdigit():
-        return int(parts[2])
-    return None
+_ERRORS = {
+    "case_not_found": "CaseIdNotFound",
+    "set_not_found": "AttachmentSetIdNotFound",
+    "set_expired": "AttachmentSetExpired",
+    "too_many_files": "AttachmentLimitExceeded",
+    "file_too_large": "AttachmentSetSizeLimitExceeded",
+    "attachment_not_found": "AttachmentIdNotFound",
+    "no_plan": "SubscriptionRequiredException",
+}
 
 
 def _time(value: datetime) -> str:
@@ -192,57 +170,25 @@ def _time(value: datetime) -> str:
     )
 
 
-def _find_case(call: Call, value: str) -> Case:
-    pk = _case_pk(value) if value else None
-    case = case_selectors.cases_visible_to(call.user).filter(pk=pk).first() if pk else None
-    if case is None or case_id(case) != value:
-        raise AwsError("CaseIdNotFound", _("Case %(case)s was not found.") % {"case": value})
-    return case
-
-
-def _thread(call: Call, case: Case) -> list[dict[str, Any]]:
-    """The case's communications as AWS lists them, newest first: the public replies, then the
-    description the case was opened with (internal notes and system changes are not part)."""
-    replies = (
-        case_selectors.thread_of(case, call.user)
-        .filter(kind=CommunicationKind.PUBLIC_REPLY)
-        .order_by("-created_at", "-pk")
-    )
-    files: dict[int | None, list[dict[str, str]]] = {}
-    for a in Attachment.objects.filter(case=case, internal=False).order_by("pk"):
-        files.setdefault(a.communication_id, []).append(
-            {"attachmentId": f"attachment-{a.pk}", "fileName": a.name}
-        )
-    out = [
-        _communication(case, row.body, row.author, row.created_at, files.get(row.pk, []))
-        for row in replies
-    ]
-    out.append(
-        _communication(case, case.description, case.requester, case.created_at, files.get(None, []))
-    )
-    return out
-
-
-def _communication(
-    case: Case, body: str, author: Any, at: datetime, attachments: list[dict[str, str]]
-) -> dict[str, Any]:
+def _communication(case: Case, entry: common.Entry) -> dict[str, Any]:
+    author = entry.author
     return {
-        "caseId": case_id(case),
-        "body": body,
+        "caseId": common.case_id(case),
+        "body": entry.body,
         "submittedBy": (author.email or author.get_username()) if author else "supportplan",
-        "timeCreated": _time(at),
-        "attachmentSet": attachments,
+        "timeCreated": _time(entry.at),
+        "attachmentSet": [{"attachmentId": i, "fileName": n} for i, n in entry.files],
     }
 
 
 def _case_details(call: Call, case: Case, with_comms: bool) -> dict[str, Any]:
     catalog = upstream.catalog_for_version(case.catalog_version_id)
     details: dict[str, Any] = {
-        "caseId": case_id(case),
+        "caseId": common.case_id(case),
         "displayId": str(case.pk),
         "subject": case.subject,
         "status": _STATUS.get(CaseState(case.state), "opened"),
-        "serviceCode": f"system-{case.system_id}" if case.system_id else GENERAL,
+        "serviceCode": f"system-{case.system_id}" if case.system_id else common.GENERAL,
         "categoryCode": "general",
         "severityCode": api_code_of(catalog, case.severity),
         "submittedBy": case.requester.email or case.requester.get_username(),
@@ -251,7 +197,9 @@ def _case_details(call: Call, case: Case, with_comms: bool) -> dict[str, Any]:
         "language": call.language(),
     }
     if with_comms:
-        details["recentCommunications"] = {"communications": _thread(call, case)[:5]}
+        details["recentCommunications"] = {
+            "communications": [_communication(case, e) for e in common.thread(call.user, case)[:5]]
+        }
     return details
 
 
@@ -259,35 +207,24 @@ def _case_details(call: Call, case: Case, with_comms: bool) -> dict[str, Any]:
 
 
 def describe_severity_levels(call: Call) -> dict[str, Any]:
-    _provider, catalog, plan = call.entitlement()
+    entitled = common.entitlement(call.key, call.now)
     lang = call.language()
     levels = [
         {"code": s.api_code, "name": s.name.get(lang)}
-        for s in sorted(catalog.severities, key=lambda s: -s.order)
-        if s.api_code and plan.includes_severity(s.code)
+        for s in sorted(entitled.catalog.severities, key=lambda s: -s.order)
+        if s.api_code and entitled.plan.includes_severity(s.code)
     ]
     return {"severityLevels": levels}
 
 
 def describe_services(call: Call) -> dict[str, Any]:
-    tenant = call.tenant()
     wanted = call.params.get("serviceCodeList") or []
-    general = {
-        "code": GENERAL,
-        "name": _("General question (no specific system)"),
-        "categories": [{"code": "general", "name": _("General")}],
-    }
-    services = [general]
-    for system in RegisteredSystem.objects.for_tenant(tenant).order_by("name"):
-        services.append(
-            {
-                "code": f"system-{system.pk}",
-                "name": f"{system.name} ({system.get_classification_display()})",
-                "categories": [{"code": "general", "name": _("General")}],
-            }
-        )
-    if wanted:
-        services = [s for s in services if s["code"] in wanted]
+    general = [{"code": "general", "name": _("General")}]
+    services = [
+        {"code": code, "name": name, "categories": general}
+        for code, name in common.services_of(call.user)
+        if not wanted or code in wanted
+    ]
     return {"services": services}
 
 
@@ -300,27 +237,9 @@ def describe_supported_languages(call: Call) -> dict[str, Any]:
     }
 
 
-def _system(call: Call, service_code: str) -> RegisteredSystem | None:
-    if not service_code or service_code == GENERAL:
-        return None
-    pk = service_code.removeprefix("system-")
-    system = (
-        RegisteredSystem.objects.for_tenant(call.tenant()).filter(pk=int(pk)).first()
-        if pk.isdigit()
-        else None
-    )
-    if system is None:
-        raise AwsError(
-            "InvalidParameterValueException",
-            _("Unknown service %(code)s: DescribeServices lists the ones you can use.")
-            % {"code": service_code},
-        )
-    return system
-
-
 def create_case(call: Call) -> dict[str, Any]:
-    provider, catalog, plan = call.entitlement()
-    codes = severity_codes(catalog)
+    entitled = common.entitlement(call.key, call.now)
+    codes = severity_codes(entitled.catalog)
     requested = call.str("severityCode")
     if requested:
         if requested not in codes:
@@ -331,35 +250,31 @@ def create_case(call: Call) -> dict[str, Any]:
             )
         severity = codes[requested]
     else:  # AWS files a case without a severity as "low": the least severe of the plan
-        allowed = [st.severity for st in plan.severity_targets]
-        severity = max(allowed, key=lambda s: s.order).code
-    files = _take_set(call, call.str("attachmentSetId"))
+        severity = max(
+            (st.severity for st in entitled.plan.severity_targets), key=lambda s: s.order
+        ).code
+    files = common.staged_files(call.user, [call.str("attachmentSetId")], call.now)
     with transaction.atomic():
         case = case_services.case_open(
             actor=call.user,
-            tenant=call.tenant(),
-            provider=provider,
+            tenant=common.tenant_of(call.user),
+            provider=entitled.provider,
             channel=CHANNEL,
             severity=severity,
             subject=call.str("subject"),
             description=call.str("communicationBody"),
-            system=_system(call, call.str("serviceCode")),
+            system=common.system_for(call.user, call.str("serviceCode")),
             now=call.now,
         )
-        for name, data in files:
-            case_attach(
-                actor=call.user, case=case, now=call.now,
-                upload=SimpleUploadedFile(name, data),
-            )  # fmt: skip
-    return {"caseId": case_id(case)}
+        common.attach_all(call.user, case, files, call.now)
+    return {"caseId": common.case_id(case)}
 
 
 def describe_cases(call: Call) -> dict[str, Any]:
     rows = case_selectors.cases_visible_to(call.user).select_related("requester")
     ids = call.params.get("caseIdList") or []
     if ids:
-        pks = [_case_pk(i) for i in ids if isinstance(i, str)]
-        rows = rows.filter(pk__in=[p for p in pks if p])
+        rows = rows.filter(pk__in=common.case_pks(ids))
     display = call.str("displayId")
     if display:
         rows = rows.filter(pk=int(display)) if display.isdigit() else rows.none()
@@ -367,12 +282,10 @@ def describe_cases(call: Call) -> dict[str, Any]:
         rows = rows.exclude(state__in=[CaseState.RESOLVED, CaseState.CLOSED])
     for name, op in (("afterTime", "gte"), ("beforeTime", "lte")):
         if call.str(name):
-            at = _parse_time(call.str(name), name)
-            rows = rows.filter(**{f"created_at__{op}": at})
+            rows = rows.filter(**{f"created_at__{op}": _parse_time(call.str(name), name)})
     limit = _max_results(call, 10, 100)
     offset = _offset(call)
-    rows = rows.order_by("-created_at", "-pk")
-    page = list(rows[offset : offset + limit + 1])
+    page = list(rows.order_by("-created_at", "-pk")[offset : offset + limit + 1])
     with_comms = call.params.get("includeCommunications", True) is not False
     body: dict[str, Any] = {"cases": [_case_details(call, c, with_comms) for c in page[:limit]]}
     if ids and not body["cases"]:
@@ -383,39 +296,37 @@ def describe_cases(call: Call) -> dict[str, Any]:
 
 
 def describe_communications(call: Call) -> dict[str, Any]:
-    case = _find_case(call, call.str("caseId"))
-    rows = _thread(call, case)
+    case = common.find_case(call.user, call.str("caseId"))
+    rows = common.thread(call.user, case)
     if call.str("afterTime"):
-        after = _time(_parse_time(call.str("afterTime"), "afterTime"))
-        rows = [r for r in rows if r["timeCreated"] >= after]
+        after = _parse_time(call.str("afterTime"), "afterTime")
+        rows = [r for r in rows if r.at >= after]
     if call.str("beforeTime"):
-        before = _time(_parse_time(call.str("beforeTime"), "beforeTime"))
-        rows = [r for r in rows if r["timeCreated"] <= before]
+        before = _parse_time(call.str("beforeTime"), "beforeTime")
+        rows = [r for r in rows if r.at <= before]
     limit = _max_results(call, 10, 100)
     offset = _offset(call)
-    body: dict[str, Any] = {"communications": rows[offset : offset + limit]}
+    body: dict[str, Any] = {
+        "communications": [_communication(case, r) for r in rows[offset : offset + limit]]
+    }
     if len(rows) > offset + limit:
         body["nextToken"] = str(offset + limit)
     return body
 
 
 def add_communication_to_case(call: Call) -> dict[str, Any]:
-    case = _find_case(call, call.str("caseId"))
-    files = _take_set(call, call.str("attachmentSetId"))
+    case = common.find_case(call.user, call.str("caseId"))
+    files = common.staged_files(call.user, [call.str("attachmentSetId")], call.now)
     with transaction.atomic():
         reply = case_services.case_reply(
             actor=call.user, case=case, body=call.str("communicationBody"), now=call.now
         )
-        for name, data in files:
-            case_attach(
-                actor=call.user, case=case, now=call.now, communication=reply,
-                upload=SimpleUploadedFile(name, data),
-            )  # fmt: skip
+        common.attach_all(call.user, case, files, call.now, communication=reply)
     return {"result": True}
 
 
 def resolve_case(call: Call) -> dict[str, Any]:
-    case = _find_case(call, call.str("caseId"))
+    case = common.find_case(call.user, call.str("caseId"))
     initial = _STATUS.get(CaseState(case.state), "opened")
     if case.state in (CaseState.RESOLVED, CaseState.CLOSED):
         return {"initialCaseStatus": initial, "finalCaseStatus": initial}
@@ -424,79 +335,27 @@ def resolve_case(call: Call) -> dict[str, Any]:
 
 
 def add_attachments_to_set(call: Call) -> dict[str, Any]:
-    set_id = call.str("attachmentSetId")
     items = call.params.get("attachments")
     if not isinstance(items, list) or not items:
         raise AwsError("ValidationException", _("Give at least one attachment."))
-    with transaction.atomic():
-        if set_id:
-            found = _open_set(call, set_id, lock=True)
-        else:
-            found = AttachmentSet.objects.create(
-                set_id=secrets.token_hex(16), user=call.user, created_at=call.now,
-                expires_at=call.now + SET_LIFETIME,
-            )  # fmt: skip
-        if found.files.count() + len(items) > SET_MAX_FILES:
-            raise AwsError(
-                "AttachmentLimitExceeded",
-                _("An attachment set holds at most %(n)s files.") % {"n": SET_MAX_FILES},
-            )
-        for item in items:
-            name = str(item.get("fileName") or "file")[:200] if isinstance(item, dict) else ""
-            try:
-                data = base64.b64decode(item.get("data") or "", validate=True)
-            except (ValueError, TypeError, AttributeError):
-                raise AwsError(
-                    "ValidationException", _("Attachment data must be base64.")
-                ) from None
-            if len(data) > FILE_MAX_BYTES:
-                raise AwsError(
-                    "AttachmentSetSizeLimitExceeded",
-                    _("%(name)s is larger than 5 MB.") % {"name": name},
-                )
-            AttachmentSetFile.objects.create(attachment_set=found, name=name, data=data)
-    return {"attachmentSetId": found.set_id, "expiryTime": _time(found.expires_at)}
+    files = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise AwsError("ValidationException", _("Each attachment has a fileName and data."))
+        try:
+            data = base64.b64decode(item.get("data") or "", validate=True)
+        except (ValueError, TypeError):
+            raise AwsError("ValidationException", _("Attachment data must be base64.")) from None
+        files.append((str(item.get("fileName") or "file"), data))
+    staged = common.stage_files(call.user, files, call.now, call.str("attachmentSetId"))
+    return {"attachmentSetId": staged.set_id, "expiryTime": _time(staged.expires_at)}
 
 
 def describe_attachment(call: Call) -> dict[str, Any]:
-    value = call.str("attachmentId")
-    pk = value.removeprefix("attachment-")
-    attachment = None
-    if pk.isdigit():
-        attachment = (
-            Attachment.objects.filter(pk=int(pk), internal=False)
-            .filter(case__in=case_selectors.cases_visible_to(call.user))
-            .first()
-        )
-    if attachment is None:
-        raise AwsError(
-            "AttachmentIdNotFound", _("Attachment %(id)s was not found.") % {"id": value}
-        )
+    attachment = common.attachment_for(call.user, call.str("attachmentId"))
     with attachment.file.open("rb") as handle:
         data = handle.read()
     return {"attachment": {"fileName": attachment.name, "data": base64.b64encode(data).decode()}}
-
-
-def _open_set(call: Call, set_id: str, *, lock: bool = False) -> AttachmentSet:
-    rows = AttachmentSet.objects.filter(set_id=set_id, user=call.user)
-    found = (rows.select_for_update() if lock else rows).first()
-    if found is None:
-        raise AwsError(
-            "AttachmentSetIdNotFound", _("Attachment set %(id)s was not found.") % {"id": set_id}
-        )
-    if found.expires_at <= call.now:
-        raise AwsError(
-            "AttachmentSetExpired",
-            _("Attachment set %(id)s expired; upload the files again.") % {"id": set_id},
-        )
-    return found
-
-
-def _take_set(call: Call, set_id: str) -> list[tuple[str, bytes]]:
-    if not set_id:
-        return []
-    found = _open_set(call, set_id)
-    return [(f.name, bytes(f.data)) for f in found.files.order_by("pk")]
 
 
 def _parse_time(value: str, name: str) -> datetime:
@@ -538,6 +397,3 @@ OPERATIONS: dict[str, Callable[[Call], dict[str, Any]]] = {
     "AddAttachmentsToSet": add_attachments_to_set,
     "DescribeAttachment": describe_attachment,
 }
-
-
-__all__ = ["OPERATIONS", "endpoint", "User"]

@@ -37,7 +37,9 @@ class Refused(Exception):
     status: int = 400
 
 
-def verify(request: HttpRequest, *, service: str, now: datetime, once: bool = True) -> AccessKey:
+def verify(
+    request: HttpRequest, body: bytes, *, service: str, now: datetime, once: bool = True
+) -> AccessKey:
     """The key that signed `request`; `once`: refuse a signature seen before (writes)."""
     header = request.headers.get("Authorization", "")
     if not header:
@@ -93,7 +95,7 @@ def verify(request: HttpRequest, *, service: str, now: datetime, once: bool = Tr
             raise Refused("InvalidSignatureException", f"The signed header {name} is missing.")
         headers[name] = value
     url = f"{request.scheme}://{request.headers.get('Host', '')}{request.get_full_path()}"
-    rebuilt = AWSRequest(method=request.method, url=url, data=request.body, headers=headers)
+    rebuilt = AWSRequest(method=request.method, url=url, data=body, headers=headers)
     rebuilt.context["timestamp"] = amz_date
     signer = SigV4Auth(Credentials(key.access_key_id, secret_of(key)), service, match["region"])
     canonical = signer.canonical_request(rebuilt)
