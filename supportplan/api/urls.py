@@ -4,6 +4,8 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from supportplan.compat import api as compat_api
+
 from . import accounts, bookings, calendars, cases, catalog, subscriptions
 from . import advisories as advisories_api
 from . import notifications as notifications_api
@@ -28,6 +30,7 @@ router.register("report-sources", reports_api.DataSourceViewSet, basename="repor
 router.register("tenants", accounts.TenantViewSet, basename="tenant")
 router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="catalog-provider")
 router.register("cases", cases.CaseViewSet, basename="case")
+router.register("access-keys", compat_api.AccessKeyViewSet, basename="access-key")
 subscriptions.register(router)
 bookings.register(router)
 notifications_api.register(router)

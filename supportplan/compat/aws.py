@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from supportplan.calendars.selectors import calendar_for
 from supportplan.cases import selectors as case_selectors
 from supportplan.cases import services as case_services
 from supportplan.cases import upstream
@@ -237,6 +238,49 @@ def describe_supported_languages(call: Call) -> dict[str, Any]:
     }
 
 
+# How AWS names a way to reach support, for each kind of channel.
+CHANNEL_TYPES = {"ticket": "web", "im_group": "chat", "hotline": "call", "phone_line": "call"}
+NO_SUPPORT_HORIZON = 60  # days of datesWithoutSupport listed ahead
+
+
+def describe_create_case_options(call: Call) -> dict[str, Any]:
+    """Each way the plan offers, with its hours and the days it is closed (holidays and
+    weekends, 调休 working days open), from the business calendars, in Asia/Shanghai time."""
+    entitled = common.entitlement(call.key, call.now)
+    by_type: dict[str, str] = {}
+    for pc in entitled.plan.channels:
+        kind = CHANNEL_TYPES.get(pc.code)
+        if kind and by_type.get(kind) != "7x24":
+            by_type[kind] = pc.channel.calendar
+    today = clock.to_business(call.now).date()
+    options = []
+    for kind, code in by_type.items():
+        calendar = calendar_for(code)
+        day = today
+        while not calendar.day_windows(day):  # the hours of the next open day
+            day += timedelta(days=1)
+        hours = [
+            {
+                "startTime": w.start_time.strftime("%H:%M:%S"),
+                "endTime": w.end_time.strftime("%H:%M:%S") if w.end_time else "23:59:59",
+            }
+            for w in calendar.day_windows(day)
+        ]
+        closed: list[dict[str, str]] = []
+        for offset in range(NO_SUPPORT_HORIZON):
+            day = today + timedelta(days=offset)
+            if calendar.day_windows(day):
+                continue
+            start = datetime.combine(day, time.min, tzinfo=clock.BUSINESS_TZ)
+            end = start + timedelta(days=1)
+            if closed and closed[-1]["endDateTime"] == start.isoformat():
+                closed[-1]["endDateTime"] = end.isoformat()
+            else:
+                closed.append({"startDateTime": start.isoformat(), "endDateTime": end.isoformat()})
+        options.append({"type": kind, "supportedHours": hours, "datesWithoutSupport": closed})
+    return {"languageAvailability": "available", "communicationTypes": options}
+
+
 def create_case(call: Call) -> dict[str, Any]:
     entitled = common.entitlement(call.key, call.now)
     codes = severity_codes(entitled.catalog)
@@ -389,6 +433,7 @@ OPERATIONS: dict[str, Callable[[Call], dict[str, Any]]] = {
     "DescribeSeverityLevels": describe_severity_levels,
     "DescribeServices": describe_services,
     "DescribeSupportedLanguages": describe_supported_languages,
+    "DescribeCreateCaseOptions": describe_create_case_options,
     "CreateCase": create_case,
     "DescribeCases": describe_cases,
     "DescribeCommunications": describe_communications,

@@ -210,6 +210,11 @@ def _populate(now: datetime) -> World:
     outbox = Outbox.objects.filter(tenant=b).order_by("pk").first()
     assert outbox is not None, "B must have outgoing messages in the delivery log"
     w.obj["outbox"] = outbox
+    from supportplan.compat.keys import access_key_create
+
+    w.obj["access_key"] = access_key_create(
+        actor=None, user=b_admin, now=now, description=f"{MARK_B} backup script"
+    ).key
     return w
 
 

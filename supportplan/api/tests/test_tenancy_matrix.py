@@ -175,6 +175,10 @@ ROUTES: dict[str, Route] = {
         },  # fmt: skip
     ),
     "notification-list": Route(LIST, note="the caller's own message centre"),
+    "access-key-list": Route(
+        SELF, note="the caller's own cloud API key pairs; a new pair is always the caller's own"
+    ),
+    "access-key-revoke": Route(TENANT, obj="access_key", body={}),
     "notification-robot-list": Route(
         LIST,
         body=lambda w: {

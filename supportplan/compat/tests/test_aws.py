@@ -132,8 +132,21 @@ def test_a_severity_the_plan_refuses_is_refused_in_the_owners_language(live_serv
 
 def test_another_tenants_case_is_not_found(live_server, world):
     theirs = client_for(live_server, world["other"])
-    made = theirs.create_case(subject="Theirs", communicationBody="Their problem here.")
+    staged = theirs.add_attachments_to_set(attachments=[{"fileName": "b.txt", "data": b"B only"}])
+    made = theirs.create_case(
+        subject="Theirs", communicationBody="Their problem here.",
+        attachmentSetId=staged["attachmentSetId"],
+    )  # fmt: skip
+    attachment_id = f"attachment-{Case.objects.get().attachments.get().pk}"
     mine = client_for(live_server, world["user"])
+    with pytest.raises(ClientError) as info:
+        mine.describe_attachment(attachmentId=attachment_id)
+    assert info.value.response["Error"]["Code"] == "AttachmentIdNotFound"
+    with pytest.raises(ClientError) as info:  # B's staged set is not A's to use
+        mine.create_case(
+            subject="x", communicationBody="y", attachmentSetId=staged["attachmentSetId"]
+        )
+    assert info.value.response["Error"]["Code"] == "AttachmentSetIdNotFound"
     for call in (
         lambda: mine.describe_cases(caseIdList=[made["caseId"]]),
         lambda: mine.describe_communications(caseId=made["caseId"]),
@@ -263,3 +276,27 @@ def test_the_aws_cli_unchanged(live_server, world, tmp_path):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert Case.objects.get().subject == "CLI case"
+
+
+def test_create_case_options_come_from_the_business_calendars(world):
+    """VIP's IM group runs 5x8: on Monday 2026-09-28 the National Day block (10-01 to
+    10-07) and the Sunday after it are closed; Saturday 2026-10-10 is an adjusted working day."""
+    from datetime import datetime
+
+    from supportplan.compat.aws import Call, describe_create_case_options
+
+    now = datetime.fromisoformat("2026-09-28T10:00:00+08:00")
+    _, vip, _ = customer("partner", "vip")  # bought 2026-01-01, a year
+    made = access_key_create(actor=vip, user=vip, now=now)
+    options = describe_create_case_options(Call(made.key, {}, now))["communicationTypes"]
+    by_type = {o["type"]: o for o in options}
+    assert sorted(by_type) == ["call", "chat", "web"]
+    assert by_type["web"]["supportedHours"] == [{"startTime": "00:00:00", "endTime": "23:59:59"}]
+    assert by_type["web"]["datesWithoutSupport"] == []
+    chat = by_type["chat"]
+    assert chat["supportedHours"] == [{"startTime": "09:00:00", "endTime": "18:00:00"}]
+    assert chat["datesWithoutSupport"][:3] == [
+        {"startDateTime": "2026-10-01T00:00:00+08:00", "endDateTime": "2026-10-08T00:00:00+08:00"},
+        {"startDateTime": "2026-10-11T00:00:00+08:00", "endDateTime": "2026-10-12T00:00:00+08:00"},
+        {"startDateTime": "2026-10-17T00:00:00+08:00", "endDateTime": "2026-10-19T00:00:00+08:00"},
+    ]

@@ -205,3 +205,77 @@ def test_wrong_secret_and_another_tenants_case(live_server, world):
         )
     assert mine.list_cases(ListCasesRequest()).total_count == 0
     assert Case.objects.get().communications.filter(kind="public_reply").count() == 0
+
+
+def signed_call(live_server, key, secret, method, path, body=b""):
+    """A request signed with huaweicloudsdkcore's own signer, for routes the test names."""
+    from urllib.parse import urlsplit
+
+    import httpx
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.sdk_request import SdkRequest
+    from huaweicloudsdkcore.signer.signer import Signer
+
+    host = urlsplit(live_server.url).netloc
+    request = SdkRequest(
+        method=method, schema="http", host=host, resource_path=path, query_params=[],
+        header_params={"Content-Type": "application/json"}, body=body,
+    )  # fmt: skip
+    Signer(BasicCredentials(key, secret)).sign(request)
+    return httpx.request(
+        method, f"{live_server.url}{path}", headers=dict(request.header_params), content=body
+    )
+
+
+def test_every_osm_route_refuses_another_tenants_objects(live_server, world):
+    """Every route under /v2/servicerequest/ that names a case or a file, called with A's key
+    for B's: 404, and nothing changes. A new route must be added to ATTACKS."""
+    from django.urls import get_resolver
+
+    from supportplan.api.tests.test_tenancy_matrix import _walk
+    from supportplan.cases.attachments import case_attach
+    from supportplan.cases.models import Attachment
+
+    b_client = osm(live_server, world["other"])
+    made = b_client.create_cases(
+        CreateCasesRequest(body=CreateOrderIncidentV2Req(simple_description="B's secret outage"))
+    )
+    case = Case.objects.get()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    attachment = case_attach(
+        actor=world["other"], case=case, now=clock.now(),
+        upload=SimpleUploadedFile("b.txt", b"B only"),
+    )  # fmt: skip
+    attacks = {
+        "cases/<str:case_id>": ("GET", f"cases/{made.incident_id}", b""),
+        "cases/<str:case_id>/message": (
+            "POST", f"cases/{made.incident_id}/message", b'{"message": {"content": "hi"}}',
+        ),
+        "cases/<str:case_id>/messages": ("GET", f"cases/{made.incident_id}/messages", b""),
+        "cases/<str:case_id>/action": ("POST", f"cases/{made.incident_id}/action", b"{}"),
+        "cases/<str:case_id>/score": (
+            "POST", f"cases/{made.incident_id}/score",
+            b'{"incident_satisfaction_list": [{"satisfaction_value": 1}]}',
+        ),
+        "accessorys/<str:accessory_id>": ("GET", f"accessorys/attachment-{attachment.pk}", b""),
+    }  # fmt: skip
+    routes = {
+        pattern.removeprefix("v2/servicerequest/")
+        for pattern, _name, _cb in _walk(get_resolver().url_patterns)
+        if pattern.startswith("v2/servicerequest/") and "<" in pattern
+    }
+    assert routes == set(attacks), "classify every OSM route that names an object"
+    user = world["user"]
+    mine = access_key_create(actor=user, user=user, now=clock.now())
+    before = (Case.objects.get().state, case.communications.count(), Attachment.objects.count())
+    for method, path, body in attacks.values():
+        answer = signed_call(
+            live_server, mine.key.access_key_id, mine.secret_access_key, method,
+            f"/v2/servicerequest/{path}", body,
+        )  # fmt: skip
+        assert answer.status_code == 404, (path, answer.status_code, answer.text)
+        assert "secret outage" not in answer.text and "B only" not in answer.text
+    case.refresh_from_db()
+    assert (case.state, case.communications.count(), Attachment.objects.count()) == before
+    assert not hasattr(case, "rating") or not Case.objects.filter(rating__isnull=False).exists()
