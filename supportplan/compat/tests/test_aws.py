@@ -300,3 +300,31 @@ def test_create_case_options_come_from_the_business_calendars(world):
         {"startDateTime": "2026-10-11T00:00:00+08:00", "endDateTime": "2026-10-12T00:00:00+08:00"},
         {"startDateTime": "2026-10-17T00:00:00+08:00", "endDateTime": "2026-10-19T00:00:00+08:00"},
     ]
+
+
+@pytest.mark.parametrize("script", ["aws_support.py", "huawei_osm.py"])
+def test_the_documented_scripts_run_unchanged(live_server, world, script):
+    from pathlib import Path
+
+    user = world["user"]
+    made = access_key_create(actor=user, user=user, now=clock.now())
+    root = Path(__file__).resolve().parents[3]
+    env = dict(
+        os.environ,
+        SUPPORTPLAN_URL=live_server.url,
+        AWS_ACCESS_KEY_ID=made.key.access_key_id,
+        AWS_SECRET_ACCESS_KEY=made.secret_access_key,
+        HUAWEICLOUD_SDK_AK=made.key.access_key_id,
+        HUAWEICLOUD_SDK_SK=made.secret_access_key,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+    out = subprocess.run(
+        [sys.executable, str(root / "docs" / "examples" / script)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    case = Case.objects.get()
+    assert out.stdout.splitlines()[0].startswith("severities: ")
+    assert "一般性指导" in out.stdout.splitlines()[0]
+    assert out.stdout.splitlines()[1].startswith(f"opened: case-{case.tenant_id}-{case.pk} ")
