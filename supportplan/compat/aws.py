@@ -31,7 +31,7 @@ from supportplan.catalog.domain import Catalog
 from supportplan.core import clock
 from supportplan.core.errors import DomainError
 
-from . import common, sigv4
+from . import advisor, common, sigv4
 from .models import AccessKey
 
 TARGET_PREFIX = "AWSSupport_20130415."
@@ -425,6 +425,99 @@ def _offset(call: Call) -> int:
     return int(token)
 
 
+# --------------------------------------------------------------------------- Trusted Advisor
+
+
+def _check_id(call: Call) -> str:
+    check_id = call.str("checkId")
+    if check_id not in advisor.CHECKS:
+        raise AwsError(
+            "InvalidParameterValueException",
+            _("Unknown check %(id)s: DescribeTrustedAdvisorChecks lists them.") % {"id": check_id},
+        )
+    return check_id
+
+
+def describe_trusted_advisor_checks(call: Call) -> dict[str, Any]:
+    with translation.override(call.language()):
+        checks = [
+            {
+                "id": code,
+                "name": str(name),
+                "description": str(text),
+                "category": category,
+                "metadata": ["Status", "Resource", "Finding", "Recommendation"],
+            }
+            for code, (name, category, text) in advisor.CHECKS.items()
+        ]
+    return {"checks": checks}
+
+
+def _summary(call: Call, check_id: str, report: Any) -> dict[str, Any]:
+    found = advisor.flagged(report, check_id)
+    status = "not_available" if report is None else "ok"
+    if found:
+        status = "error" if any(a.level == "high" for a in found) else "warning"
+    return {
+        "checkId": check_id,
+        "timestamp": _time(advisor.checked_at(report, call.now)),
+        "status": status,
+        "hasFlaggedResources": bool(found),
+        "resourcesSummary": {
+            "resourcesProcessed": len(found),
+            "resourcesFlagged": len(found),
+            "resourcesIgnored": 0,
+            "resourcesSuppressed": 0,
+        },
+        "categorySpecificSummary": {
+            "costOptimizing": {
+                "estimatedMonthlySavings": 0.0,
+                "estimatedPercentMonthlySavings": 0.0,
+            }
+        },
+    }
+
+
+def describe_trusted_advisor_check_result(call: Call) -> dict[str, Any]:
+    check_id = _check_id(call)
+    report = advisor.latest_report(common.tenant_of(call.user))
+    result = _summary(call, check_id, report)
+    result.pop("hasFlaggedResources")
+    with translation.override(call.language()):
+        result["flaggedResources"] = [
+            {
+                "status": advisor.STATUS.get(a.level, "warning"),
+                "resourceId": a.subject or check_id,
+                "isSuppressed": False,
+                "metadata": [
+                    advisor.STATUS.get(a.level, "warning"), a.subject, a.evidence_text,
+                    a.recommendation,
+                ],
+            }
+            for a in advisor.flagged(report, check_id)
+        ]  # fmt: skip
+    return {"result": result}
+
+
+def describe_trusted_advisor_check_summaries(call: Call) -> dict[str, Any]:
+    ids = call.params.get("checkIds") or []
+    unknown = [i for i in ids if i not in advisor.CHECKS]
+    if unknown:
+        raise AwsError(
+            "InvalidParameterValueException",
+            _("Unknown check %(id)s: DescribeTrustedAdvisorChecks lists them.")
+            % {"id": unknown[0]},
+        )
+    report = advisor.latest_report(common.tenant_of(call.user))
+    return {"summaries": [_summary(call, i, report) for i in ids]}
+
+
+def refresh_trusted_advisor_check(call: Call) -> dict[str, Any]:
+    """The checks are refreshed by each monthly report: nothing is queued on demand."""
+    check_id = _check_id(call)
+    return {"status": {"checkId": check_id, "status": "none", "millisUntilNextRefreshable": 0}}
+
+
 # A replayed write would do it twice: its signature is accepted once. Reads may repeat (a
 # script polling DescribeCases twice in one second signs the same request twice).
 WRITES = {"create_case", "add_communication_to_case", "resolve_case", "add_attachments_to_set"}
@@ -441,4 +534,8 @@ OPERATIONS: dict[str, Callable[[Call], dict[str, Any]]] = {
     "ResolveCase": resolve_case,
     "AddAttachmentsToSet": add_attachments_to_set,
     "DescribeAttachment": describe_attachment,
+    "DescribeTrustedAdvisorChecks": describe_trusted_advisor_checks,
+    "DescribeTrustedAdvisorCheckResult": describe_trusted_advisor_check_result,
+    "DescribeTrustedAdvisorCheckSummaries": describe_trusted_advisor_check_summaries,
+    "RefreshTrustedAdvisorCheck": refresh_trusted_advisor_check,
 }

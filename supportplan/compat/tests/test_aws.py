@@ -328,3 +328,49 @@ def test_the_documented_scripts_run_unchanged(live_server, world, script):
     assert out.stdout.splitlines()[0].startswith("severities: ")
     assert "一般性指导" in out.stdout.splitlines()[0]
     assert out.stdout.splitlines()[1].startswith(f"opened: case-{case.tenant_id}-{case.pk} ")
+
+
+def test_trusted_advisor_answers_from_the_monthly_report(live_server, world, settings, tmp_path):
+    """A report generated from the demo connector's data: its advice is what the checks flag."""
+    from datetime import UTC, datetime
+
+    from supportplan.reports import services as reports
+    from supportplan.reports.data import Month
+    from supportplan.reports.models import Report
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    tenant, vip, _ = customer("partner", "vip")  # a year from 2026-01-01
+    generated_at = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+    reports.data_source_add(
+        tenant=tenant, kind="demo", settings={"seed": tenant.slug, "instances": 4},
+        now=generated_at,
+    )  # fmt: skip
+    reports.report_generate(tenant=tenant, month=Month(2026, 10), now=generated_at)
+    items = Report.objects.get(tenant=tenant).headline["advice_items"]
+    assert items, "the demo data must give some advice"
+
+    support = client_for(live_server, vip)
+    checks = support.describe_trusted_advisor_checks(language="en")["checks"]
+    assert len(checks) == 12
+    security = {c["id"]: c for c in checks if c["category"] == "security"}
+    assert security["iam_without_mfa"]["name"] == "IAM users without MFA"
+    zh = support.describe_trusted_advisor_checks(language="zh")["checks"]
+    assert {c["id"]: c["name"] for c in zh}["iam_without_mfa"] == "未启用 MFA 的 IAM 用户"
+
+    code = items[0]["code"]
+    mine = [i for i in items if i["code"] == code]
+    result = support.describe_trusted_advisor_check_result(checkId=code, language="en")["result"]
+    assert result["status"] == ("error" if any(i["level"] == "high" for i in mine) else "warning")
+    assert result["resourcesSummary"]["resourcesFlagged"] == len(mine)
+    assert [r["resourceId"] for r in result["flaggedResources"]] == [
+        i["subject"] or code for i in mine
+    ]
+    summaries = support.describe_trusted_advisor_check_summaries(checkIds=list(security))
+    assert {s["checkId"] for s in summaries["summaries"]} == set(security)
+    with pytest.raises(ClientError) as info:
+        support.describe_trusted_advisor_check_result(checkId="no-such-check")
+    assert info.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    # Another organisation has no report: nothing flagged, "not available".
+    other = client_for(live_server, world["user"])
+    empty = other.describe_trusted_advisor_check_result(checkId=code)["result"]
+    assert (empty["status"], empty["flaggedResources"]) == ("not_available", [])
