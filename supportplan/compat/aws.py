@@ -122,7 +122,7 @@ class Call:
     def __init__(self, key: AccessKey, params: dict[str, Any], now: datetime) -> None:
         self.key, self.user, self.params, self.now = key, key.user, params, now
 
-    def str(self, name: str, default: str = "") -> str:
+    def text(self, name: str, default: str = "") -> str:
         value = self.params.get(name, default)
         if value is None:
             return default
@@ -131,7 +131,7 @@ class Call:
         return value
 
     def language(self) -> str:
-        lang = self.str("language") or self.user.language or "zh-hans"
+        lang = self.text("language") or self.user.language or "zh-hans"
         return "zh" if lang.lower().startswith("zh") else "en"
 
 
@@ -284,7 +284,7 @@ def describe_create_case_options(call: Call) -> dict[str, Any]:
 def create_case(call: Call) -> dict[str, Any]:
     entitled = common.entitlement(call.key, call.now)
     codes = severity_codes(entitled.catalog)
-    requested = call.str("severityCode")
+    requested = call.text("severityCode")
     if requested:
         if requested not in codes:
             raise AwsError(
@@ -297,7 +297,7 @@ def create_case(call: Call) -> dict[str, Any]:
         severity = max(
             (st.severity for st in entitled.plan.severity_targets), key=lambda s: s.order
         ).code
-    files = common.staged_files(call.user, [call.str("attachmentSetId")], call.now)
+    files = common.staged_files(call.user, [call.text("attachmentSetId")], call.now)
     with transaction.atomic():
         case = case_services.case_open(
             actor=call.user,
@@ -305,9 +305,9 @@ def create_case(call: Call) -> dict[str, Any]:
             provider=entitled.provider,
             channel=CHANNEL,
             severity=severity,
-            subject=call.str("subject"),
-            description=call.str("communicationBody"),
-            system=common.system_for(call.user, call.str("serviceCode")),
+            subject=call.text("subject"),
+            description=call.text("communicationBody"),
+            system=common.system_for(call.user, call.text("serviceCode")),
             now=call.now,
         )
         common.attach_all(call.user, case, files, call.now)
@@ -319,14 +319,14 @@ def describe_cases(call: Call) -> dict[str, Any]:
     ids = call.params.get("caseIdList") or []
     if ids:
         rows = rows.filter(pk__in=common.case_pks(ids))
-    display = call.str("displayId")
+    display = call.text("displayId")
     if display:
         rows = rows.filter(pk=int(display)) if display.isdigit() else rows.none()
     if not call.params.get("includeResolvedCases"):
         rows = rows.exclude(state__in=[CaseState.RESOLVED, CaseState.CLOSED])
     for name, op in (("afterTime", "gte"), ("beforeTime", "lte")):
-        if call.str(name):
-            rows = rows.filter(**{f"created_at__{op}": _parse_time(call.str(name), name)})
+        if call.text(name):
+            rows = rows.filter(**{f"created_at__{op}": _parse_time(call.text(name), name)})
     limit = _max_results(call, 10, 100)
     offset = _offset(call)
     page = list(rows.order_by("-created_at", "-pk")[offset : offset + limit + 1])
@@ -340,13 +340,13 @@ def describe_cases(call: Call) -> dict[str, Any]:
 
 
 def describe_communications(call: Call) -> dict[str, Any]:
-    case = common.find_case(call.user, call.str("caseId"))
+    case = common.find_case(call.user, call.text("caseId"))
     rows = common.thread(call.user, case)
-    if call.str("afterTime"):
-        after = _parse_time(call.str("afterTime"), "afterTime")
+    if call.text("afterTime"):
+        after = _parse_time(call.text("afterTime"), "afterTime")
         rows = [r for r in rows if r.at >= after]
-    if call.str("beforeTime"):
-        before = _parse_time(call.str("beforeTime"), "beforeTime")
+    if call.text("beforeTime"):
+        before = _parse_time(call.text("beforeTime"), "beforeTime")
         rows = [r for r in rows if r.at <= before]
     limit = _max_results(call, 10, 100)
     offset = _offset(call)
@@ -359,18 +359,18 @@ def describe_communications(call: Call) -> dict[str, Any]:
 
 
 def add_communication_to_case(call: Call) -> dict[str, Any]:
-    case = common.find_case(call.user, call.str("caseId"))
-    files = common.staged_files(call.user, [call.str("attachmentSetId")], call.now)
+    case = common.find_case(call.user, call.text("caseId"))
+    files = common.staged_files(call.user, [call.text("attachmentSetId")], call.now)
     with transaction.atomic():
         reply = case_services.case_reply(
-            actor=call.user, case=case, body=call.str("communicationBody"), now=call.now
+            actor=call.user, case=case, body=call.text("communicationBody"), now=call.now
         )
         common.attach_all(call.user, case, files, call.now, communication=reply)
     return {"result": True}
 
 
 def resolve_case(call: Call) -> dict[str, Any]:
-    case = common.find_case(call.user, call.str("caseId"))
+    case = common.find_case(call.user, call.text("caseId"))
     initial = _STATUS.get(CaseState(case.state), "opened")
     if case.state in (CaseState.RESOLVED, CaseState.CLOSED):
         return {"initialCaseStatus": initial, "finalCaseStatus": initial}
@@ -391,12 +391,12 @@ def add_attachments_to_set(call: Call) -> dict[str, Any]:
         except (ValueError, TypeError):
             raise AwsError("ValidationException", _("Attachment data must be base64.")) from None
         files.append((str(item.get("fileName") or "file"), data))
-    staged = common.stage_files(call.user, files, call.now, call.str("attachmentSetId"))
+    staged = common.stage_files(call.user, files, call.now, call.text("attachmentSetId"))
     return {"attachmentSetId": staged.set_id, "expiryTime": _time(staged.expires_at)}
 
 
 def describe_attachment(call: Call) -> dict[str, Any]:
-    attachment = common.attachment_for(call.user, call.str("attachmentId"))
+    attachment = common.attachment_for(call.user, call.text("attachmentId"))
     with attachment.file.open("rb") as handle:
         data = handle.read()
     return {"attachment": {"fileName": attachment.name, "data": base64.b64encode(data).decode()}}
@@ -417,7 +417,7 @@ def _max_results(call: Call, low: int, high: int) -> int:
 
 
 def _offset(call: Call) -> int:
-    token = call.str("nextToken")
+    token = call.text("nextToken")
     if not token:
         return 0
     if not token.isdigit():
@@ -429,7 +429,7 @@ def _offset(call: Call) -> int:
 
 
 def _check_id(call: Call) -> str:
-    check_id = call.str("checkId")
+    check_id = call.text("checkId")
     if check_id not in advisor.CHECKS:
         raise AwsError(
             "InvalidParameterValueException",

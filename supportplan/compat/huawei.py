@@ -222,7 +222,7 @@ def _info(call: Call, case: Case) -> dict[str, Any]:
         "status": STATUS[CaseState(case.state)],
         "business_type_name": _("Technical question"),
         "incident_type_name": _severity_name(call, case),
-        "product_category_name": case.system.name if case.system_id else "",
+        "product_category_name": case.system.name if case.system is not None else "",
         "customer_id": str(case.tenant_id),
         "simple_description": case.subject,
         "create_time": _time(case.created_at),
@@ -321,7 +321,8 @@ def show_case_detail(call: Call, case_id: str) -> dict[str, Any]:
 @operation(write=True)
 def create_message(call: Call, case_id: str) -> dict[str, Any]:
     case = common.find_case(call.user, case_id)
-    message = call.body.get("message") if isinstance(call.body.get("message"), dict) else {}
+    given = call.body.get("message")
+    message: dict[str, Any] = given if isinstance(given, dict) else {}
     ids = message.get("accessory_ids") or []
     files = common.staged_files(call.user, [str(i) for i in ids if i], call.now)
     with transaction.atomic():
