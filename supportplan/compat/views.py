@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from supportplan.core import clock
-from supportplan.web.views.common import call_service, signed_in_view
+from supportplan.web.views.common import call_service, signed_in_view, user_of
 
 from .keys import access_key_create, access_key_revoke
 from .models import AccessKey
@@ -32,7 +32,7 @@ class NewKeyForm(forms.Form):
 
 
 def _page(request: HttpRequest, form: NewKeyForm, created: object = None) -> HttpResponse:
-    keys = AccessKey.objects.filter(user_id=request.user.pk).order_by("-created_at", "-pk")
+    keys = AccessKey.objects.filter(user=user_of(request)).order_by("-created_at", "-pk")
     now = clock.now()
     rows = [
         {
@@ -80,7 +80,7 @@ def access_keys(request: HttpRequest) -> HttpResponse:
 @require_POST
 @signed_in_view
 def access_key_revoke_view(request: HttpRequest, key_id: int) -> HttpResponse:
-    key = AccessKey.objects.filter(user_id=request.user.pk, pk=key_id).first()
+    key = AccessKey.objects.filter(user=user_of(request), pk=key_id).first()
     if key is None:  # another person's key is "not found", never confirmed
         raise Http404(_("That access key was not found."))
     access_key_revoke(actor=request.user, key=key, now=clock.now())  # type: ignore[arg-type]
