@@ -12,6 +12,7 @@ urlpatterns = [
     # The cloud ticket APIs customers already script against (docs/compat.md).
     path("compat/", include("supportplan.compat.urls")),
     path("v2/servicerequest/", include("supportplan.compat.huawei_urls")),
+    path("integrations/", include("supportplan.integrations.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("supportplan.web.urls")),
 ]

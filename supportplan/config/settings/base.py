@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "supportplan.notifications",
     "supportplan.reports",
     "supportplan.compat",
+    "supportplan.integrations",
     "supportplan.api",
     "supportplan.web",
 ]
