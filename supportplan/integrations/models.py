@@ -69,3 +69,60 @@ class AlertGroup(models.Model):
 
     def __str__(self) -> str:
         return self.group_key
+
+
+class VendorApi(models.TextChoices):
+    AWS_SUPPORT = "aws_support", _("AWS Support API")
+    HUAWEI_OSM = "huawei_osm", _("Huawei Cloud OSM (ticket API)")
+
+
+class VendorAccount(models.Model):
+    """The provider's own account at a cloud vendor, for relaying cases (seed 000: the partner
+    and the cloud vendor work a production outage together). Staff-owned, not a tenant's."""
+
+    cloud = models.CharField(_("cloud"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    api = models.CharField(_("API"), max_length=20, choices=VendorApi.choices)
+    endpoint = models.URLField(_("endpoint"), max_length=300)
+    region = models.CharField(_("region"), max_length=60, blank=True, default="cn-north-4")
+    access_key_id = models.CharField(_("access key id"), max_length=128)
+    secret_encrypted = models.TextField(_("secret (encrypted)"))
+    # the vendor's service / product category cases are filed under (AWS serviceCode,
+    # Huawei product_category_id); blank: the vendor's default
+    service_code = models.CharField(_("vendor service code"), max_length=100, blank=True)
+    # our severity code → the vendor's severity code (AWS: low … critical; Huawei: its id)
+    severity_map = models.JSONField(_("severity mapping"), default=dict, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("cloud vendor account")
+        verbose_name_plural = _("cloud vendor accounts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VendorTicket(models.Model):
+    """The vendor's ticket a case was relayed to; its replies arrive as internal notes."""
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="vendor_ticket"
+    )
+    account = models.ForeignKey(VendorAccount, on_delete=models.PROTECT, related_name="tickets")
+    vendor_id = models.CharField(_("vendor ticket"), max_length=200)
+    vendor_state = models.CharField(_("vendor state"), max_length=60, blank=True)
+    seen = models.JSONField(default=list)  # keys of vendor messages already copied or sent
+    closed = models.BooleanField(_("closed at the vendor"), default=False)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    synced_at = models.DateTimeField(_("last synchronised"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vendor ticket")
+        verbose_name_plural = _("vendor tickets")
+
+    def __str__(self) -> str:
+        return self.vendor_id

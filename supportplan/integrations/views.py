@@ -25,7 +25,8 @@ from supportplan.core import clock
 from supportplan.core.errors import DomainError
 from supportplan.web.views.common import call_service, signed_in_view, user_of
 
-from .models import AlertReceiver
+from . import relay
+from .models import AlertReceiver, VendorAccount, VendorTicket
 from .services import (
     alert_notification_receive,
     alert_receiver_create,
@@ -191,3 +192,72 @@ def receiver_remove(request: HttpRequest, receiver_id: int) -> HttpResponse:
             % {"name": found.name},
         )  # fmt: skip
     return redirect(reverse("web:alert_receivers"))
+
+
+# --------------------------------------------------------------------------- relay (console)
+
+
+class RelayForm(forms.Form):
+    account = forms.ModelChoiceField(
+        label=gettext_lazy("Cloud vendor"), queryset=VendorAccount.objects.filter(active=True)
+    )
+    attachments = forms.MultipleChoiceField(
+        label=gettext_lazy("Attachments to send"), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+
+
+class VendorReplyForm(forms.Form):
+    body = forms.CharField(label=gettext_lazy("Reply to the vendor"), widget=forms.Textarea,
+                           max_length=20_000)  # fmt: skip
+
+
+@signed_in_view
+def case_vendor(request: HttpRequest, case_id: int) -> HttpResponse:
+    """转云厂商: open the vendor's ticket for a case, see its state, write to the vendor."""
+    from supportplan.accounts import permissions as perms
+    from supportplan.cases import selectors as case_selectors
+
+    user = user_of(request)
+    if not perms.is_staff(user):
+        raise Http404(_("Page not found."))
+    case = case_selectors.case_for(user, case_id)
+    ticket = VendorTicket.objects.filter(case=case).select_related("account").first()
+    relay_form = RelayForm(request.POST if request.POST.get("do") == "open" else None)
+    relay_form.fields["attachments"].choices = [  # type: ignore[attr-defined]
+        (a.pk, a.name) for a in case.attachments.filter(internal=False)
+    ]
+    reply_form = VendorReplyForm(request.POST if request.POST.get("do") == "reply" else None)
+    if request.method == "POST" and request.POST.get("do") == "open" and relay_form.is_valid():
+        ok, made = call_service(
+            request, relay_form, relay.vendor_ticket_open,
+            actor=user, case=case, account=relay_form.cleaned_data["account"], now=clock.now(),
+            attachment_ids=[int(i) for i in relay_form.cleaned_data["attachments"]],
+        )  # fmt: skip
+        if ok:
+            messages.success(
+                request, _("Vendor ticket %(id)s opened; its replies arrive as internal notes.")
+                % {"id": made.vendor_id},
+            )  # fmt: skip
+            return redirect(reverse("web:case_vendor", args=[case.pk]))
+    if (
+        request.method == "POST"
+        and request.POST.get("do") == "reply"
+        and ticket
+        and reply_form.is_valid()
+    ):
+        ok, _made = call_service(
+            request, reply_form, relay.vendor_reply,
+            actor=user, ticket=ticket, body=reply_form.cleaned_data["body"], now=clock.now(),
+        )  # fmt: skip
+        if ok:
+            messages.success(
+                request, _("Sent to the vendor's ticket %(id)s.") % {"id": ticket.vendor_id}
+            )
+            return redirect(reverse("web:case_vendor", args=[case.pk]))
+    return render(
+        request,
+        "integrations/case_vendor.html",
+        {"nav": "queue", "case": case, "ticket": ticket, "relay_form": relay_form,
+         "reply_form": reply_form, "accounts": VendorAccount.objects.filter(active=True).exists()},
+    )  # fmt: skip

@@ -22,6 +22,7 @@ web_patterns = [
     path("lang/", common.set_language, name="set_language"),
     path("account/access-keys/", access_keys.access_keys, name="access_keys"),
     path("org/alerts/", alerts.receivers_page, name="alert_receivers"),
+    path("console/cases/<int:case_id>/vendor/", alerts.case_vendor, name="case_vendor"),
     path(
         "org/alerts/<int:receiver_id>/remove/", alerts.receiver_remove, name="alert_receiver_remove"
     ),

@@ -247,9 +247,7 @@ def test_the_admin_adds_a_receiver_on_the_web_and_gets_the_snippet_once(world, c
     from supportplan.integrations.models import AlertReceiver
 
     made = AlertReceiver.objects.get()
-    assert made.rules == [
-        {"label": "severity", "value": "critical", "severity": "production_down"}
-    ]
+    assert made.rules == [{"label": "severity", "value": "critical", "severity": "production_down"}]
     assert f"/integrations/alertmanager/{made.pk}/" in text and "type: Bearer" in text
     assert answer["Cache-Control"] == "no-store"
     again = client.get("/org/alerts/").content.decode()

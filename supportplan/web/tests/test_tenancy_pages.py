@@ -80,6 +80,7 @@ PAGES: dict[str, Page] = {
     "web:inbox": Page(SELF),
     "web:access_keys": Page(SELF),
     "web:alert_receivers": Page(SELF, member_ok=frozenset({404})),
+    "web:case_vendor": Page(STAFF, kwargs=case_b),
     "web:alert_receiver_remove": Page(
         TENANT, kwargs=lambda w: {"receiver_id": w.obj["alert_receiver"].pk}, post_only=True
     ),
