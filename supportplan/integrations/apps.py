@@ -10,3 +10,10 @@ class IntegrationsConfig(AppConfig):
     label = "integrations"
     verbose_name = _("Integrations")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from supportplan.core.audit import subscribe
+
+        from .imbot import post_staff_reply
+
+        subscribe(post_staff_reply)

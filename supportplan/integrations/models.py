@@ -126,3 +126,78 @@ class VendorTicket(models.Model):
 
     def __str__(self) -> str:
         return self.vendor_id
+
+
+class ImGroup(models.Model):
+    """A tenant's IM enterprise group (IM企业群) wired both ways: the platform's bot posts what
+    people write to the support bot here; answers go back through the group's robot."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant", on_delete=models.CASCADE, related_name="im_groups",
+        verbose_name=_("tenant"),
+    )  # fmt: skip
+    platform = models.CharField(_("platform"), max_length=20)  # wecom | dingtalk | feishu
+    name = models.CharField(_("name"), max_length=100)
+    chat_id = models.CharField(_("group id on the platform"), max_length=200, blank=True)
+    # the platform's inbound secrets, encrypted as JSON (WeCom token + EncodingAESKey, Feishu
+    # verification token + encrypt key, DingTalk app secret)
+    secrets_encrypted = models.TextField()
+    robot = models.ForeignKey(
+        "notifications.Robot", on_delete=models.SET_NULL, null=True, blank=True,
+        verbose_name=_("robot that posts the answers"),
+    )  # fmt: skip
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("cases opened on behalf of"),
+    )  # fmt: skip
+    provider = models.CharField(_("provider"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        verbose_name = _("IM enterprise group")
+        verbose_name_plural = _("IM enterprise groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImConversation(models.Model):
+    """What one person in the group is in the middle of: a case being filed (the bot asked
+    for the severity or the system) or the case their later messages go to."""
+
+    group = models.ForeignKey(ImGroup, on_delete=models.CASCADE, related_name="conversations")
+    sender_id = models.CharField(max_length=200)
+    sender_name = models.CharField(max_length=200, blank=True)
+    waiting_for = models.CharField(max_length=20, blank=True)  # severity | system | ""
+    draft = models.JSONField(default=dict)
+    case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "sender_id"], name="one_conversation_per_sender"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}:{self.sender_id}"
+
+
+class ImMessageSeen(models.Model):
+    """Message ids already handled: a platform's retry or a replay changes nothing."""
+
+    group = models.ForeignKey(ImGroup, on_delete=models.CASCADE)
+    message_id = models.CharField(max_length=200)
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "message_id"], name="im_message_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id

@@ -157,7 +157,7 @@ def vendor_sync(*, ticket_id: int, now: datetime) -> int:
     copied = 0
     with transaction.atomic():
         ticket = (
-            VendorTicket.objects.select_for_update()
+            VendorTicket.objects.select_for_update(of=("self",))
             .select_related("case", "opened_by")
             .get(pk=ticket_id)
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -203,13 +204,25 @@ class Outcome:
     case_id: int | None
 
 
-@transaction.atomic
+_process_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
 def alert_notification_receive(
     *, receiver: AlertReceiver, payload: dict[str, Any], now: datetime
 ) -> Outcome:
-    """One Alertmanager webhook delivery (idempotent: repeats change nothing)."""
+    """One Alertmanager webhook delivery (idempotent: repeats change nothing). Deliveries of
+    one receiver are handled one at a time: the receiver row is locked (PostgreSQL, across
+    app servers) and, for SQLite, a lock in this process as well."""
+    with _locks_guard:
+        lock = _process_locks.setdefault(receiver.pk, threading.Lock())
+    with lock, transaction.atomic():
+        return _receive(receiver, payload, now)
+
+
+def _receive(receiver: AlertReceiver, payload: dict[str, Any], now: datetime) -> Outcome:
     receiver = (
-        AlertReceiver.objects.select_for_update()
+        AlertReceiver.objects.select_for_update(of=("self",))
         .select_related("tenant", "created_by", "system")
         .get(pk=receiver.pk)
     )  # one delivery at a time per receiver: bursts are counted exactly

@@ -173,6 +173,7 @@ def test_firing_repeat_new_alert_and_recovery(alertmanager, world):
     )
 
 
+@pytest.mark.postgres  # concurrent deliveries: SQLite's in-memory test database is one connection
 def test_a_flood_opens_at_most_n_cases(alertmanager, world):
     am = alertmanager
     am.post(*[alert(f"Disk{i}Full", severity="warning") for i in range(6)])

@@ -143,7 +143,7 @@ def test_relay_both_ways_and_close(vendor, world, api):
     )  # fmt: skip
     case, engineer = world["case"], world["engineer"]
     ticket = relay.vendor_ticket_open(actor=engineer, case=case, account=account, now=clock.now())
-    assert notes(case)[-1] == f"Relayed to Vendor cloud: vendor ticket {ticket.vendor_id}."
+    assert notes(case)[-1] == f"已转Vendor cloud：云厂商工单 {ticket.vendor_id}。"
     with pytest.raises(Conflict):
         relay.vendor_ticket_open(actor=engineer, case=case, account=account, now=clock.now())
 
@@ -166,7 +166,7 @@ def test_relay_both_ways_and_close(vendor, world, api):
     assert relay.vendor_sync(ticket_id=ticket.pk, now=clock.now()) == 1
     assert relay.vendor_sync(ticket_id=ticket.pk, now=clock.now()) == 0  # nothing twice
     last = notes(case)[-1]
-    assert last.startswith("Reply from Vendor cloud") and "runbook 7" in last
+    assert last.startswith("Vendor cloud的回复（") and "runbook 7" in last
     public = case.communications.filter(kind=CommunicationKind.PUBLIC_REPLY)
     assert not public.filter(body__contains="runbook").exists()  # customers see none of it
 
@@ -217,8 +217,8 @@ def test_the_console_page_relays_and_writes_to_the_vendor(vendor, world, client)
     client.force_login(world["user"])
     assert client.get(url).status_code == 404  # customers never see vendor internals
     client.force_login(world["engineer"])
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
-    assert page.status_code == 200 and "Relay to the cloud vendor" in page.content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and "转云厂商" in page.content.decode()
     done = client.post(url, {"do": "open", "account": account.pk}, follow=True)
     ticket = VendorTicket.objects.get()
     assert ticket.vendor_id in done.content.decode()
