@@ -4,6 +4,9 @@ from django.urls import include, path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from supportplan.compat import api as compat_api
+from supportplan.integrations import api as alerts_api
+
 from . import accounts, bookings, calendars, cases, catalog, subscriptions
 from . import advisories as advisories_api
 from . import notifications as notifications_api
@@ -28,6 +31,8 @@ router.register("report-sources", reports_api.DataSourceViewSet, basename="repor
 router.register("tenants", accounts.TenantViewSet, basename="tenant")
 router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="catalog-provider")
 router.register("cases", cases.CaseViewSet, basename="case")
+router.register("access-keys", compat_api.AccessKeyViewSet, basename="access-key")
+router.register("alert-receivers", alerts_api.AlertReceiverViewSet, basename="alert-receiver")
 subscriptions.register(router)
 bookings.register(router)
 notifications_api.register(router)

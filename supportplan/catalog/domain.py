@@ -89,6 +89,7 @@ class Severity:
     name: Text
     definition: Text
     system_classes: tuple[str, ...]
+    api_code: str | None = None  # the AWS Support API code it answers to (low … critical)
 
     def fits(self, system_class: str) -> bool:
         """May a case about a system of this class (core_production/production/non_production)
@@ -435,6 +436,7 @@ def _build(data: dict[str, Any]) -> Catalog:
                     name=Text.from_dict(s["name"]),
                     definition=Text.from_dict(s["definition"]),
                     system_classes=tuple(c for c in SYSTEM_CLASSES if c in s["system_classes"]),
+                    api_code=s.get("api_code"),
                 )
                 for s in data["severities"]
             ),

@@ -43,6 +43,8 @@ SEVERITY = _obj(
         "name": TEXT,
         "definition": TEXT,
         "system_classes": {"type": "array", "items": SYSTEM_CLASS, "minItems": 1},
+        # The AWS Support API severity code this severity answers to (cloud ticket APIs).
+        "api_code": {"enum": ["low", "normal", "high", "urgent", "critical"]},
     },
     ["code", "order", "urgent", "name", "definition", "system_classes"],
 )

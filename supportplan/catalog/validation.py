@@ -249,6 +249,13 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
                 ["severities", i, "order"],
                 f"duplicate order {sev['order']} (each severity needs its own place)",
             )
+    api_codes = Counter(s.get("api_code") for _, s in severities if s.get("api_code"))
+    for i, sev in severities:
+        if sev.get("api_code") and api_codes[sev["api_code"]] > 1:
+            out.add(
+                ["severities", i, "api_code"],
+                f"duplicate api_code {sev['api_code']} (each API severity code names one severity)",
+            )
 
     channels_by_code = {c.get("code"): c for _, c in channels}
     services_by_code = {s.get("code"): s for _, s in services}

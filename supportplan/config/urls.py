@@ -9,6 +9,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("supportplan.api.urls")),
+    # The cloud ticket APIs customers already script against (docs/compat.md).
+    path("compat/", include("supportplan.compat.urls")),
+    path("v2/servicerequest/", include("supportplan.compat.huawei_urls")),
+    path("integrations/", include("supportplan.integrations.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("supportplan.web.urls")),
 ]

@@ -180,6 +180,11 @@ class ReportContent:
             "spend_change_pct": self.spend.change_pct,
             "advice": len(self.advice),
             "advice_high": sum(1 for a in self.advice if a.level == "high"),
+            # Each piece of advice as data: the Trusted Advisor API answers from it.
+            "advice_items": [
+                {"code": a.code, "level": a.level, "subject": a.subject, "evidence": a.evidence}
+                for a in self.advice
+            ],
             "incomplete_sections": sorted(self.incomplete),
         }
 

@@ -367,7 +367,7 @@ def _store(
         target=report,
         data={
             "period": month.label,
-            **{k: v for k, v in headline.items() if k != "incomplete_sections"},
+            **{k: v for k, v in headline.items() if k not in ("incomplete_sections", "advice_items")},
         },
     )
     if mailing is not None:

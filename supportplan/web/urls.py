@@ -1,6 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from supportplan.compat import views as access_keys
+from supportplan.integrations import views as alerts
+
 from .views import (
     advisories,
     bookings,
@@ -17,6 +20,17 @@ from .views import (
 
 web_patterns = [
     path("lang/", common.set_language, name="set_language"),
+    path("account/access-keys/", access_keys.access_keys, name="access_keys"),
+    path("org/alerts/", alerts.receivers_page, name="alert_receivers"),
+    path("console/cases/<int:case_id>/vendor/", alerts.case_vendor, name="case_vendor"),
+    path(
+        "org/alerts/<int:receiver_id>/remove/", alerts.receiver_remove, name="alert_receiver_remove"
+    ),
+    path(
+        "account/access-keys/<int:key_id>/revoke/",
+        access_keys.access_key_revoke_view,
+        name="access_key_revoke",
+    ),
     # customer portal
     path("plans/", portal.plans, name="plans"),
     path("plans/change/", portal.plan_change, name="plan_change"),

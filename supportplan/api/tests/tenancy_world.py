@@ -210,6 +210,21 @@ def _populate(now: datetime) -> World:
     outbox = Outbox.objects.filter(tenant=b).order_by("pk").first()
     assert outbox is not None, "B must have outgoing messages in the delivery log"
     w.obj["outbox"] = outbox
+    from supportplan.compat.keys import access_key_create
+
+    w.obj["access_key"] = access_key_create(
+        actor=None, user=b_admin, now=now, description=f"{MARK_B} backup script"
+    ).key
+    from supportplan.integrations.services import alert_receiver_create
+
+    w.obj["alert_receiver"] = alert_receiver_create(
+        actor=b_admin,
+        tenant=b,
+        name=f"{MARK_B} prometheus",
+        default_severity="system_abnormal",
+        provider="partner",
+        now=now,
+    ).receiver
     return w
 
 

@@ -175,6 +175,14 @@ ROUTES: dict[str, Route] = {
         },  # fmt: skip
     ),
     "notification-list": Route(LIST, note="the caller's own message centre"),
+    "access-key-list": Route(
+        SELF, note="the caller's own cloud API key pairs; a new pair is always the caller's own"
+    ),
+    "access-key-revoke": Route(TENANT, obj="access_key", body={}),
+    "alert-receiver-list": Route(
+        SELF, note="the caller's organisation's receivers; a new one is always in it"
+    ),
+    "alert-receiver-detail": Route(TENANT, obj="alert_receiver"),
     "notification-robot-list": Route(
         LIST,
         body=lambda w: {

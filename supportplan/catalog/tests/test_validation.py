@@ -64,8 +64,8 @@ def test_every_problem_is_listed_at_once(tmp_path):
         'quoted string, e.g. "480" or "26000.00"',
         'partner.yaml:plans[2].monthly_price: must be text; quote it in YAML (e.g. "5.6", "480"), '
         "got 50000",
-        "partner.yaml:severities[0]: unknown field(s) 'colour'; allowed: code, definition, name, "
-        "order, system_classes, urgent",
+        "partner.yaml:severities[0]: unknown field(s) 'colour'; allowed: api_code, code, definition, "
+        "name, order, system_classes, urgent",
         "partner.yaml:severities[1]: missing required field 'definition'",
         # cross-reference pass
         "partner.yaml:channels[0].code: duplicate code 'hotline' (codes must be unique in channels)",

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "supportplan.advisories",
     "supportplan.notifications",
     "supportplan.reports",
+    "supportplan.compat",
+    "supportplan.integrations",
     "supportplan.api",
     "supportplan.web",
 ]

@@ -1,0 +1,124 @@
+"""REST API for a tenant's Alertmanager receivers (/api/alert-receivers/): list, create (the
+token is in that one answer, with the webhook URL and a config snippet), deactivate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from supportplan.accounts.models import RegisteredSystem
+from supportplan.api.permissions import user_of
+from supportplan.core import clock
+from supportplan.core.errors import NotFound
+
+from .models import AlertReceiver
+from .services import alert_receiver_create, alert_receiver_deactivate, webhook_snippet
+
+WHAT_RECEIVER = _("Alert receiver")
+
+
+class RuleSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=100)  # type: ignore[assignment]
+    value = serializers.CharField(max_length=200)
+    severity = serializers.CharField(max_length=40)
+
+
+class AlertReceiverSerializer(serializers.ModelSerializer[AlertReceiver]):
+    rules = RuleSerializer(many=True)
+
+    class Meta:
+        model = AlertReceiver
+        fields = [
+            "id", "name", "system", "provider", "rules", "default_severity",
+            "resolve_on_recovery", "max_cases", "window_minutes", "token_hint", "active",
+            "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class NewReceiverSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    default_severity = serializers.CharField(max_length=40)
+    rules = RuleSerializer(many=True, required=False)
+    system = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    provider = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    resolve_on_recovery = serializers.BooleanField(required=False, default=False)
+    max_cases = serializers.IntegerField(required=False, default=5, min_value=1, max_value=1000)
+    window_minutes = serializers.IntegerField(
+        required=False, default=60, min_value=1, max_value=1440
+    )
+
+
+class CreatedReceiverSerializer(AlertReceiverSerializer):
+    token = serializers.CharField()
+    webhook_url = serializers.CharField()
+    alertmanager_config = serializers.CharField()
+
+    class Meta(AlertReceiverSerializer.Meta):
+        fields = [*AlertReceiverSerializer.Meta.fields, "token", "webhook_url",
+                  "alertmanager_config"]  # fmt: skip
+        read_only_fields = fields
+
+
+class AlertReceiverViewSet(
+    mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """The caller's organisation's receivers (tenant administrators create and remove them)."""
+
+    serializer_class = AlertReceiverSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        user = user_of(self.request)
+        if user.tenant_id is None:
+            return AlertReceiver.objects.none()
+        return AlertReceiver.objects.filter(tenant_id=user.tenant_id, active=True)
+
+    @extend_schema(
+        request=NewReceiverSerializer,
+        responses={201: CreatedReceiverSerializer},
+        summary="Create an Alertmanager receiver (the token is shown once)",
+    )
+    def create(self, request: Request) -> Response:
+        user = user_of(request)
+        data = NewReceiverSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values: dict[str, Any] = dict(data.validated_data)
+        tenant = user.tenant
+        if tenant is None:
+            raise NotFound(WHAT_RECEIVER)
+        system = None
+        if values.pop("system", None) is not None:
+            system = (
+                RegisteredSystem.objects.for_tenant(tenant)
+                .filter(pk=data.validated_data["system"])
+                .first()
+            )
+            if system is None:
+                raise NotFound(_("System"))
+        made = alert_receiver_create(
+            actor=user, tenant=tenant, system=system, now=clock.now(),
+            rules=[dict(r) for r in values.pop("rules", [])], **values,
+        )  # fmt: skip
+        url = request.build_absolute_uri(f"/integrations/alertmanager/{made.receiver.pk}/")
+        body: dict[str, Any] = dict(AlertReceiverSerializer(made.receiver).data)
+        body |= {
+            "token": made.token,
+            "webhook_url": url,
+            "alertmanager_config": webhook_snippet(url, made.token),
+        }
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(summary="Deactivate a receiver (its URL refuses notifications from now on)")
+    def destroy(self, request: Request, pk: Any = None) -> Response:  # type: ignore[override]
+        found = self.get_queryset().filter(pk=pk).first()
+        if found is None:
+            raise NotFound(WHAT_RECEIVER)
+        alert_receiver_deactivate(actor=user_of(request), receiver=found, now=clock.now())
+        return Response(status=status.HTTP_204_NO_CONTENT)

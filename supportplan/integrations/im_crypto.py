@@ -1,0 +1,122 @@
+"""Each platform's inbound message security, as the vendor documents it. Pure functions.
+
+- WeCom (企业微信 intelligent robot / app callback): `msg_signature` = SHA-1 of the sorted
+  token, timestamp, nonce and ciphertext; the message is AES-256-CBC with the key
+  base64(EncodingAESKey + "="), IV = its first 16 bytes, PKCS#7 padding to 32 bytes;
+  plaintext = 16 random bytes, 4-byte big-endian length, message, receive id.
+- Feishu (event subscription): `X-Lark-Signature` = SHA-256 of timestamp + nonce + encrypt
+  key + body; `encrypt` is AES-256-CBC with key SHA-256(encrypt key), IV the first 16 bytes
+  of the decoded ciphertext, PKCS#7; the event's `header.token` is the verification token.
+- DingTalk (enterprise robot): headers `timestamp` (ms) and `sign` =
+  base64(HMAC-SHA256(app secret, timestamp + "\n" + app secret)).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import struct
+
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+
+class Refused(Exception):
+    """Unsigned, wrongly signed, or undecryptable: nothing is read from it."""
+
+
+def _cbc_decrypt(key: bytes, iv: bytes, data: bytes, block: int) -> bytes:
+    try:
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        padded = decryptor.update(data) + decryptor.finalize()
+        unpadder = padding.PKCS7(block * 8).unpadder()
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError:
+        raise Refused("the message cannot be decrypted with this group's key") from None
+
+
+def _cbc_encrypt(key: bytes, iv: bytes, data: bytes, block: int) -> bytes:
+    padder = padding.PKCS7(block * 8).padder()
+    padded = padder.update(data) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return encryptor.update(padded) + encryptor.finalize()
+
+
+# --------------------------------------------------------------------------- WeCom
+
+
+def wecom_signature(token: str, timestamp: str, nonce: str, encrypted: str) -> str:
+    return hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypted])).encode()).hexdigest()
+
+
+def _wecom_key(encoding_aes_key: str) -> bytes:
+    try:
+        key = base64.b64decode(encoding_aes_key + "=")
+    except ValueError:
+        raise Refused("the group's EncodingAESKey is not valid") from None
+    if len(key) != 32:
+        raise Refused("the group's EncodingAESKey is not 43 characters")
+    return key
+
+
+def wecom_decrypt(
+    *, token: str, encoding_aes_key: str, receive_id: str, signature: str, timestamp: str,
+    nonce: str, encrypted: str,
+) -> str:  # fmt: skip
+    if not hmac.compare_digest(wecom_signature(token, timestamp, nonce, encrypted), signature):
+        raise Refused("msg_signature does not match")
+    key = _wecom_key(encoding_aes_key)
+    try:
+        data = base64.b64decode(encrypted)
+    except ValueError:
+        raise Refused("the message is not base64") from None
+    plain = _cbc_decrypt(key, key[:16], data, 32)
+    if len(plain) < 20:
+        raise Refused("the message is too short")
+    (length,) = struct.unpack(">I", plain[16:20])
+    message, rid = plain[20 : 20 + length], plain[20 + length :]
+    if receive_id and rid.decode(errors="replace") != receive_id:
+        raise Refused("the message is for another receiver")
+    return message.decode()
+
+
+def wecom_encrypt(*, encoding_aes_key: str, receive_id: str, message: str) -> str:
+    """What WeCom's servers send (used by tests and for encrypted passive answers)."""
+    key = _wecom_key(encoding_aes_key)
+    body = message.encode()
+    plain = os.urandom(16) + struct.pack(">I", len(body)) + body + receive_id.encode()
+    return base64.b64encode(_cbc_encrypt(key, key[:16], plain, 32)).decode()
+
+
+# --------------------------------------------------------------------------- Feishu
+
+
+def feishu_signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
+    return hashlib.sha256((timestamp + nonce + encrypt_key).encode() + body).hexdigest()
+
+
+def feishu_decrypt(encrypt_key: str, encrypted: str) -> str:
+    key = hashlib.sha256(encrypt_key.encode()).digest()
+    try:
+        data = base64.b64decode(encrypted)
+    except ValueError:
+        raise Refused("the event is not base64") from None
+    if len(data) < 32:
+        raise Refused("the event is too short")
+    return _cbc_decrypt(key, data[:16], data[16:], 16).decode()
+
+
+def feishu_encrypt(encrypt_key: str, message: str) -> str:
+    key = hashlib.sha256(encrypt_key.encode()).digest()
+    iv = os.urandom(16)
+    return base64.b64encode(iv + _cbc_encrypt(key, iv, message.encode(), 16)).decode()
+
+
+# --------------------------------------------------------------------------- DingTalk
+
+
+def dingtalk_sign(app_secret: str, timestamp: str) -> str:
+    digest = hmac.new(app_secret.encode(), f"{timestamp}\n{app_secret}".encode(), hashlib.sha256)
+    return base64.b64encode(digest.digest()).decode()
