@@ -17,13 +17,15 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed system-deps
 
-# Debian packages: Chromium for browser tests, CJK fonts for PDF reports, poppler for PDF checks.
+# Debian packages: Chromium for browser tests, CJK fonts for PDF reports, poppler for PDF checks,
+# Prometheus Alertmanager for the alert-integration tests.
 system-deps:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium chromium-driver"; \
 	fc-list :lang=zh 2>/dev/null | grep -qi "noto" || missing="$$missing fonts-noto-cjk"; \
 	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
 	command -v msgfmt >/dev/null 2>&1 || missing="$$missing gettext"; \
+	command -v prometheus-alertmanager >/dev/null 2>&1 || missing="$$missing prometheus-alertmanager"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Debian packages:$$missing"; \
