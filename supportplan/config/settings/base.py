@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "supportplan.reports",
     "supportplan.compat",
     "supportplan.integrations",
+    "supportplan.insights",
     "supportplan.api",
     "supportplan.web",
 ]
