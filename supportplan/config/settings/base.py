@@ -269,7 +269,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CATALOG_DIR = (SOURCE_CHECKOUT / "catalogs") if SOURCE_CHECKOUT else PACKAGE_DIR / "catalogs"
+CATALOG_DIR = PACKAGE_DIR / "catalogs"  # the checkout's catalogs/, linked into the package
 
 LOGGING = {
     "version": 1,
