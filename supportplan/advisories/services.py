@@ -280,8 +280,11 @@ def advisory_publish(*, actor: User, advisory: Advisory, now: datetime) -> list[
     scope = selectors.scope_of(advisory)
     within = advisory.contact_within or default_contact_within()
     targets: list[AdvisoryTarget] = []
+    unknown: dict[str, list[str]] = {}
     for tenant in Tenant.objects.select_related("tam").order_by("name", "pk"):
         found = domain.match(scope, selectors.profile_of(tenant))
+        if found.unknown and not found.matched:
+            unknown[tenant.name] = list(found.unknown)
         if not found.matched:
             continue
         care = selectors.enterprise_care_in_force(tenant, now)
@@ -316,6 +319,8 @@ def advisory_publish(*, actor: User, advisory: Advisory, now: datetime) -> list[
             **_labels(advisory),
             "tenants": len(targets),
             "care_tenants": sum(1 for t in targets if t.care),
+            # tenants left out because a version could not be judged: the publisher asks them
+            "version_unknown": unknown,
         },
     )
     return targets
