@@ -123,6 +123,24 @@ def _default_plan(tenant: Any, provider_code: str) -> PlanInForce | None:
     )
 
 
+def paid_until(pif: PlanInForce) -> date | None:
+    """The first local day after the paid period `pif` lies in, renewals included: the end
+    of the last of the subscription's periods that follow one another without a gap.
+    None for a free default plan (no end)."""
+    if pif.subscription_id is None or pif.period_end is None:
+        return None
+    end = pif.period_end
+    for starts_at, ends_at in (
+        Period.objects.filter(subscription_id=pif.subscription_id, ends_at__gt=end)
+        .order_by("starts_at")
+        .values_list("starts_at", "ends_at")
+    ):
+        if starts_at > end:
+            break
+        end = max(end, ends_at)
+    return local_date(end)
+
+
 def plan_in_force(tenant: Any, provider_code: str, as_of: datetime) -> PlanInForce | None:
     if as_of.tzinfo is None:
         raise ValueError("plan_in_force needs an aware datetime")

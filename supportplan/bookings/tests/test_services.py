@@ -305,3 +305,34 @@ def test_tencent_expert_escort_is_a_paid_add_on(catalogs):
         "booking.service_not_in_plan",
         "S2 Enterprise, S1 Flagship",
     )
+
+
+def test_a_renewal_year_is_booked_on_the_renewal_order_and_its_quota(vip):
+    renewal = buy(vip, "partner", "vip", term="annual")
+    assert (renewal.kind, renewal.period_start, renewal.period_end) == (
+        "renewal",
+        date(2027, 11, 23),
+        date(2028, 11, 23),
+    )
+    before = available(vip, "escort")
+    booking = request(vip, "escort", date(2028, 1, 10), days=2)
+    assert booking.base_order_id == renewal.pk
+    assert (booking.bucket.order_id, booking.bucket.valid_from) == (renewal.pk, date(2027, 11, 23))
+    # the first year's quota is untouched; the renewal year's has two days fewer
+    assert available(vip, "escort") == before
+    (renewed,) = [
+        b
+        for b in sub_selectors.balances(sub_selectors.buckets_at(vip, "partner", date(2028, 1, 10)))
+        if b.service_code == "escort"
+    ]
+    assert (renewed.order_id, renewed.available) == (renewal.pk, before - 2)
+
+
+def test_beyond_the_period_names_the_renewal_s_last_day(vip):
+    buy(vip, "partner", "vip", term="annual")
+    err = refusal(vip, "escort", date(2028, 11, 21), days=3)
+    assert (err.code, err.params["last_day"], err.params["booking_last"]) == (
+        "booking.beyond_period",
+        "2028-11-22",
+        "2028-11-23",
+    )
