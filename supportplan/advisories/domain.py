@@ -98,7 +98,7 @@ def match(scope: Scope, profile: Profile) -> Match:
             reasons.append("region:unknown")
         else:
             return Match(False)
-    unknown: list[str] = []
+    unjudged: list[str] = []
     if scope.software:
         hits: list[str] = []
         for rng in scope.software:
@@ -107,10 +107,10 @@ def match(scope: Scope, profile: Profile) -> Match:
                 if verdict is True:
                     hits.append(f"{name} {version}".strip())
                 elif verdict is None:
-                    unknown.append(f"{name} {version or '?'}".strip())
+                    unjudged.append(f"{name} {version or '?'}".strip())
         if not hits:
-            return Match(False, unknown=tuple(sorted(set(unknown))))
+            return Match(False, unknown=tuple(sorted(set(unjudged))))
         reasons.append("software:" + ", ".join(sorted(set(hits))))
     if not reasons:
         reasons.append("all tenants")
-    return Match(True, tuple(reasons), tuple(sorted(set(unknown))))
+    return Match(True, tuple(reasons), tuple(sorted(set(unjudged))))

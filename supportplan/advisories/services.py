@@ -17,7 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.accounts import permissions as perms
-from supportplan.accounts.models import Cloud, RegisteredSystem, Role, Tenant, User
+from supportplan.accounts.models import RegisteredSystem, Role, Tenant, User
+from supportplan.catalog.selectors import known_clouds
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError, PermissionDenied
 from supportplan.core.locking import lock_rows
@@ -119,13 +120,14 @@ def _clean_list(value: Any, field: str) -> list[str]:
 
 def _clean_clouds(value: Any) -> list[str]:
     clouds = _clean_list(value, "clouds")
-    unknown = [c for c in clouds if c not in Cloud.values]
+    known = known_clouds()
+    unknown = [c for c in clouds if c not in known]
     if unknown:
         raise DomainError(
             "advisory.cloud_unknown",
             _("Unknown cloud %(clouds)s. Use: %(known)s."),
             clouds=", ".join(unknown),
-            known=", ".join(Cloud.values),
+            known=", ".join(known),
             field="clouds",
         )
     return clouds

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from supportplan.calendars.deadlines import check_lead_time
 from supportplan.catalog import selectors as catalog_selectors
 from supportplan.catalog.domain import Catalog, Plan, ServiceGrant
+from supportplan.catalog.texts import plan_list
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError
 from supportplan.core.locking import lock_rows
@@ -127,7 +128,7 @@ def _locate(
             grant = plan.grant_for(service_code)
             if pif.subscription_id is None or not grant.available_on(pif.term or ""):
                 plans = tuple(
-                    p.name
+                    p
                     for p in catalog.plans_including_service(service_code)
                     if p.grant_for(service_code).available_on(sub_domain.ANNUAL)
                 )
@@ -138,7 +139,7 @@ def _locate(
                         "%(plan)s is bought %(term)s."
                     ),
                     service=localized(catalog.service(service_code).name),
-                    plans=localized(*plans),
+                    plans=plan_list(catalog, plans),
                     plan=localized(plan.name),
                     term=pif.term or "-",
                 )
@@ -146,9 +147,7 @@ def _locate(
     catalogs = catalog_selectors.current_catalogs()
     for catalog in catalogs.values():
         if any(s.code == service_code for s in catalog.services):
-            return_plans = localized(
-                *(p.name for p in catalog.plans_including_service(service_code))
-            )
+            return_plans = plan_list(catalog, catalog.plans_including_service(service_code))
             raise DomainError(
                 "booking.service_not_in_plan",
                 _("Your plan does not include %(service)s. It comes with: %(plans)s."),

@@ -53,9 +53,12 @@ def test_service_not_in_plan_names_the_plans_that_include_it(catalogs):
     tenant = make_tenant()
     buy(tenant, "partner", "basic", term="annual")
     err = refusal(tenant, "escort", date(2026, 12, 10), days=1)
-    assert (err.code, err.params["plans"]) == ("booking.service_not_in_plan", "Dedicated, VIP")
+    assert (err.code, err.params["plans"]) == (
+        "booking.service_not_in_plan",
+        "Dedicated, VIP (iSoftStone)",
+    )
     err = refusal(tenant, "availability_check", date(2026, 12, 10))
-    assert (err.code, err.params["plans"]) == ("booking.service_not_in_plan", "VIP")
+    assert (err.code, err.params["plans"]) == ("booking.service_not_in_plan", "VIP (iSoftStone)")
     err = refusal(tenant, "massage", date(2026, 12, 10))
     assert err.code == "booking.service_unknown"
 
@@ -66,7 +69,7 @@ def test_monthly_purchase_does_not_include_annual_only_services(catalogs):
     err = refusal(tenant, "escort", date(2026, 12, 10), days=1)
     assert (err.code, err.params["plans"], err.params["term"]) == (
         "booking.service_needs_annual",
-        "Dedicated, VIP",
+        "Dedicated, VIP (iSoftStone)",
         "monthly",
     )
 
@@ -303,7 +306,7 @@ def test_tencent_expert_escort_is_a_paid_add_on(catalogs):
     err = refusal(other, "expert_escort", date(2026, 12, 10), days=1)
     assert (err.code, err.params["plans"]) == (
         "booking.service_not_in_plan",
-        "S2 Enterprise, S1 Flagship",
+        "S2 Enterprise, S1 Flagship (Tencent Cloud)",
     )
 
 
