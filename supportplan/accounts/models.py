@@ -227,18 +227,31 @@ class RegisteredSystem(models.Model):
         return f"{self.name} ({self.get_classification_display()})"
 
 
-class Cloud(models.TextChoices):
-    HUAWEI = "huawei", _("Huawei Cloud")
-    TENCENT = "tencent", _("Tencent Cloud")
-    ALIBABA = "alibaba", _("Alibaba Cloud")
-    OTHER = "other", _("Other cloud")
+def cloud_choices() -> list[tuple[str, str]]:
+    """The clouds the loaded catalogs name, plus "other" (catalogs/*.yaml provider.clouds):
+    a new provider's catalog makes its cloud available without a code change. Read at use
+    (forms, validation), never at import or in system checks."""
+    from supportplan.catalog.selectors import cloud_choices as from_catalogs
+
+    return from_catalogs()
+
+
+def validate_cloud(value: str) -> None:
+    known = [code for code, _name in cloud_choices()]
+    if value not in known:
+        raise ValidationError(
+            _("Unknown cloud “%(cloud)s”. Choose one of: %(known)s."),
+            code="unknown_cloud",
+            params={"cloud": value, "known": ", ".join(known)},
+        )
 
 
 class CloudAccount(models.Model):
     """A cloud account the tenant runs; monthly reports collect data from these."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="cloud_accounts")
-    cloud = models.CharField(_("cloud"), max_length=20, choices=Cloud.choices)
+    # validated against the loaded catalogs, not an enum (docs/catalog.md, provider.clouds)
+    cloud = models.CharField(_("cloud"), max_length=20, validators=[validate_cloud])
     account_id = models.CharField(_("account id"), max_length=100)
     display_name = models.CharField(_("display name"), max_length=200, blank=True)
     regions = models.JSONField(_("regions"), default=list, blank=True)
@@ -253,4 +266,10 @@ class CloudAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_cloud_display()} {self.account_id}"
+        return f"{self.cloud_name} {self.account_id}"
+
+    @property
+    def cloud_name(self) -> str:
+        from supportplan.catalog.selectors import cloud_name
+
+        return str(cloud_name(self.cloud))

@@ -20,8 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from supportplan.catalog.versions import InvalidSpecifier, in_range, parse_range
 
 
 def norm(name: str) -> str:
@@ -31,25 +30,21 @@ def norm(name: str) -> str:
 @dataclass(frozen=True)
 class SoftwareRange:
     name: str
-    versions: str = ""  # a PEP 440 specifier set such as "<9.8" or ">=2.4,<2.6"; empty: all
+    versions: str = ""  # a range such as "<9.8p1" or ">=8.5p1,<9.8p1" or "==5.7.*"; empty: all
 
     def covers(self, name: str, version: str) -> bool | None:
-        """True/False, or None when the version cannot be judged (treated as affected)."""
+        """True/False, or None when the version cannot be judged (reported as unknown)."""
         if norm(name) != norm(self.name):
             return False
-        if not self.versions or not version:
-            return None if not version and self.versions else True
         try:
-            return Version(version) in SpecifierSet(self.versions)
-        except (InvalidVersion, InvalidSpecifier):
+            return in_range(parse_range(self.versions), version)
+        except InvalidSpecifier:
             return None
 
 
 def spec_problem(versions: str) -> str | None:
-    if not versions:
-        return None
     try:
-        SpecifierSet(versions)
+        parse_range(versions)
     except InvalidSpecifier:
         return versions
     return None
@@ -81,6 +76,8 @@ class Profile:
 class Match:
     matched: bool
     reasons: tuple[str, ...] = field(default_factory=tuple)
+    # software whose version could not be judged ("OpenSSH ?"): never counted as affected
+    unknown: tuple[str, ...] = field(default_factory=tuple)
 
 
 def match(scope: Scope, profile: Profile) -> Match:
@@ -101,6 +98,7 @@ def match(scope: Scope, profile: Profile) -> Match:
             reasons.append("region:unknown")
         else:
             return Match(False)
+    unjudged: list[str] = []
     if scope.software:
         hits: list[str] = []
         for rng in scope.software:
@@ -109,10 +107,10 @@ def match(scope: Scope, profile: Profile) -> Match:
                 if verdict is True:
                     hits.append(f"{name} {version}".strip())
                 elif verdict is None:
-                    hits.append(f"{name} {version or '?'} (version unknown)".strip())
+                    unjudged.append(f"{name} {version or '?'}".strip())
         if not hits:
-            return Match(False)
+            return Match(False, unknown=tuple(sorted(set(unjudged))))
         reasons.append("software:" + ", ".join(sorted(set(hits))))
     if not reasons:
         reasons.append("all tenants")
-    return Match(True, tuple(reasons))
+    return Match(True, tuple(reasons), tuple(sorted(set(unjudged))))

@@ -17,7 +17,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.accounts import permissions as perms
-from supportplan.accounts.models import Cloud, RegisteredSystem, Role, Tenant, User
+from supportplan.accounts.models import RegisteredSystem, Role, Tenant, User
+from supportplan.catalog.selectors import known_clouds
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError, PermissionDenied
 from supportplan.core.locking import lock_rows
@@ -119,13 +120,14 @@ def _clean_list(value: Any, field: str) -> list[str]:
 
 def _clean_clouds(value: Any) -> list[str]:
     clouds = _clean_list(value, "clouds")
-    unknown = [c for c in clouds if c not in Cloud.values]
+    known = known_clouds()
+    unknown = [c for c in clouds if c not in known]
     if unknown:
         raise DomainError(
             "advisory.cloud_unknown",
             _("Unknown cloud %(clouds)s. Use: %(known)s."),
             clouds=", ".join(unknown),
-            known=", ".join(Cloud.values),
+            known=", ".join(known),
             field="clouds",
         )
     return clouds
@@ -280,8 +282,11 @@ def advisory_publish(*, actor: User, advisory: Advisory, now: datetime) -> list[
     scope = selectors.scope_of(advisory)
     within = advisory.contact_within or default_contact_within()
     targets: list[AdvisoryTarget] = []
+    unknown: dict[str, list[str]] = {}
     for tenant in Tenant.objects.select_related("tam").order_by("name", "pk"):
         found = domain.match(scope, selectors.profile_of(tenant))
+        if found.unknown and not found.matched:
+            unknown[tenant.name] = list(found.unknown)
         if not found.matched:
             continue
         care = selectors.enterprise_care_in_force(tenant, now)
@@ -316,6 +321,8 @@ def advisory_publish(*, actor: User, advisory: Advisory, now: datetime) -> list[
             **_labels(advisory),
             "tenants": len(targets),
             "care_tenants": sum(1 for t in targets if t.care),
+            # tenants left out because a version could not be judged: the publisher asks them
+            "version_unknown": unknown,
         },
     )
     return targets

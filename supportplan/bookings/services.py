@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from supportplan.calendars.deadlines import check_lead_time
 from supportplan.catalog import selectors as catalog_selectors
 from supportplan.catalog.domain import Catalog, Plan, ServiceGrant
+from supportplan.catalog.texts import plan_list
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError
 from supportplan.core.locking import lock_rows
@@ -79,6 +80,11 @@ def _data(booking: Booking) -> dict[str, Any]:
     }
 
 
+def _includes(pif: Any, service_code: str) -> bool:
+    catalog = catalog_selectors.catalog_for_version(pif.catalog_version_id)
+    return catalog.plan(pif.plan_code).includes_service(service_code)
+
+
 def _whole_quantity(value: Any, *, escort: bool) -> int:
     if value is None or value == "":
         if escort:
@@ -105,10 +111,16 @@ def _whole_quantity(value: Any, *, escort: bool) -> int:
 
 
 def _locate(
-    tenant: Any, service_code: str, now: datetime
+    tenant: Any, service_code: str, when: datetime, *, fallback: datetime
 ) -> tuple[Any, Catalog, Plan, ServiceGrant]:
-    """The plan in force that includes the service, or the refusal naming who has it."""
-    in_force = sub_selectors.plans_in_force(tenant, now)
+    """The plan in force at `when` that includes the service (else the one in force at
+    `fallback`, so a start beyond every paid period is refused as such), or the refusal
+    naming who has it."""
+    in_force = sub_selectors.plans_in_force(tenant, when)
+    if when != fallback and not any(
+        p.subscription_id and _includes(p, service_code) for p in in_force
+    ):
+        in_force = sub_selectors.plans_in_force(tenant, fallback)
     for pif in in_force:
         catalog = catalog_selectors.catalog_for_version(pif.catalog_version_id)
         plan = catalog.plan(pif.plan_code)
@@ -116,7 +128,7 @@ def _locate(
             grant = plan.grant_for(service_code)
             if pif.subscription_id is None or not grant.available_on(pif.term or ""):
                 plans = tuple(
-                    p.name
+                    p
                     for p in catalog.plans_including_service(service_code)
                     if p.grant_for(service_code).available_on(sub_domain.ANNUAL)
                 )
@@ -127,7 +139,7 @@ def _locate(
                         "%(plan)s is bought %(term)s."
                     ),
                     service=localized(catalog.service(service_code).name),
-                    plans=localized(*plans),
+                    plans=plan_list(catalog, plans),
                     plan=localized(plan.name),
                     term=pif.term or "-",
                 )
@@ -135,9 +147,7 @@ def _locate(
     catalogs = catalog_selectors.current_catalogs()
     for catalog in catalogs.values():
         if any(s.code == service_code for s in catalog.services):
-            return_plans = localized(
-                *(p.name for p in catalog.plans_including_service(service_code))
-            )
+            return_plans = plan_list(catalog, catalog.plans_including_service(service_code))
             raise DomainError(
                 "booking.service_not_in_plan",
                 _("Your plan does not include %(service)s. It comes with: %(plans)s."),
@@ -166,7 +176,11 @@ def booking_request(
     event_kind: str = "",
     event_description: str = "",
 ) -> Booking:
-    pif, catalog, plan, grant = _locate(tenant, service_code, now)
+    today = sub_domain.local_date(now)
+    # The plan, order and quota of the paid year the booking starts in: a booking in a
+    # renewal year uses the renewal (its plan, its quota), not the order in force today.
+    starts = sub_domain.local_midnight(start_date) if isinstance(start_date, date) else now
+    pif, catalog, plan, grant = _locate(tenant, service_code, max(now, starts), fallback=now)
     service = grant.service
     escort = service.unit == "natural_days"
     quantity = _whole_quantity(days, escort=escort) if escort else 1
@@ -176,7 +190,6 @@ def booking_request(
             _("Describe the event the escort covers (launch, promotion, migration…)."),
             field="event_description",
         )
-    today = sub_domain.local_date(now)
     if start_date < today:
         raise DomainError(
             "booking.start_in_past",
@@ -186,9 +199,8 @@ def booking_request(
             field="start_date",
         )
     end_date = start_date + timedelta(days=quantity)
-    period_end = sub_domain.local_date(pif.period_end) if pif.period_end else None
     base = Order.objects.get(pk=pif.order_id)
-    paid_until = base.period_end or period_end
+    paid_until = sub_selectors.paid_until(pif)
     if paid_until is not None and end_date > paid_until:
         raise DomainError(
             "booking.beyond_period",
@@ -257,10 +269,11 @@ def booking_request(
 def _request_from_quota(
     pif: Any, grant: ServiceGrant, base: Order, fields: dict[str, Any], actor: Any, now: datetime
 ) -> Booking:
-    today = sub_domain.local_date(now)
+    # the quota year the booking starts in (start_date is today or later)
+    on = fields["start_date"]
     bucket_id = (
         QuotaBucket.objects.filter(
-            order=base, service_code=grant.code, valid_from__lte=today, valid_until__gt=today
+            order=base, service_code=grant.code, valid_from__lte=on, valid_until__gt=on
         )
         .values_list("pk", flat=True)
         .first()

@@ -23,6 +23,7 @@ from supportplan.catalog.domain import (
     Text,
     scope_check,
 )
+from supportplan.catalog.texts import plan_list
 from supportplan.core.errors import DomainError
 
 HANDLER_TIERS = ("engineer", "expert", "senior_expert")  # ascending
@@ -64,7 +65,7 @@ def no_plan_error(catalog: Catalog) -> DomainError:
         ),
         status=403,
         provider=text(catalog.provider.name),
-        plans=names(plans_with_cases(catalog)),
+        plans=plan_list(catalog, plans_with_cases(catalog)),
     )
 
 
@@ -104,7 +105,7 @@ def check_severity(catalog: Catalog, plan: Plan, severity: str, system_class: st
             field="severity",
             plan=text(plan.name),
             severity=text(sev.name),
-            plans=names(catalog.plans_including_severity(severity)),
+            plans=plan_list(catalog, catalog.plans_including_severity(severity)),
         )
     if system_class is None:
         if set(sev.system_classes) != {"core_production", "production", "non_production"}:
@@ -174,7 +175,7 @@ def check_channel(
             field="channel",
             plan=text(plan.name),
             channel=text(chan.name),
-            plans=names(catalog.plans_including_channel(channel)),
+            plans=plan_list(catalog, catalog.plans_including_channel(channel)),
         )
     if chan.staff_logged and not logged_by_staff:
         contact = chan.contact or chan.name

@@ -79,6 +79,10 @@ class Provider:
     name: Text
     description: Text | None
     currency: str
+    clouds: tuple[tuple[str, Text], ...] = ()  # (cloud code, name) of accounts it serves
+
+    def cloud_name(self, code: str) -> Text | None:
+        return next((name for c, name in self.clouds if c == code), None)
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,8 @@ class Plan:
     severity_targets: tuple[SeverityTarget, ...]  # most severe first
     features: tuple[Feature, ...]
     services: tuple[ServiceGrant, ...]
+    # default plan only: the clouds whose accounts grant it (a tenant registers one)
+    granted_by_clouds: tuple[str, ...] = ()
 
     @property
     def severities(self) -> tuple[Severity, ...]:
@@ -425,6 +431,7 @@ def _build(data: dict[str, Any]) -> Catalog:
         name=Text.from_dict(prov["name"]),
         description=Text.maybe(prov.get("description")),
         currency=prov["currency"],
+        clouds=tuple((c["code"], Text.from_dict(c["name"])) for c in prov.get("clouds", [])),
     )
     severities = tuple(
         sorted(
@@ -529,6 +536,7 @@ def _build(data: dict[str, Any]) -> Catalog:
                 monthly_price=Decimal(p["monthly_price"]),
                 purchasable=p["purchasable"],
                 default=p["default"],
+                granted_by_clouds=tuple(p.get("granted_by_clouds", [])),
                 billing_terms=tuple(t for t in ("monthly", "annual") if t in p["billing_terms"]),
                 requires_technical_contact=p.get("requires_technical_contact", False),
                 handler_tier=p["handler_tier"],

@@ -17,6 +17,8 @@ SYSTEM_CLASS = {"enum": ["core_production", "production", "non_production"]}
 HANDLER_TIER = {"enum": ["engineer", "expert", "senior_expert"]}
 BILLING_TERM = {"enum": ["monthly", "annual"]}
 LANGUAGES = ("zh-hans", "en")
+# a cloud account on a cloud no catalog names; always accepted, never grants a plan
+OTHER_CLOUD = "other"
 
 TEXT = {
     "type": "object",
@@ -136,6 +138,8 @@ PLAN = _obj(
         "monthly_price": DECIMAL,
         "purchasable": {"type": "boolean"},
         "default": {"type": "boolean"},
+        # the clouds (provider.clouds codes) whose accounts make a tenant get this default plan
+        "granted_by_clouds": {"type": "array", "items": CODE, "uniqueItems": True},
         "billing_terms": {"type": "array", "items": BILLING_TERM, "uniqueItems": True},
         "requires_technical_contact": {"type": "boolean"},
         "handler_tier": HANDLER_TIER,
@@ -205,6 +209,11 @@ CATALOG_SCHEMA: dict[str, Any] = {
                     "name": TEXT,
                     "description": TEXT,
                     "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+                    # the clouds a tenant's cloud accounts may be on (accounts.CloudAccount)
+                    "clouds": {
+                        "type": "array",
+                        "items": _obj({"code": CODE, "name": TEXT}, ["code", "name"]),
+                    },
                 },
                 ["code", "name", "currency"],
             ),

@@ -21,6 +21,8 @@ from supportplan.core.errors import DomainError
 from . import domain
 from .domain import Catalog, parse_catalog
 from .models import CatalogVersion, Plan, Provider
+from .schema import OTHER_CLOUD
+from .texts import lazy_text
 
 _cache: dict[tuple[int, str], Catalog] = {}
 _by_version: dict[int, Catalog] = {}
@@ -179,3 +181,29 @@ def plan_in(catalog: Catalog, plan_code: str) -> domain.Plan:
         plan=plan_code,
         plans=", ".join(p.code for p in catalog.plans),
     )
+
+
+# --------------------------------------------------------------------------- clouds
+
+
+def known_clouds() -> dict[str, domain.Text]:
+    """The clouds the current catalogs name (code -> name), then the built-in "other":
+    the values a cloud account's `cloud` may take. A new provider's catalog that names a
+    cloud makes it available; no code change."""
+    found: dict[str, domain.Text] = {}
+    for catalog in current_catalogs().values():
+        for code, name in catalog.provider.clouds:
+            found.setdefault(code, name)
+    found[OTHER_CLOUD] = domain.Text(zh_hans="其他云", en="Other cloud")
+    return found
+
+
+def cloud_choices() -> list[tuple[str, str]]:
+    """`known_clouds` as form/serializer choices, named in the active language."""
+    return [(code, lazy_text(name)) for code, name in known_clouds().items()]
+
+
+def cloud_name(code: str) -> str:
+    """A cloud's name in the active language; the code itself when no catalog names it."""
+    name = known_clouds().get(code)
+    return lazy_text(name) if name is not None else code

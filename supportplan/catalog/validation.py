@@ -24,7 +24,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from .schema import CATALOG_SCHEMA
+from .schema import CATALOG_SCHEMA, OTHER_CLOUD
 from .versions import InvalidSpecifier, Specifier
 
 Path = Sequence[str | int]
@@ -271,6 +271,19 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
             )
 
     ranks = Counter(p.get("rank") for _, p in plans if isinstance(p.get("rank"), int))
+    provider = data.get("provider")
+    if not isinstance(provider, dict):
+        provider = {}
+    cloud_codes = [c.get("code") for c in _list(provider.get("clouds")) if isinstance(c, dict)]
+    provider_clouds = {c for c in cloud_codes if isinstance(c, str)}
+    for j, code in enumerate(cloud_codes):
+        if cloud_codes.count(code) > 1 and cloud_codes.index(code) != j:
+            out.add(["provider", "clouds", j, "code"], f"duplicate cloud {code!r}")
+        if code == OTHER_CLOUD:
+            out.add(
+                ["provider", "clouds", j, "code"],
+                f"{OTHER_CLOUD!r} is built in (any other cloud); name a real cloud",
+            )
     defaults = [i for i, p in plans if p.get("default") is True]
     if len(defaults) > 1:
         for i in defaults:
@@ -293,6 +306,19 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
                 [*base, "default"],
                 "the default plan is given to every customer, so it cannot also be purchasable",
             )
+        granted_by = _list(plan.get("granted_by_clouds"))
+        if granted_by and plan.get("default") is not True:
+            out.add(
+                [*base, "granted_by_clouds"],
+                "only the default (free) plan is granted by a cloud account",
+            )
+        for j, cloud in enumerate(granted_by):
+            if isinstance(cloud, str) and cloud not in provider_clouds:
+                out.add(
+                    [*base, "granted_by_clouds", j],
+                    f"unknown cloud {cloud!r}: list it under provider.clouds first "
+                    f"(known: {', '.join(sorted(provider_clouds)) or 'none'})",
+                )
         price = plan.get("monthly_price")
         if plan.get("default") is True and isinstance(price, str) and price.strip("0.") != "":
             out.add([*base, "monthly_price"], 'the default (free) plan must cost "0"')

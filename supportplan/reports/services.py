@@ -181,14 +181,14 @@ def report_generate(
         return Outcome(existing, False)
     plan = collector.report_plan(tenant, month) if require_plan or platform is None else None
     if require_plan and plan is None:
-        from supportplan.cases.domain import names
+        from supportplan.catalog.texts import plan_lists
 
         raise DomainError(
             "report.not_in_plan",
             _(
                 "The monthly service report is included in %(plans)s; this tenant's plan for %(month)s does not include it."
             ),
-            plans=names(_plans_with_report()),
+            plans=plan_lists(_plans_with_report()),
             month=month.label,
             status=409,
         )
@@ -244,10 +244,10 @@ def report_generate(
 def _plans_with_report() -> list[Any]:
     from supportplan.catalog.selectors import current_catalogs
 
-    out = []
-    for catalog in current_catalogs().values():
-        out += [p for p in catalog.plans if p.includes_feature(collector.FEATURE)]
-    return out
+    return [
+        (catalog, [p for p in catalog.plans if p.includes_feature(collector.FEATURE)])
+        for catalog in current_catalogs().values()
+    ]
 
 
 def _row(

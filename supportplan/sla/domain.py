@@ -44,6 +44,7 @@ from supportplan.calendars.domain import (
     from_us,
     to_us,
 )
+from supportplan.catalog.texts import plan_list
 from supportplan.core.errors import DomainError
 
 StrOrPromise = str | Promise
@@ -659,7 +660,7 @@ def policy_from_catalog(
             ),
             plan=_text(p.name),
             severity=_text(sev.name),
-            plans=_join(_text(x.name) for x in catalog.plans_including_severity(severity)),
+            plans=plan_list(catalog, catalog.plans_including_severity(severity)),
         )
     if not p.includes_channel(channel):
         raise _err(
@@ -667,7 +668,7 @@ def policy_from_catalog(
             _("The %(plan)s plan does not include channel %(channel)s; plans that do: %(plans)s."),
             plan=_text(p.name),
             channel=_text(ch.name),
-            plans=_join(_text(x.name) for x in catalog.plans_including_channel(channel)),
+            plans=plan_list(catalog, catalog.plans_including_channel(channel)),
         )
     targets = p.target_for(severity)
     ctx = PolicyContext(

@@ -11,8 +11,8 @@ Contract for other contexts (cases, SLA, reports, bookings):
     The same for every provider the tenant has a plan with at `as_of`.
 
 Who counts as a customer of a provider for its free default plan (our rule,
-docs/subscriptions.md): a tenant that has a cloud account at that provider's cloud
-(Tencent: a `CloudAccount` with cloud = tencent) or has ever had a subscription or placed
+docs/subscriptions.md): a tenant that has a cloud account on one of the clouds the default
+plan's catalog entry names in `granted_by_clouds` (Tencent S4: tencent) or has ever had a subscription or placed
 an order with that provider (so a lapsed S3 customer falls back to S4, not to nothing).
 """
 
@@ -38,10 +38,6 @@ from .models import (
     StatementLine,
     Subscription,
 )
-
-# Which cloud (accounts.CloudAccount.cloud) makes a tenant a customer of which provider's
-# free default plan. A provider without a default plan needs no entry.
-PROVIDER_CLOUDS: dict[str, tuple[str, ...]] = {"tencent": ("tencent",)}
 
 
 @dataclass(frozen=True)
@@ -89,11 +85,11 @@ def _from_period(period: Period, provider_code: str) -> PlanInForce:
     )
 
 
-def is_customer_of(tenant: Any, provider_code: str) -> bool:
-    """Does the tenant get `provider_code`'s free default plan? (our rule, see module doc)"""
+def is_customer_of(tenant: Any, provider_code: str, clouds: tuple[str, ...] = ()) -> bool:
+    """Does the tenant get `provider_code`'s free default plan? (our rule, see module doc)
+    `clouds`: the clouds whose accounts grant it (the catalog's `granted_by_clouds`)."""
     from supportplan.accounts.selectors import cloud_accounts_of
 
-    clouds = PROVIDER_CLOUDS.get(provider_code, ())
     if clouds and cloud_accounts_of(tenant).filter(cloud__in=clouds).exists():
         return True
     if for_tenant(Subscription.objects, tenant).filter(provider_code=provider_code).exists():
@@ -108,7 +104,7 @@ def _default_plan(tenant: Any, provider_code: str) -> PlanInForce | None:
         return None
     catalog = catalog_selectors.catalog_for_version(version.pk)
     default = catalog.default_plan()
-    if default is None or not is_customer_of(tenant, provider_code):
+    if default is None or not is_customer_of(tenant, provider_code, default.granted_by_clouds):
         return None
     row = catalog_selectors.plan_row(version.pk, default.code)
     return PlanInForce(
@@ -121,6 +117,24 @@ def _default_plan(tenant: Any, provider_code: str) -> PlanInForce | None:
         period_end=None,
         plan_id=row.pk,
     )
+
+
+def paid_until(pif: PlanInForce) -> date | None:
+    """The first local day after the paid period `pif` lies in, renewals included: the end
+    of the last of the subscription's periods that follow one another without a gap.
+    None for a free default plan (no end)."""
+    if pif.subscription_id is None or pif.period_end is None:
+        return None
+    end = pif.period_end
+    for starts_at, ends_at in (
+        Period.objects.filter(subscription_id=pif.subscription_id, ends_at__gt=end)
+        .order_by("starts_at")
+        .values_list("starts_at", "ends_at")
+    ):
+        if starts_at > end:
+            break
+        end = max(end, ends_at)
+    return local_date(end)
 
 
 def plan_in_force(tenant: Any, provider_code: str, as_of: datetime) -> PlanInForce | None:

@@ -10,7 +10,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from supportplan.accounts.models import Cloud, Language, Role, SystemClass
+from supportplan.accounts.models import Language, Role, SystemClass, cloud_choices
+from supportplan.catalog.texts import plan_list
 
 
 class BaseForm(forms.Form):
@@ -99,7 +100,7 @@ class SystemForm(BaseForm):
         ),
     )
     cloud = forms.ChoiceField(
-        label=pgettext_lazy("web", "Cloud"), choices=[("", "—"), *Cloud.choices], required=False
+        label=pgettext_lazy("web", "Cloud"), choices=lambda: [("", "—"), *cloud_choices()], required=False
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -107,7 +108,7 @@ class SystemForm(BaseForm):
 
 
 class CloudAccountForm(BaseForm):
-    cloud = forms.ChoiceField(label=pgettext_lazy("web", "Cloud"), choices=Cloud.choices)
+    cloud = forms.ChoiceField(label=pgettext_lazy("web", "Cloud"), choices=cloud_choices)
     account_id = forms.CharField(label=_("Account ID"), max_length=100)
     display_name = forms.CharField(label=_("Display name"), max_length=200, required=False)
 
@@ -185,7 +186,7 @@ class CaseOpenForm(BaseForm):
                     "severity": sev,
                     "included": included,
                     "target": target,
-                    "plans": [p.name.get(lang) for p in catalog.plans_including_severity(sev.code)],
+                    "plans": plan_list(catalog, catalog.plans_including_severity(sev.code)),
                 }
             )
         # Every catalog severity is a valid choice for the form; the service refuses the ones

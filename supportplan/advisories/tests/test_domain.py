@@ -63,15 +63,30 @@ SSH = (SoftwareRange("OpenSSH", "<9.8"),)
         (Scope(software=SSH), Profile(software=(("OpenSSH", "9.8"),)), False, ()),
         (
             Scope(software=SSH),
-            Profile(software=(("Open-SSH", ""),)),
-            True,
-            ("software:Open-SSH ? (version unknown)",),
-        ),
-        (
-            Scope(software=SSH),
             Profile(software=(("OpenSSH", "9.3p1"),)),
             True,
-            ("software:OpenSSH 9.3p1 (version unknown)",),
+            ("software:OpenSSH 9.3p1",),
+        ),
+        # what `ssh -V` prints for a patched server is not affected
+        (Scope(software=SSH), Profile(software=(("OpenSSH", "9.8p1"),)), False, ()),
+        (Scope(software=SSH), Profile(software=(("OpenSSH", "OpenSSH_9.9p1"),)), False, ()),
+        (
+            Scope(software=(SoftwareRange("MySQL", "<5.7.45"),)),
+            Profile(software=(("MySQL", "5.7.44-log"),)),
+            True,
+            ("software:MySQL 5.7.44-log",),
+        ),
+        (
+            Scope(software=(SoftwareRange("MariaDB", "<10.11.6"),)),
+            Profile(software=(("MariaDB", "10.11.6-MariaDB"),)),
+            False,
+            (),
+        ),
+        (
+            Scope(software=(SoftwareRange("OpenSSL", "<1.1.1x"),)),
+            Profile(software=(("OpenSSL", "1.1.1w"),)),
+            True,
+            ("software:OpenSSL 1.1.1w",),
         ),
         (Scope(software=SSH), Profile(software=(("nginx", "1.20"),)), False, ()),
         (
@@ -92,3 +107,21 @@ SSH = (SoftwareRange("OpenSSH", "<9.8"),)
 def test_match(scope, profile, matched, reasons):
     result = match(scope, profile)
     assert (result.matched, result.reasons) == (matched, reasons)
+
+
+@pytest.mark.parametrize(
+    "version,unknown",
+    [("", ("Open-SSH ?",)), ("latest", ("Open-SSH latest",))],
+)
+def test_unjudgeable_version_is_unknown_never_affected(version, unknown):
+    result = match(Scope(software=SSH), Profile(software=(("Open-SSH", version),)))
+    assert (result.matched, result.reasons, result.unknown) == (False, (), unknown)
+
+
+def test_unknown_listed_beside_a_match():
+    result = match(Scope(software=SSH), Profile(software=(("OpenSSH", "9.3p1"), ("OpenSSH", ""))))
+    assert (result.matched, result.reasons, result.unknown) == (
+        True,
+        ("software:OpenSSH 9.3p1",),
+        ("OpenSSH ?",),
+    )

@@ -83,11 +83,11 @@ def test_customer_opens_a_case_and_reads_it_with_sla(start, staff):
         (
             "en",
             "Your Basic plan does not include the severity “Core production system down”. "
-            "Plans that include it: Dedicated, VIP.",
+            "Plans that include it: Dedicated, VIP (iSoftStone).",
         ),
         (
             "zh-hans",
-            "您的基础级计划不包含严重级别“核心生产系统不可用”。包含该级别的计划：专属级、VIP级。",
+            "您的基础级计划不包含严重级别“核心生产系统不可用”。包含该级别的计划：专属级、VIP级（软通动力）。",
         ),
     ],
 )
@@ -109,7 +109,7 @@ def test_partner_without_plan_is_told_which_plans_include_cases(start):
     res = api_client(user).post("/api/cases/", open_body(), format="json")
     assert res.status_code == 403
     assert res.json()["code"] == "case.no_plan"
-    assert res.json()["params"]["plans"] == "Basic, Dedicated, VIP"
+    assert res.json()["params"]["plans"] == "Basic, Dedicated, VIP (iSoftStone)"
 
 
 def test_customer_cannot_use_the_hotline_but_staff_record_calls(start, staff):

@@ -53,9 +53,12 @@ def test_service_not_in_plan_names_the_plans_that_include_it(catalogs):
     tenant = make_tenant()
     buy(tenant, "partner", "basic", term="annual")
     err = refusal(tenant, "escort", date(2026, 12, 10), days=1)
-    assert (err.code, err.params["plans"]) == ("booking.service_not_in_plan", "Dedicated, VIP")
+    assert (err.code, err.params["plans"]) == (
+        "booking.service_not_in_plan",
+        "Dedicated, VIP (iSoftStone)",
+    )
     err = refusal(tenant, "availability_check", date(2026, 12, 10))
-    assert (err.code, err.params["plans"]) == ("booking.service_not_in_plan", "VIP")
+    assert (err.code, err.params["plans"]) == ("booking.service_not_in_plan", "VIP (iSoftStone)")
     err = refusal(tenant, "massage", date(2026, 12, 10))
     assert err.code == "booking.service_unknown"
 
@@ -66,7 +69,7 @@ def test_monthly_purchase_does_not_include_annual_only_services(catalogs):
     err = refusal(tenant, "escort", date(2026, 12, 10), days=1)
     assert (err.code, err.params["plans"], err.params["term"]) == (
         "booking.service_needs_annual",
-        "Dedicated, VIP",
+        "Dedicated, VIP (iSoftStone)",
         "monthly",
     )
 
@@ -303,5 +306,36 @@ def test_tencent_expert_escort_is_a_paid_add_on(catalogs):
     err = refusal(other, "expert_escort", date(2026, 12, 10), days=1)
     assert (err.code, err.params["plans"]) == (
         "booking.service_not_in_plan",
-        "S2 Enterprise, S1 Flagship",
+        "S2 Enterprise, S1 Flagship (Tencent Cloud)",
+    )
+
+
+def test_a_renewal_year_is_booked_on_the_renewal_order_and_its_quota(vip):
+    renewal = buy(vip, "partner", "vip", term="annual")
+    assert (renewal.kind, renewal.period_start, renewal.period_end) == (
+        "renewal",
+        date(2027, 11, 23),
+        date(2028, 11, 23),
+    )
+    before = available(vip, "escort")
+    booking = request(vip, "escort", date(2028, 1, 10), days=2)
+    assert booking.base_order_id == renewal.pk
+    assert (booking.bucket.order_id, booking.bucket.valid_from) == (renewal.pk, date(2027, 11, 23))
+    # the first year's quota is untouched; the renewal year's has two days fewer
+    assert available(vip, "escort") == before
+    (renewed,) = [
+        b
+        for b in sub_selectors.balances(sub_selectors.buckets_at(vip, "partner", date(2028, 1, 10)))
+        if b.service_code == "escort"
+    ]
+    assert (renewed.order_id, renewed.available) == (renewal.pk, before - 2)
+
+
+def test_beyond_the_period_names_the_renewal_s_last_day(vip):
+    buy(vip, "partner", "vip", term="annual")
+    err = refusal(vip, "escort", date(2028, 11, 21), days=3)
+    assert (err.code, err.params["last_day"], err.params["booking_last"]) == (
+        "booking.beyond_period",
+        "2028-11-22",
+        "2028-11-23",
     )

@@ -140,13 +140,13 @@ def test_refusal_names_the_plans_that_include_it_in_both_languages(partner):
     with translation.override("en"):
         assert err.message == (
             "Your Basic plan does not include the severity “Core production system down”. "
-            "Plans that include it: Dedicated, VIP."
+            "Plans that include it: Dedicated, VIP (iSoftStone)."
         )
-        assert err.as_dict()["params"]["plans"] == "Dedicated, VIP"
+        assert err.as_dict()["params"]["plans"] == "Dedicated, VIP (iSoftStone)"
     with translation.override("zh-hans"):
         assert (
             err.message
-            == "您的基础级计划不包含严重级别“核心生产系统不可用”。包含该级别的计划：专属级、VIP级。"
+            == "您的基础级计划不包含严重级别“核心生产系统不可用”。包含该级别的计划：专属级、VIP级（软通动力）。"
         )
 
 
@@ -154,18 +154,20 @@ def test_im_group_refusal_names_dedicated_and_vip(partner, tencent):
     with pytest.raises(DomainError) as info:
         domain.check_channel(partner, partner.plan("basic"), "im_group", logged_by_staff=False)
     with translation.override("en"):
-        assert info.value.as_dict()["params"]["plans"] == "Dedicated, VIP"
+        assert info.value.as_dict()["params"]["plans"] == "Dedicated, VIP (iSoftStone)"
     with pytest.raises(DomainError) as info:
         domain.check_channel(tencent, tencent.plan("s3"), "im_group", logged_by_staff=False)
     with translation.override("en"):
-        assert info.value.as_dict()["params"]["plans"] == "S2 Enterprise, S1 Flagship"
+        assert (
+            info.value.as_dict()["params"]["plans"] == "S2 Enterprise, S1 Flagship (Tencent Cloud)"
+        )
 
 
 def test_no_plan_names_the_plans_with_cases(partner):
     err = domain.no_plan_error(partner)
     assert err.code == "case.no_plan"
     with translation.override("en"):
-        assert err.as_dict()["params"]["plans"] == "Basic, Dedicated, VIP"
+        assert err.as_dict()["params"]["plans"] == "Basic, Dedicated, VIP (iSoftStone)"
 
 
 SCOPE_TABLE = [

@@ -112,9 +112,9 @@ def test_partner_tenant_without_a_plan_is_told_which_plans_include_cases():
     assert err.code == "case.no_plan"
     assert err.status == 403
     with translation.override("en"):
-        assert err.as_dict()["params"]["plans"] == "Basic, Dedicated, VIP"
+        assert err.as_dict()["params"]["plans"] == "Basic, Dedicated, VIP (iSoftStone)"
     with translation.override("zh-hans"):
-        assert err.as_dict()["params"]["plans"] == "基础级、专属级、VIP级"
+        assert err.as_dict()["params"]["plans"] == "基础级、专属级、VIP级（软通动力）"
     assert not Case.objects.exists()
 
 

@@ -251,3 +251,18 @@ def test_mapping_key_order_does_not_matter():
         "monitoring_optimisation",
         "escort",
     ]
+
+
+def test_clouds_that_grant_the_free_plan_must_be_named_by_the_provider(tmp_path):
+    data = seed("tencent")
+    data["provider"]["clouds"].append({"code": "other", "name": {"zh-hans": "其他", "en": "Other"}})
+    data["plans"][0]["granted_by_clouds"] = ["tencent", "alibaba"]
+    data["plans"][1]["granted_by_clouds"] = ["tencent"]
+    assert problems_of(tmp_path, "tencent.yaml", data) == [
+        "tencent.yaml:provider.clouds[1].code: 'other' is built in (any other cloud); name a "
+        "real cloud",
+        "tencent.yaml:plans[0].granted_by_clouds[1]: unknown cloud 'alibaba': list it under "
+        "provider.clouds first (known: other, tencent)",
+        "tencent.yaml:plans[1].granted_by_clouds: only the default (free) plan is granted by a "
+        "cloud account",
+    ]

@@ -267,11 +267,11 @@ def test_entitlement_errors_name_the_plans():
     with pytest.raises(DomainError) as e:
         partner_policy("basic", "ticket", sh(2026, 10, 1, 9))("core_production_down")
     assert e.value.code == "case.severity_not_in_plan"
-    assert e.value.params["plans"] == "Dedicated, VIP"
+    assert e.value.params["plans"] == "Dedicated, VIP (iSoftStone)"
     with pytest.raises(DomainError) as e:
         partner_policy("basic", "im_group", sh(2026, 10, 1, 9))("production_down")
     assert e.value.code == "case.channel_not_in_plan"
-    assert e.value.params["plans"] == "Dedicated, VIP"
+    assert e.value.params["plans"] == "Dedicated, VIP (iSoftStone)"
     with pytest.raises(DomainError) as e:
         partner_policy("gold", "ticket", sh(2026, 10, 1, 9))("production_down")
     assert e.value.code == "sla.unknown_plan"

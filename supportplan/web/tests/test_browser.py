@@ -107,7 +107,7 @@ def test_basic_customer_is_refused_core_production_down(catalogs, language, open
     assert option.is_disabled()
     note = page.locator("#sevdef-core_production_down .not-in-plan")
     expected = (
-        "Not included in your plan. Plans that include it: Dedicated, VIP."
+        "Not included in your plan. Plans that include it: Dedicated, VIP (iSoftStone)."
         if language == "en"
         else "您的服务计划不包含此级别。包含它的计划：专属级, VIP级。"
     )

@@ -44,7 +44,7 @@ def test_basic_refused_core_production_down_inline(basic, language, expected):
 def test_case_form_offers_only_what_the_plan_allows(basic):
     html = client_for(basic.admin).get(reverse("web:case_new")).content.decode()
     assert 'value="core_production_down" disabled' in html
-    assert "Plans that include it: Dedicated, VIP." in html
+    assert "Plans that include it: Dedicated, VIP (iSoftStone)." in html
     # staff-logged channels (hotline, phone line) are not offered to the customer
     assert 'value="hotline"' not in html
 
