@@ -107,7 +107,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     qs = case_selectors.case_list(user, flt)  # type: ignore[arg-type]
     if f.get("plan"):
         qs = qs.filter(plan_code=f["plan"])
-    now = request.now  # type: ignore[attr-defined]
+    now = request_now(request)
     cases = paginate(
         request, qs.order_by(F("first_response_due").asc(nulls_last=True), "id"), per_page=50
     )
@@ -185,7 +185,7 @@ def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str,
             "may_work": perms.may_work_case(request.user, case),
             "may_take": perms.may_take_case(request.user, case)
             and case.assignee_id != request.user.pk,
-            "balances": web_selectors.my_plan(case.tenant, case.provider, request.now),  # type: ignore[attr-defined]
+            "balances": web_selectors.my_plan(case.tenant, case.provider, request_now(request)),
         }
     )
     return ctx
@@ -200,7 +200,7 @@ def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @staff_view
 def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     case = case_selectors.case_for(user, case_id)  # type: ignore[arg-type]
     forms: dict[str, Any] = {}
     ok = False
@@ -309,7 +309,7 @@ def _staff_channels(plan: Any, lang: str) -> list[tuple[str, str]]:
 @staff_view
 def hotline(request: HttpRequest) -> HttpResponse:
     """Record a hotline or phone-line call for a customer in one short form."""
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     lang = get_language()
     tenants = list(perms.visible_tenants(user))  # type: ignore[arg-type]
     tenant_id = request.POST.get("tenant") or request.GET.get("tenant") or ""

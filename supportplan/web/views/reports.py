@@ -21,7 +21,7 @@ from supportplan.reports import services as report_services
 from supportplan.reports.data import Month
 from supportplan.reports.models import ReportStatus
 
-from .common import call_service, paginate, signed_in_view, staff_view
+from .common import call_service, paginate, request_now, signed_in_view, staff_view
 
 
 @signed_in_view
@@ -76,7 +76,7 @@ class GenerateForm(forms.Form):
 
 
 def _staff_page(request: HttpRequest, form: GenerateForm) -> HttpResponse:
-    now = request.now  # type: ignore[attr-defined]
+    now = request_now(request)
     visible = report_selectors.reports_visible_to(request.user)
     recent = paginate(request, visible)
     at_risk = report_selectors.deadlines_at_risk(now)
@@ -98,7 +98,7 @@ def _staff_page(request: HttpRequest, form: GenerateForm) -> HttpResponse:
 
 @staff_view
 def staff_reports(request: HttpRequest) -> HttpResponse:
-    now = request.now  # type: ignore[attr-defined]
+    now = request_now(request)
     initial: dict[str, Any] = {"month": Month.containing(now).previous().label, "send": True}
     if request.GET.get("tenant"):
         initial["tenant"] = request.GET["tenant"]
@@ -108,7 +108,7 @@ def staff_reports(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_view
 def staff_generate(request: HttpRequest) -> HttpResponse:
-    now = request.now  # type: ignore[attr-defined]
+    now = request_now(request)
     form = GenerateForm(request.POST)
     if not form.is_valid():
         return _staff_page(request, form)
@@ -162,7 +162,7 @@ def staff_send(request: HttpRequest, report_id: int) -> HttpResponse:
         None,
         report_services.report_send,
         report=found,
-        now=request.now,  # type: ignore[attr-defined]
+        now=request_now(request),
         actor=request.user,
         resend=True,
     )
