@@ -34,6 +34,26 @@ class BaseForm(forms.Form):
                 widget.attrs["aria-describedby"] = f"err-{name}"
 
 
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">` whose value is ISO 8601 in every language: the browser's picker
+    reads only YYYY-MM-DD and shows it in the reader's locale itself. Without the fixed
+    format Django localises the value (zh-Hans: 2026/12/16) and the field shows empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """`<input type="datetime-local">`, ISO value in every language (see IsoDateInput)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 class EmailListField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 3})
 
@@ -295,7 +315,7 @@ class HotlineForm(BaseForm):
 class BookingForm(BaseForm):
     start_date = forms.DateField(
         label=_("Start date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )
     days = forms.IntegerField(label=_("Number of days"), min_value=1, max_value=31, required=False)
@@ -321,7 +341,18 @@ class BookingForm(BaseForm):
         attrs["min"] = min_date.isoformat()
         attrs["data-earliest"] = earliest.isoformat()
         attrs["aria-describedby"] = "lead-time"
-        if not escort:
+        if escort:
+            # The escort service demands both (booking.days_required, booking.event_required):
+            # the form says so, so the label never calls them optional.
+            self.fields["days"].required = True
+            self.fields["days"].error_messages["required"] = _(
+                "Say how many whole days the escort should cover."
+            )
+            self.fields["event_description"].required = True
+            self.fields["event_description"].error_messages["required"] = _(
+                "Describe the event the escort covers (launch, promotion, migration…)."
+            )
+        else:
             for name in ("days", "event_kind"):
                 self.fields.pop(name)
 

@@ -275,3 +275,53 @@ def test_console_wait_escalate_and_resolve_from_their_forms(vip, staff):
     assert act("resolve", {"res-summary": "Connection pool resized."}).status_code == 302
     case.refresh_from_db()
     assert case.state == "resolved"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_escort_form_marks_optional_only_what_the_service_leaves_optional(vip, language):
+    """Issue 15.5: the escort service requires the days and the event description, so their
+    labels never say (optional); the event kind stays optional and says so."""
+    import re
+
+    html = client_for(vip.admin, language).get(reverse("web:book", args=["partner", "escort"]))
+    html = html.content.decode()
+    optional = "（选填）" if language == "zh-hans" else "(optional)"
+    labels = dict(re.findall(r'<label for="id_(\w+)">(.*?)</label>', html, re.S))
+    assert optional not in labels["days"]
+    assert optional not in labels["event_description"]
+    assert optional in labels["event_kind"]
+    assert re.search(r'<textarea name="event_description"[^>]*required', html)
+    response = client_for(vip.admin, language).post(
+        reverse("web:book", args=["partner", "escort"]),
+        {"start_date": (local_date(clock.now()) + timedelta(days=30)).isoformat()},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="err-days"' in page and 'id="err-event_description"' in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_date_inputs_carry_iso_values_in_every_language(vip, language):
+    """Issue 15.18: zh-Hans localised the value to 2026/12/16, which a date input shows empty."""
+    import re
+
+    from supportplan.web.forms import BookingForm
+
+    html = client_for(vip.admin, language).get(reverse("web:book", args=["partner", "escort"]))
+    value = re.search(
+        r'<input type="date" name="start_date" value="([^"]*)"', html.content.decode()
+    )
+    assert value is not None
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.group(1))
+    from datetime import date
+
+    from django.utils import translation
+
+    with translation.override(language):
+        form = BookingForm(
+            escort=False,
+            earliest=date(2026, 12, 16),
+            min_date=date(2026, 12, 16),
+            initial={"start_date": date(2026, 12, 16)},
+        )
+        assert 'value="2026-12-16"' in str(form["start_date"])
