@@ -296,3 +296,11 @@ def unread_badge(context: template.Context) -> str:
         n if n < 100 else "99+",
         label,
     )
+
+
+@register.simple_tag
+def main_nav(user: Any) -> list[Any]:
+    """The navigation links this person may use (supportplan.web.navigation)."""
+    from supportplan.web.navigation import nav_items
+
+    return nav_items(user)

@@ -295,5 +295,12 @@ def staff_booking_action(request: HttpRequest, booking_id: int, action: str) -> 
     else:
         raise Http404()
     if ok:
-        messages.success(request, _("Saved."))
+        messages.success(
+            request,
+            {
+                "confirm": _("The booking was confirmed and the team named."),
+                "deliver": _("The booking was marked delivered."),
+                "cancel": _("The booking was cancelled."),
+            }[action],
+        )
     return redirect("web:staff_bookings")

@@ -32,6 +32,7 @@ from supportplan.web.forms import (
     SeverityForm,
     StaffReplyForm,
 )
+from supportplan.web.navigation import may_see_dashboard
 
 from .cases import case_context
 from .common import call_service, paginate, request_now, staff_view, user_of
@@ -169,6 +170,20 @@ _ONE_FIELD_ACTIONS: dict[str, tuple[Any, str, str, Any, str]] = {
 }
 
 
+# What each console action did, said back to the person (never one "Saved." for all).
+_CASE_ACTION_DONE = {
+    "reply": _("Your reply was posted."),
+    "severity": _("The severity was changed."),
+    "escalate": _("The case was escalated."),
+    "wait": _("The case now waits on the customer."),
+    "resolve": _("The case was resolved."),
+    "assign": _("The case was assigned."),
+    "resume": _("Work on the case was resumed."),
+    "take": _("You took the case."),
+    "reopen": _("The case was reopened."),
+}
+
+
 def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
     catalog, plan = _entitlements(case)
     choices = _severity_choices(plan)
@@ -294,7 +309,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     else:
         raise Http404()
     if ok:
-        messages.success(request, _("Saved."))
+        messages.success(request, _CASE_ACTION_DONE[action])
         return redirect("web:console_case", case.pk)
     case = case_selectors.case_for(user, case_id)  # type: ignore[arg-type]
     return render(
@@ -401,7 +416,7 @@ def tam(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not perms.has_role(request.user, perms.SEE_ALL_CASES):
+    if not may_see_dashboard(request.user):
         return render(request, "web/console/forbidden.html", {"nav": "dashboard"}, status=403)
     try:
         days = max(1, min(int(request.GET.get("days", "30")), 366))

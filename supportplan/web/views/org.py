@@ -153,7 +153,15 @@ def settings_save(request: HttpRequest, which: str) -> HttpResponse:
         )
     if not ok:
         return _page(request, forms, status=400)
-    messages.success(request, _("Saved."))
+    messages.success(
+        request,
+        {
+            "org": _("The organisation's details were saved."),
+            "contact": _("The technical contact was saved."),
+            "system": _("The system was registered."),
+            "cloud": _("The cloud account was added."),
+        }.get(which, _("The new user was added.")),
+    )
     anchor = {
         "org": "profile",
         "contact": "contact",
@@ -214,7 +222,10 @@ def robot_save(request: HttpRequest) -> HttpResponse:
         )
     if not ok:
         return _page(request, forms, status=400)
-    messages.success(request, _("Saved."))
+    messages.success(
+        request,
+        _("The group robot was added.") if robot is None else _("The group robot was saved."),
+    )
     return redirect(reverse("web:org") + "#robots")
 
 

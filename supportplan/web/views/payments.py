@@ -25,6 +25,7 @@ from supportplan.subscriptions import services as sub_services
 from supportplan.subscriptions.models import Order, OrderStatus, PaymentStatus
 from supportplan.web import selectors as web_selectors
 from supportplan.web.forms import ConfirmPaymentForm, FailPaymentForm, PayOrderForm
+from supportplan.web.navigation import may_confirm_payments
 
 from .common import call_service, customer_view, paginate, request_now, staff_view
 
@@ -142,12 +143,7 @@ def _settled_meanwhile(request: HttpRequest, order: Order) -> HttpResponse | Non
 # --------------------------------------------------------------------------- staff
 
 
-def _may_confirm(user: Any) -> bool:
-    try:
-        perms.require_may_confirm_payments(user)
-    except DomainError:
-        return False
-    return True
+_may_confirm = may_confirm_payments
 
 
 def _staff_page(
