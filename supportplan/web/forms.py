@@ -16,14 +16,20 @@ from supportplan.accounts.models import Cloud, Language, Role, SystemClass
 class BaseForm(forms.Form):
     """Adds the error class to fields for the CSS and `aria-invalid` for screen readers."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
     def choice_field(self, name: str) -> forms.ChoiceField:
         """The field `name`, typed as the ChoiceField it is declared as (`self.fields` is typed
         as plain Field), so its choices can be set from data known only at request time."""
         return cast(forms.ChoiceField, self.fields[name])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        # app.js checks a file's size before it is uploaded (the service checks again).
+        from supportplan.cases.attachments import max_attachment_bytes
+
+        for field in self.fields.values():
+            if isinstance(field, forms.FileField):
+                field.widget.attrs.setdefault("data-max-bytes", str(max_attachment_bytes()))
 
     def full_clean(self) -> None:
         super().full_clean()

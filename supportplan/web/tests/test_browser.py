@@ -444,3 +444,28 @@ def test_inbox_mark_as_read_button_is_visible_and_actions_say_what_happened(
     flash = engineer.locator(".messages, .flash, [role=status]").first.inner_text()
     assert "已保存" not in flash
     assert "回复已发布" in flash
+
+
+# --------------------------------------------------------------------------- issue 15.13
+
+
+def test_reply_states_its_limits_before_sending(catalogs, open_page, settings, tmp_path):
+    from .test_pages import open_case
+
+    settings.SUPPORTPLAN_ATTACHMENT_MAX_BYTES = 1_048_576
+    vip = make_customer("partner", "vip", name="Limits Bank")
+    case = open_case(vip, subject="Core banking down")
+    page = open_page(vip.admin, "zh-hans")
+    go(page, f"/cases/{case.pk}/")
+    page.fill("#id_body", "日志如下")
+    counter = page.locator("#count-body")
+    assert counter.inner_text() == "已输入 4 个字符，最多 50000 个"
+    big = tmp_path / "dump.log"
+    big.write_bytes(b"x" * 2_200_000)
+    page.set_input_files("#id_file", str(big))
+    alert = page.locator("p.file-limit")
+    assert alert.is_visible()
+    assert alert.inner_text() == "文件大小为 2.1 MB；附件最大 1 MB。"
+    assert page.eval_on_selector("#id_file", "i => i.files.length") == 0
+    shot(page, "reply-limits-zh-hans")
+    assert page.js_errors == []

@@ -325,3 +325,37 @@ def test_date_inputs_carry_iso_values_in_every_language(vip, language):
             initial={"start_date": date(2026, 12, 16)},
         )
         assert 'value="2026-12-16"' in str(form["start_date"])
+
+
+@pytest.mark.parametrize("who", ["customer", "staff"])
+def test_a_reply_whose_file_is_refused_posts_nothing(vip, staff, who):
+    """Issue 15.13: the refused attachment used to drop silently while the text was posted."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from supportplan.cases.models import Communication
+
+    case = open_case(vip, subject="Core banking down")
+    before = Communication.objects.filter(case=case).count()
+    bad = SimpleUploadedFile("tool.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    if who == "customer":
+        client = client_for(vip.admin)
+        url = reverse("web:case_reply", args=[case.pk])
+        data = {"body": "Here is the log.", "file": bad}
+    else:
+        client = client_for(staff["manager"])
+        url = reverse("web:console_action", args=[case.pk, "reply"])
+        data = {"body": "Here is the log.", "kind": "reply", "file": bad}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="err-file"' in html and "Files of type .exe cannot be attached." in html
+    assert "Here is the log." in html  # what was typed is shown again
+    assert Communication.objects.filter(case=case).count() == before
+
+
+def test_file_inputs_carry_the_size_limit_and_textareas_their_maxlength(vip, settings):
+    settings.SUPPORTPLAN_ATTACHMENT_MAX_BYTES = 1_048_576
+    case = open_case(vip, subject="Core banking down")
+    html = client_for(vip.admin).get(reverse("web:case", args=[case.pk])).content.decode()
+    assert 'data-max-bytes="1048576"' in html
+    assert 'maxlength="50000"' in html

@@ -20,6 +20,7 @@ from supportplan.cases.models import CaseState
 from supportplan.catalog.domain import detect_software, scope_check
 from supportplan.core.errors import DomainError
 from supportplan.web import selectors as web_selectors
+from supportplan.web import services as web_services
 from supportplan.web.forms import CaseOpenForm, RateForm, ReplyForm
 
 from .common import call_service, customer_view, paginate, request_now, signed_in_view
@@ -225,26 +226,17 @@ def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        ok, comm = call_service(
+        ok, _comm = call_service(
             request,
             form,
-            case_services.case_reply,
+            web_services.case_reply_with_file,
+            write=case_services.case_reply,
             actor=request.user,
             case=case,
             body=form.cleaned_data["body"],
+            upload=form.cleaned_data.get("file"),
             now=request_now(request),
         )
-        if ok and form.cleaned_data.get("file"):
-            call_service(
-                request,
-                None,
-                case_files.case_attach,
-                actor=request.user,
-                case=case,
-                upload=form.cleaned_data["file"],
-                now=request_now(request),
-                communication=comm,
-            )
         if ok:
             messages.success(request, _("Your reply was sent."))
             return redirect("web:case", case.pk)

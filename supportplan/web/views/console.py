@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 from supportplan.accounts import permissions as perms
 from supportplan.accounts import selectors as account_selectors
 from supportplan.accounts.models import HandlerTier, Tenant, User
-from supportplan.cases import attachments as case_files
 from supportplan.cases import selectors as case_selectors
 from supportplan.cases import services as case_services
 from supportplan.cases.models import CaseState
 from supportplan.catalog.selectors import CatalogNotLoaded, catalog_for_version
 from supportplan.web import selectors as web_selectors
+from supportplan.web import services as web_services
 from supportplan.web.forms import (
     AssignForm,
     HotlineForm,
@@ -228,26 +228,17 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 if reply_form.cleaned_data["kind"] == "note"
                 else case_services.case_reply
             )
-            ok, comm = call_service(
+            ok, _comm = call_service(
                 request,
                 reply_form,
-                write,
+                web_services.case_reply_with_file,
+                write=write,
                 actor=user,
                 case=case,
                 body=reply_form.cleaned_data["body"],
+                upload=reply_form.cleaned_data.get("file"),
                 now=now,
             )
-            if ok and reply_form.cleaned_data.get("file"):
-                call_service(
-                    request,
-                    None,
-                    case_files.case_attach,
-                    actor=user,
-                    case=case,
-                    upload=reply_form.cleaned_data["file"],
-                    now=now,
-                    communication=comm,
-                )
     elif action == "severity":
         severity_form = SeverityForm(
             request.POST, choices=_severity_choices(_entitlements(case)[1])
