@@ -359,3 +359,38 @@ def test_file_inputs_carry_the_size_limit_and_textareas_their_maxlength(vip, set
     html = client_for(vip.admin).get(reverse("web:case", args=[case.pk])).content.decode()
     assert 'data-max-bytes="1048576"' in html
     assert 'maxlength="50000"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Qingyun Retail's Basic plan does not include the severity"),
+        ("zh-hans", "Qingyun Retail的基础级计划不包含严重性“核心生产系统不可用”"),
+    ],
+)
+def test_a_refusal_staff_read_names_the_customer_not_you(basic, staff, language, expected):
+    """Issue 15.8: staff logging a call read "the customer's plan", never "Your plan"."""
+    from django.utils import translation
+
+    from supportplan.cases import services as case_services
+    from supportplan.core.errors import DomainError
+
+    basic.tenant.name = "Qingyun Retail"
+    basic.tenant.save(update_fields=["name"])
+    with pytest.raises(DomainError) as refused:
+        case_services.case_open(
+            actor=staff["manager"],
+            tenant=basic.tenant,
+            provider="partner",
+            channel="hotline",
+            severity="core_production_down",
+            subject="Shop down",
+            description="Caller says nothing loads.",
+            system=basic.systems["core_production"],
+            requester=basic.admin,
+            now=clock.now(),
+        )
+    with translation.override(language):
+        message = str(refused.value.message)
+    assert expected in message
+    assert "Your" not in message and "您的" not in message
