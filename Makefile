@@ -29,16 +29,18 @@ system-deps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Debian packages:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    lock="-o DPkg::Lock::Timeout=600"; \
+	    apt-get $$lock update -qq && DEBIAN_FRONTEND=noninteractive apt-get $$lock install -y -qq $$missing >/dev/null \
+	      || { echo "apt-get could not install:$$missing. If another apt/dpkg run holds the lock (we waited 10 min), let it finish or stop it, then run make setup again; or install them yourself: apt-get install$$missing"; exit 1; }; \
 	  else echo "please install the Debian packages:$$missing"; exit 1; fi; \
 	fi
 
 # Run the product on SQLite with demo data at http://$(HOST):$(PORT) (plus a task worker).
 run: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_seed
+	SUPPORTPLAN_SITE_URL=http://$(HOST):$(PORT) $(PY) manage.py demo_seed
 	$(PY) manage.py collectstatic --noinput -v 0
-	@trap 'kill 0' EXIT; \
+	@trap 'kill 0' EXIT; export SUPPORTPLAN_SITE_URL=http://$(HOST):$(PORT); \
 	$(PY) manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
 	$(PY) manage.py scheduler >var/scheduler.log 2>&1 & \
 	$(PY) manage.py runserver $(HOST):$(PORT)

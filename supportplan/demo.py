@@ -194,3 +194,15 @@ def login_table(ctx: DemoContext) -> str:
     lines = [line(r) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in width))
     return "\n".join(lines) + f"\n\nPassword for every demo account: {DEMO_PASSWORD}"
+
+
+def site_address() -> str:
+    """Where the demo answers: the site URL the settings carry (`make run` sets
+    SUPPORTPLAN_SITE_URL from HOST and PORT), never a fixed port."""
+    from django.conf import settings
+
+    return str(settings.SUPPORTPLAN_SITE_URL).rstrip("/") + "/"
+
+
+def login_banner(ctx: DemoContext) -> str:
+    return f"\nDemo log-ins ({site_address()}):\n" + login_table(ctx)

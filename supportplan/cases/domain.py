@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import lazy
 from django.utils.translation import get_language
@@ -82,8 +83,42 @@ def check_technical_contact(plan: Plan, has_technical_contact: bool) -> None:
         )
 
 
-def check_severity(catalog: Catalog, plan: Plan, severity: str, system_class: str | None) -> None:
-    """The severity exists, the plan includes it, and it fits the affected system."""
+def _not_in_plan_message(customer: str | None, kind: str) -> Any:
+    """Who reads the refusal: the customer ("Your Basic plan") or staff acting for them
+    ("Acme's Basic plan", never "Your ...")."""
+    if customer is None:
+        return {
+            "severity": _(
+                "Your %(plan)s plan does not include the severity “%(severity)s”. "
+                "Plans that include it: %(plans)s."
+            ),
+            "channel": _(
+                "Your %(plan)s plan does not include the channel “%(channel)s”. "
+                "Plans that include it: %(plans)s."
+            ),
+        }[kind]
+    return {
+        "severity": _(
+            "%(customer)s's %(plan)s plan does not include the severity “%(severity)s”. "
+            "Plans that include it: %(plans)s."
+        ),
+        "channel": _(
+            "%(customer)s's %(plan)s plan does not include the channel “%(channel)s”. "
+            "Plans that include it: %(plans)s."
+        ),
+    }[kind]
+
+
+def check_severity(
+    catalog: Catalog,
+    plan: Plan,
+    severity: str,
+    system_class: str | None,
+    *,
+    customer: str | None = None,
+) -> None:
+    """The severity exists, the plan includes it, and it fits the affected system.
+    `customer`: the organisation's name when staff read the refusal."""
     try:
         sev = catalog.severity(severity)
     except NotInCatalog as exc:
@@ -97,11 +132,9 @@ def check_severity(catalog: Catalog, plan: Plan, severity: str, system_class: st
     if not plan.includes_severity(severity):
         raise DomainError(
             "case.severity_not_in_plan",
-            _(
-                "Your %(plan)s plan does not include the severity “%(severity)s”. "
-                "Plans that include it: %(plans)s."
-            ),
+            _not_in_plan_message(customer, "severity"),
             status=403,
+            customer=customer or "",
             field="severity",
             plan=text(plan.name),
             severity=text(sev.name),
@@ -148,6 +181,7 @@ def check_channel(
     *,
     logged_by_staff: bool,
     im_platform: str = "",
+    customer: str | None = None,
 ) -> None:
     """The channel exists, the plan includes it, and the right person uses it.
 
@@ -167,11 +201,9 @@ def check_channel(
     if not plan.includes_channel(channel):
         raise DomainError(
             "case.channel_not_in_plan",
-            _(
-                "Your %(plan)s plan does not include the channel “%(channel)s”. "
-                "Plans that include it: %(plans)s."
-            ),
+            _not_in_plan_message(customer, "channel"),
             status=403,
+            customer=customer or "",
             field="channel",
             plan=text(plan.name),
             channel=text(chan.name),

@@ -17,14 +17,20 @@ from supportplan.catalog.texts import plan_list
 class BaseForm(forms.Form):
     """Adds the error class to fields for the CSS and `aria-invalid` for screen readers."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
     def choice_field(self, name: str) -> forms.ChoiceField:
         """The field `name`, typed as the ChoiceField it is declared as (`self.fields` is typed
         as plain Field), so its choices can be set from data known only at request time."""
         return cast(forms.ChoiceField, self.fields[name])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        # app.js checks a file's size before it is uploaded (the service checks again).
+        from supportplan.cases.attachments import max_attachment_bytes
+
+        for field in self.fields.values():
+            if isinstance(field, forms.FileField):
+                field.widget.attrs.setdefault("data-max-bytes", str(max_attachment_bytes()))
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -33,6 +39,26 @@ class BaseForm(forms.Form):
                 widget = self.fields[name].widget
                 widget.attrs["aria-invalid"] = "true"
                 widget.attrs["aria-describedby"] = f"err-{name}"
+
+
+class IsoDateInput(forms.DateInput):
+    """`<input type="date">` whose value is ISO 8601 in every language: the browser's picker
+    reads only YYYY-MM-DD and shows it in the reader's locale itself. Without the fixed
+    format Django localises the value (zh-Hans: 2026/12/16) and the field shows empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """`<input type="datetime-local">`, ISO value in every language (see IsoDateInput)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class EmailListField(forms.CharField):
@@ -296,7 +322,7 @@ class HotlineForm(BaseForm):
 class BookingForm(BaseForm):
     start_date = forms.DateField(
         label=_("Start date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=IsoDateInput(),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
     )
     days = forms.IntegerField(label=_("Number of days"), min_value=1, max_value=31, required=False)
@@ -322,7 +348,18 @@ class BookingForm(BaseForm):
         attrs["min"] = min_date.isoformat()
         attrs["data-earliest"] = earliest.isoformat()
         attrs["aria-describedby"] = "lead-time"
-        if not escort:
+        if escort:
+            # The escort service demands both (booking.days_required, booking.event_required):
+            # the form says so, so the label never calls them optional.
+            self.fields["days"].required = True
+            self.fields["days"].error_messages["required"] = _(
+                "Say how many whole days the escort should cover."
+            )
+            self.fields["event_description"].required = True
+            self.fields["event_description"].error_messages["required"] = _(
+                "Describe the event the escort covers (launch, promotion, migration…)."
+            )
+        else:
             for name in ("days", "event_kind"):
                 self.fields.pop(name)
 

@@ -1,6 +1,7 @@
 """The few writes the web layer owns (everything else calls the contexts' services)."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -38,3 +39,20 @@ def user_set_language(*, user: User, language: str, now: datetime) -> User:
             data={"from": old, "to": language},
         )
     return user
+
+
+def case_reply_with_file(
+    *, write: Any, actor: User, case: Any, body: str, upload: Any, now: datetime
+) -> Any:
+    """A reply (or staff note) and its attachment are one write: a refused file (type, size,
+    empty) refuses the whole reply, so the text is never posted with the file dropped. The
+    reply's notices are sent on commit, so a refused reply notifies no one."""
+    from supportplan.cases import attachments as case_files
+
+    with transaction.atomic():
+        comm = write(actor=actor, case=case, body=body, now=now)
+        if upload:
+            case_files.case_attach(
+                actor=actor, case=case, upload=upload, now=now, communication=comm
+            )
+    return comm

@@ -87,7 +87,7 @@ def test_customer_opens_a_case_and_reads_it_with_sla(start, staff):
         ),
         (
             "zh-hans",
-            "您的基础级计划不包含严重级别“核心生产系统不可用”。包含该级别的计划：专属级、VIP级（软通动力）。",
+            "您的基础级计划不包含严重性“核心生产系统不可用”。包含该级别的计划：专属级、VIP级（软通动力）。",
         ),
     ],
 )
@@ -197,7 +197,7 @@ def test_severity_change_over_the_api(start):
         {"severity": "production_down", "reason": ""},
         format="json",
     )
-    assert res.status_code == 400 and res.json()["message"] == "请说明变更严重级别的原因。"
+    assert res.status_code == 400 and res.json()["message"] == "请说明变更严重性的原因。"
     res = client.post(
         f"/api/cases/{case_id}/severity/",
         {"severity": "production_down", "reason": "shop down"},

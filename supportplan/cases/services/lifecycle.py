@@ -52,7 +52,7 @@ def case_change_severity(
     it and it must fit the system; the target is recomputed from the creation time."""
     case = _locked(case)
     _check_now(case, now)
-    _require_customer_or_worker(actor, case)
+    staff = _require_customer_or_worker(actor, case)
     _require_not_closed(case)
     reason = _require_text(
         reason, "case.reason_required", _("Say why the severity changes."), "reason", 2_000
@@ -65,7 +65,13 @@ def case_change_severity(
         )
     _require_plan_still_in_force(case, now)
     catalog, plan = _plan_of(case)
-    domain.check_severity(catalog, plan, severity, case.system_class or None)
+    domain.check_severity(
+        catalog,
+        plan,
+        severity,
+        case.system_class or None,
+        customer=case.tenant.name if staff else None,
+    )
     old = case.severity
     old_due = case.first_response_due
     case.severity = severity

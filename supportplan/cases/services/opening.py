@@ -97,8 +97,13 @@ def case_open(
     catalog = upstream.catalog_for_version(entitlement.catalog_version_id)
     plan = catalog.plan(entitlement.plan_code)
     domain.check_technical_contact(plan, tenant.has_technical_contact)
-    domain.check_severity(catalog, plan, severity, system.classification if system else None)
-    domain.check_channel(catalog, plan, channel, logged_by_staff=staff, im_platform=im_platform)
+    reader = tenant.name if staff else None  # staff read "Acme's Basic plan", not "Your"
+    domain.check_severity(
+        catalog, plan, severity, system.classification if system else None, customer=reader
+    )
+    domain.check_channel(
+        catalog, plan, channel, logged_by_staff=staff, im_platform=im_platform, customer=reader
+    )
     if out_of_scope_code and not staff:
         # Customers say what they need; staff judge whether it is out of scope.
         out_of_scope_code = ""

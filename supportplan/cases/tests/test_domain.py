@@ -146,7 +146,7 @@ def test_refusal_names_the_plans_that_include_it_in_both_languages(partner):
     with translation.override("zh-hans"):
         assert (
             err.message
-            == "您的基础级计划不包含严重级别“核心生产系统不可用”。包含该级别的计划：专属级、VIP级（软通动力）。"
+            == "您的基础级计划不包含严重性“核心生产系统不可用”。包含该级别的计划：专属级、VIP级（软通动力）。"
         )
 
 

@@ -276,5 +276,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("SUPPORTPLAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's default config gives "django" its own console handler and lets it
+        # propagate to root as well: every django.* line (the task worker's too) was
+        # written twice. One handler, at the root.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }

@@ -194,6 +194,11 @@ def js_strings() -> str:
         "out_of_scope": gettext("Out of scope"),
         "needs_detail": gettext("Needs detail"),
         "where_to_go": gettext("Where to go instead:"),
+        "chars": gettext("%(n)s of %(max)s characters"),
+        "too_many": gettext("%(n)s of %(max)s characters: shorten the text by %(over)s."),
+        "file_too_large": gettext(
+            "The file is %(size)s MB; attachments may be at most %(limit)s MB."
+        ),
     }
     payload = json.dumps(strings, ensure_ascii=False).replace("</", "<\\/")
     return mark_safe(f'<script type="application/json" id="i18n-js">{payload}</script>')
@@ -296,3 +301,11 @@ def unread_badge(context: template.Context) -> str:
         n if n < 100 else "99+",
         label,
     )
+
+
+@register.simple_tag
+def main_nav(user: Any) -> list[Any]:
+    """The navigation links this person may use (supportplan.web.navigation)."""
+    from supportplan.web.navigation import nav_items
+
+    return nav_items(user)

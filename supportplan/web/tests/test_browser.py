@@ -380,3 +380,92 @@ def test_customer_pays_by_bank_transfer_and_staff_confirm(catalogs, staff, langu
     shot(page, f"order-paid-{language}")
     for p in (page, stale, console):
         assert getattr(p, "js_errors", []) == []
+
+
+# --------------------------------------------------------------------------- issue 15.19
+
+
+def _nav_texts(page) -> list[str]:
+    return [t.strip() for t in page.locator("nav.mainnav a").all_inner_texts()]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_navigation_shows_only_pages_the_person_may_open(catalogs, staff, language, open_page):
+    engineer = open_page(staff["engineer"], language)
+    go(engineer, "/console/")
+    links = engineer.locator("nav.mainnav a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert "/console/payments/" not in hrefs and "/console/dashboard/" not in hrefs
+    texts = _nav_texts(engineer)
+    assert ("收款" if language == "zh-hans" else "Payments") not in texts
+    # every link the engineer is shown opens
+    for href in hrefs:
+        response = engineer.request.get(engineer.base + href)
+        assert response.status == 200, href
+    shot(engineer, f"nav-engineer-{language}")
+    manager = open_page(staff["manager"], language)
+    go(manager, "/console/")
+    manager_hrefs = [
+        manager.locator("nav.mainnav a").nth(i).get_attribute("href")
+        for i in range(manager.locator("nav.mainnav a").count())
+    ]
+    assert "/console/dashboard/" in manager_hrefs
+
+
+def test_inbox_mark_as_read_button_is_visible_and_actions_say_what_happened(
+    catalogs, staff, open_page
+):
+    from supportplan.notifications import services as notifications
+
+    from .test_pages import open_case
+
+    vip = make_customer("partner", "vip", name="Inbox Bank")
+    notifications.dispatch_pending(now=clock.now())
+    notifications.in_app_mark_read(user=vip.admin, now=clock.now(), ids=None)
+    case = open_case(vip, subject="Core banking down")
+    notifications.dispatch_pending(now=clock.now())
+    page = open_page(vip.admin, "zh-hans")
+    go(page, "/notifications/")
+    button = page.locator("main li button, main form button").filter(has_text="标为已读").first
+    colours = button.evaluate(
+        """b => { const s = getComputedStyle(b);
+                  let card = b.closest('.card') || document.body;
+                  return [s.color, getComputedStyle(card).backgroundColor]; }"""
+    )
+    assert colours[0] != colours[1], colours
+    assert colours[0] not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+    shot(page, "inbox-mark-read-zh-hans")
+
+    engineer = open_page(staff["manager"], "zh-hans")
+    go(engineer, f"/console/cases/{case.pk}/")
+    engineer.fill("#id_body", "我们正在排查。")
+    with engineer.expect_navigation():
+        engineer.locator("form[action$='/reply/'] button[type=submit]").first.click()
+    flash = engineer.locator(".messages, .flash, [role=status]").first.inner_text()
+    assert "已保存" not in flash
+    assert "回复已发布" in flash
+
+
+# --------------------------------------------------------------------------- issue 15.13
+
+
+def test_reply_states_its_limits_before_sending(catalogs, open_page, settings, tmp_path):
+    from .test_pages import open_case
+
+    settings.SUPPORTPLAN_ATTACHMENT_MAX_BYTES = 1_048_576
+    vip = make_customer("partner", "vip", name="Limits Bank")
+    case = open_case(vip, subject="Core banking down")
+    page = open_page(vip.admin, "zh-hans")
+    go(page, f"/cases/{case.pk}/")
+    page.fill("#id_body", "日志如下")
+    counter = page.locator("#count-body")
+    assert counter.inner_text() == "已输入 4 个字符，最多 50000 个"
+    big = tmp_path / "dump.log"
+    big.write_bytes(b"x" * 2_200_000)
+    page.set_input_files("#id_file", str(big))
+    alert = page.locator("p.file-limit")
+    assert alert.is_visible()
+    assert alert.inner_text() == "文件大小为 2.1 MB；附件最大 1 MB。"
+    assert page.eval_on_selector("#id_file", "i => i.files.length") == 0
+    shot(page, "reply-limits-zh-hans")
+    assert page.js_errors == []

@@ -275,3 +275,122 @@ def test_console_wait_escalate_and_resolve_from_their_forms(vip, staff):
     assert act("resolve", {"res-summary": "Connection pool resized."}).status_code == 302
     case.refresh_from_db()
     assert case.state == "resolved"
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_escort_form_marks_optional_only_what_the_service_leaves_optional(vip, language):
+    """Issue 15.5: the escort service requires the days and the event description, so their
+    labels never say (optional); the event kind stays optional and says so."""
+    import re
+
+    html = client_for(vip.admin, language).get(reverse("web:book", args=["partner", "escort"]))
+    html = html.content.decode()
+    optional = "（选填）" if language == "zh-hans" else "(optional)"
+    labels = dict(re.findall(r'<label for="id_(\w+)">(.*?)</label>', html, re.S))
+    assert optional not in labels["days"]
+    assert optional not in labels["event_description"]
+    assert optional in labels["event_kind"]
+    assert re.search(r'<textarea name="event_description"[^>]*required', html)
+    response = client_for(vip.admin, language).post(
+        reverse("web:book", args=["partner", "escort"]),
+        {"start_date": (local_date(clock.now()) + timedelta(days=30)).isoformat()},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="err-days"' in page and 'id="err-event_description"' in page
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_date_inputs_carry_iso_values_in_every_language(vip, language):
+    """Issue 15.18: zh-Hans localised the value to 2026/12/16, which a date input shows empty."""
+    import re
+
+    from supportplan.web.forms import BookingForm
+
+    html = client_for(vip.admin, language).get(reverse("web:book", args=["partner", "escort"]))
+    value = re.search(
+        r'<input type="date" name="start_date" value="([^"]*)"', html.content.decode()
+    )
+    assert value is not None
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.group(1))
+    from datetime import date
+
+    from django.utils import translation
+
+    with translation.override(language):
+        form = BookingForm(
+            escort=False,
+            earliest=date(2026, 12, 16),
+            min_date=date(2026, 12, 16),
+            initial={"start_date": date(2026, 12, 16)},
+        )
+        assert 'value="2026-12-16"' in str(form["start_date"])
+
+
+@pytest.mark.parametrize("who", ["customer", "staff"])
+def test_a_reply_whose_file_is_refused_posts_nothing(vip, staff, who):
+    """Issue 15.13: the refused attachment used to drop silently while the text was posted."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from supportplan.cases.models import Communication
+
+    case = open_case(vip, subject="Core banking down")
+    before = Communication.objects.filter(case=case).count()
+    bad = SimpleUploadedFile("tool.exe", b"MZ\x90\x00", content_type="application/octet-stream")
+    if who == "customer":
+        client = client_for(vip.admin)
+        url = reverse("web:case_reply", args=[case.pk])
+        data = {"body": "Here is the log.", "file": bad}
+    else:
+        client = client_for(staff["manager"])
+        url = reverse("web:console_action", args=[case.pk, "reply"])
+        data = {"body": "Here is the log.", "kind": "reply", "file": bad}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="err-file"' in html and "Files of type .exe cannot be attached." in html
+    assert "Here is the log." in html  # what was typed is shown again
+    assert Communication.objects.filter(case=case).count() == before
+
+
+def test_file_inputs_carry_the_size_limit_and_textareas_their_maxlength(vip, settings):
+    settings.SUPPORTPLAN_ATTACHMENT_MAX_BYTES = 1_048_576
+    case = open_case(vip, subject="Core banking down")
+    html = client_for(vip.admin).get(reverse("web:case", args=[case.pk])).content.decode()
+    assert 'data-max-bytes="1048576"' in html
+    assert 'maxlength="50000"' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Qingyun Retail's Basic plan does not include the severity"),
+        ("zh-hans", "Qingyun Retail的基础级计划不包含严重性“核心生产系统不可用”"),
+    ],
+)
+def test_a_refusal_staff_read_names_the_customer_not_you(basic, staff, language, expected):
+    """Issue 15.8: staff logging a call read "the customer's plan", never "Your plan"."""
+    from django.utils import translation
+
+    from supportplan.cases import services as case_services
+    from supportplan.core.errors import DomainError
+
+    basic.tenant.name = "Qingyun Retail"
+    basic.tenant.save(update_fields=["name"])
+    with pytest.raises(DomainError) as refused:
+        case_services.case_open(
+            actor=staff["manager"],
+            tenant=basic.tenant,
+            provider="partner",
+            channel="hotline",
+            severity="core_production_down",
+            subject="Shop down",
+            description="Caller says nothing loads.",
+            system=basic.systems["core_production"],
+            requester=basic.admin,
+            now=clock.now(),
+        )
+    with translation.override(language):
+        message = str(refused.value.message)
+    assert expected in message
+    assert "Your" not in message and "您的" not in message

@@ -49,10 +49,15 @@ def test_customer_reads_the_report_online_and_downloads_the_pdf(two):
     assert pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content)[:5] == b"%PDF-"
     # the link in the "report ready" notice: the report to read in the browser
-    for url in (reverse("web:report", args=[report.pk]), f"{pdf_url}?format=html"):
-        html = client.get(url)
-        assert html["Content-Type"] == "text/html; charset=utf-8"
-        assert "Mine Bank" in b"".join(html.streaming_content).decode()
+    html = client.get(f"{pdf_url}?format=html")
+    assert html["Content-Type"] == "text/html; charset=utf-8"
+    assert "Mine Bank" in b"".join(html.streaming_content).decode()
+    # /reports/<id>/: the site's header, the way back, the report's language and why
+    page = client.get(reverse("web:report", args=[report.pk])).content.decode()
+    assert '<header class="topbar">' in page
+    assert f'href="{reverse("web:reports")}">← All reports</a>' in page
+    assert f'src="{pdf_url}?format=html"' in page
+    assert "reports are written in the organisation's language" in page
     for url in (
         reverse("web:report", args=[other.pk]),
         reverse("web:report_download", args=[other.pk]),
@@ -119,3 +124,16 @@ def test_staff_generate_refusals_in_both_languages(
     )
     assert bad_month in unreadable.content.decode()
     assert not Report.objects.exists()
+
+
+def test_a_zh_reader_is_told_why_the_report_is_in_english(two):
+    """Issue 15.22: the report follows the organisation's language; a zh-Hans reader is told
+    so, and where to change it."""
+    mine, _theirs = two
+    report = _report(mine)
+    report.language = "en"
+    report.save(update_fields=["language"])
+    page = client_for(mine.member, "zh-hans").get(reverse("web:report", args=[report.pk]))
+    html = page.content.decode()
+    assert "本月报为英语：月报在生成时按组织的语言撰写，只生成一次。" in html
+    assert f'<a href="{reverse("web:org")}">组织设置</a>' in html

@@ -20,7 +20,7 @@ from supportplan.advisories.models import Advisory, AdvisoryTarget, TargetStatus
 from supportplan.core.tenancy import for_tenant
 from supportplan.web.forms import HandlingPlanForm
 
-from .common import call_service, customer_view, paginate, staff_view
+from .common import call_service, customer_view, paginate, request_now, staff_view
 
 
 def _advisory_for_tenant(tenant: Any, advisory_id: int) -> Advisory:
@@ -61,7 +61,7 @@ def advisory_detail(request: HttpRequest, advisory_id: int) -> HttpResponse:
 @customer_view
 def advisory_acknowledge(request: HttpRequest, advisory_id: int) -> HttpResponse:
     """Idempotent: acknowledging twice changes nothing (the service returns the first)."""
-    tenant, user, now = request.tenant, request.user, request.now  # type: ignore[attr-defined]
+    tenant, user, now = request.tenant, request.user, request_now(request)  # type: ignore[attr-defined]
     advisory = _advisory_for_tenant(tenant, advisory_id)
     ok, _r = call_service(
         request, None, adv_services.advisory_acknowledge, actor=user, advisory=advisory, now=now
@@ -128,7 +128,7 @@ def staff_advisory(request: HttpRequest, advisory_id: int) -> HttpResponse:
 def staff_target_save(request: HttpRequest, advisory_id: int, target_id: int) -> HttpResponse:
     """Record the handling plan agreed with one tenant; for an enterprise-care tenant not yet
     contacted this records the TAM's contact too (which notifies the customer's people)."""
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     advisory = _staff_advisory(advisory_id)
     target = adv_selectors.targets_of(advisory).filter(pk=target_id).first()
     if target is None:

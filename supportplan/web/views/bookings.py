@@ -37,7 +37,7 @@ def _earliest(service: Any, today: Any) -> Any:
 
 @customer_view
 def services(request: HttpRequest) -> HttpResponse:
-    tenant, now = request.tenant, request.now  # type: ignore[attr-defined]
+    tenant, now = request.tenant, request_now(request)  # type: ignore[attr-defined]
     today = local_date(now)
     offers = []
     for mp in web_selectors.my_plans(tenant, now):
@@ -84,7 +84,7 @@ def _find_offer(tenant: Any, now: Any, provider: str, service: str) -> tuple[Any
 
 @customer_view
 def book(request: HttpRequest, provider: str, service: str) -> HttpResponse:
-    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    tenant, now, user = request.tenant, request_now(request), request.user  # type: ignore[attr-defined]
     found = _find_offer(tenant, now, provider, service)
     if found is None:
         raise Http404()
@@ -150,7 +150,7 @@ def _booking_for(tenant: Any, booking_id: int) -> Booking:
 @customer_view
 def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = _booking_for(request.tenant, booking_id)  # type: ignore[attr-defined]
-    names = _service_names(request.tenant, request.now)  # type: ignore[attr-defined]
+    names = _service_names(request.tenant, request_now(request))  # type: ignore[attr-defined]
     return render(
         request,
         "web/services/detail.html",
@@ -167,7 +167,7 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
 @customer_view
 def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
     booking = _booking_for(request.tenant, booking_id)  # type: ignore[attr-defined]
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     if action == "cancel":
         ok, _r = call_service(
             request,
@@ -249,7 +249,7 @@ def staff_booking_action(request: HttpRequest, booking_id: int, action: str) -> 
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None:
         raise Http404()
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     if action == "confirm":
         confirm_form = BookingConfirmForm(request.POST)
         confirm_form.choice_field("team").choices = [
@@ -295,5 +295,12 @@ def staff_booking_action(request: HttpRequest, booking_id: int, action: str) -> 
     else:
         raise Http404()
     if ok:
-        messages.success(request, _("Saved."))
+        messages.success(
+            request,
+            {
+                "confirm": _("The booking was confirmed and the team named."),
+                "deliver": _("The booking was marked delivered."),
+                "cancel": _("The booking was cancelled."),
+            }[action],
+        )
     return redirect("web:staff_bookings")

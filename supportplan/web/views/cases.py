@@ -20,6 +20,7 @@ from supportplan.cases.models import CaseState
 from supportplan.catalog.domain import detect_software, scope_check
 from supportplan.core.errors import DomainError
 from supportplan.web import selectors as web_selectors
+from supportplan.web import services as web_services
 from supportplan.web.forms import CaseOpenForm, RateForm, ReplyForm
 
 from .common import call_service, customer_view, paginate, request_now, signed_in_view
@@ -48,7 +49,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _plan_choice(request: HttpRequest) -> tuple[list[Any], Any]:
-    plans = web_selectors.my_plans(request.tenant, request.now)  # type: ignore[attr-defined]
+    plans = web_selectors.my_plans(request.tenant, request_now(request))  # type: ignore[attr-defined]
     wanted = request.POST.get("provider") or request.GET.get("provider")
     chosen = next((p for p in plans if p.provider_code == wanted), None)
     if chosen is None:
@@ -85,7 +86,7 @@ def _detect(catalog: Any, description: str) -> dict[str, Any] | None:
 
 @customer_view
 def case_new(request: HttpRequest) -> HttpResponse:
-    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    tenant, now, user = request.tenant, request_now(request), request.user  # type: ignore[attr-defined]
     plans, chosen = _plan_choice(request)
     if chosen is None or not chosen.plan.severity_targets:
         return render(
@@ -188,7 +189,7 @@ def case_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any
         "case": case,
         "thread": list(case_selectors.thread_of(case, user)),  # type: ignore[arg-type]
         "attachments": list(case_selectors.attachments_of(case, user)),  # type: ignore[arg-type]
-        "now": request.now,  # type: ignore[attr-defined]
+        "now": request_now(request),
         "is_requester": case.requester_id == user.pk,
         "rating": getattr(case, "rating", None) if _has_rating(case) else None,
         **extra,
@@ -225,26 +226,17 @@ def case_reply(request: HttpRequest, case_id: int) -> HttpResponse:
     case = _case_or_404(request, case_id)
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
-        ok, comm = call_service(
+        ok, _comm = call_service(
             request,
             form,
-            case_services.case_reply,
+            web_services.case_reply_with_file,
+            write=case_services.case_reply,
             actor=request.user,
             case=case,
             body=form.cleaned_data["body"],
-            now=request.now,  # type: ignore[attr-defined]
+            upload=form.cleaned_data.get("file"),
+            now=request_now(request),
         )
-        if ok and form.cleaned_data.get("file"):
-            call_service(
-                request,
-                None,
-                case_files.case_attach,
-                actor=request.user,
-                case=case,
-                upload=form.cleaned_data["file"],
-                now=request.now,  # type: ignore[attr-defined]
-                communication=comm,
-            )
         if ok:
             messages.success(request, _("Your reply was sent."))
             return redirect("web:case", case.pk)
@@ -268,7 +260,7 @@ def case_attach(request: HttpRequest, case_id: int) -> HttpResponse:
             actor=request.user,
             case=case,
             upload=upload,
-            now=request.now,  # type: ignore[attr-defined]
+            now=request_now(request),
         )
         if ok:
             messages.success(request, _("The file was attached."))
@@ -291,7 +283,7 @@ def case_rate(request: HttpRequest, case_id: int) -> HttpResponse:
         case=case,
         score=form.cleaned_data["score"],
         comment=form.cleaned_data["comment"],
-        now=request.now,  # type: ignore[attr-defined]
+        now=request_now(request),
     )
     if ok:
         messages.success(request, _("Thank you for rating this case."))
@@ -306,7 +298,9 @@ def case_state(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     fn = {"close": case_services.case_close, "reopen": case_services.case_reopen}.get(action)
     if fn is None:
         raise Http404()
-    ok, _r = call_service(request, None, fn, actor=request.user, case=case, now=request.now)  # type: ignore[attr-defined]
+    ok, _r = call_service(
+        request, None, fn, actor=request.user, case=case, now=request_now(request)
+    )
     if ok:
         messages.success(request, _("Done."))
     return redirect("web:case", case.pk)

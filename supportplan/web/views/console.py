@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 from supportplan.accounts import permissions as perms
 from supportplan.accounts import selectors as account_selectors
 from supportplan.accounts.models import HandlerTier, Tenant, User
-from supportplan.cases import attachments as case_files
 from supportplan.cases import selectors as case_selectors
 from supportplan.cases import services as case_services
 from supportplan.cases.models import CaseState
 from supportplan.catalog.selectors import CatalogNotLoaded, catalog_for_version
 from supportplan.web import selectors as web_selectors
+from supportplan.web import services as web_services
 from supportplan.web.forms import (
     AssignForm,
     HotlineForm,
@@ -32,6 +32,7 @@ from supportplan.web.forms import (
     SeverityForm,
     StaffReplyForm,
 )
+from supportplan.web.navigation import may_see_dashboard
 
 from .cases import case_context
 from .common import call_service, paginate, request_now, staff_view, user_of
@@ -107,7 +108,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     qs = case_selectors.case_list(user, flt)  # type: ignore[arg-type]
     if f.get("plan"):
         qs = qs.filter(plan_code=f["plan"])
-    now = request.now  # type: ignore[attr-defined]
+    now = request_now(request)
     cases = paginate(
         request, qs.order_by(F("first_response_due").asc(nulls_last=True), "id"), per_page=50
     )
@@ -169,6 +170,20 @@ _ONE_FIELD_ACTIONS: dict[str, tuple[Any, str, str, Any, str]] = {
 }
 
 
+# What each console action did, said back to the person (never one "Saved." for all).
+_CASE_ACTION_DONE = {
+    "reply": _("Your reply was posted."),
+    "severity": _("The severity was changed."),
+    "escalate": _("The case was escalated."),
+    "wait": _("The case now waits on the customer."),
+    "resolve": _("The case was resolved."),
+    "assign": _("The case was assigned."),
+    "resume": _("Work on the case was resumed."),
+    "take": _("You took the case."),
+    "reopen": _("The case was reopened."),
+}
+
+
 def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str, Any]:
     catalog, plan = _entitlements(case)
     choices = _severity_choices(plan)
@@ -185,7 +200,7 @@ def _console_context(request: HttpRequest, case: Any, **forms: Any) -> dict[str,
             "may_work": perms.may_work_case(request.user, case),
             "may_take": perms.may_take_case(request.user, case)
             and case.assignee_id != request.user.pk,
-            "balances": web_selectors.my_plan(case.tenant, case.provider, request.now),  # type: ignore[attr-defined]
+            "balances": web_selectors.my_plan(case.tenant, case.provider, request_now(request)),
         }
     )
     return ctx
@@ -200,7 +215,7 @@ def case_view(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 @staff_view
 def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     case = case_selectors.case_for(user, case_id)  # type: ignore[arg-type]
     forms: dict[str, Any] = {}
     ok = False
@@ -213,26 +228,17 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 if reply_form.cleaned_data["kind"] == "note"
                 else case_services.case_reply
             )
-            ok, comm = call_service(
+            ok, _comm = call_service(
                 request,
                 reply_form,
-                write,
+                web_services.case_reply_with_file,
+                write=write,
                 actor=user,
                 case=case,
                 body=reply_form.cleaned_data["body"],
+                upload=reply_form.cleaned_data.get("file"),
                 now=now,
             )
-            if ok and reply_form.cleaned_data.get("file"):
-                call_service(
-                    request,
-                    None,
-                    case_files.case_attach,
-                    actor=user,
-                    case=case,
-                    upload=reply_form.cleaned_data["file"],
-                    now=now,
-                    communication=comm,
-                )
     elif action == "severity":
         severity_form = SeverityForm(
             request.POST, choices=_severity_choices(_entitlements(case)[1])
@@ -294,7 +300,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     else:
         raise Http404()
     if ok:
-        messages.success(request, _("Saved."))
+        messages.success(request, _CASE_ACTION_DONE[action])
         return redirect("web:console_case", case.pk)
     case = case_selectors.case_for(user, case_id)  # type: ignore[arg-type]
     return render(
@@ -309,7 +315,7 @@ def _staff_channels(plan: Any, lang: str) -> list[tuple[str, str]]:
 @staff_view
 def hotline(request: HttpRequest) -> HttpResponse:
     """Record a hotline or phone-line call for a customer in one short form."""
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     lang = get_language()
     tenants = list(perms.visible_tenants(user))  # type: ignore[arg-type]
     tenant_id = request.POST.get("tenant") or request.GET.get("tenant") or ""
@@ -401,7 +407,7 @@ def tam(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if not perms.has_role(request.user, perms.SEE_ALL_CASES):
+    if not may_see_dashboard(request.user):
         return render(request, "web/console/forbidden.html", {"nav": "dashboard"}, status=403)
     try:
         days = max(1, min(int(request.GET.get("days", "30")), 366))

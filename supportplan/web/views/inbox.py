@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from supportplan.notifications import selectors as notif_selectors
 from supportplan.notifications import services as notif_services
 
-from .common import paginate, signed_in_view
+from .common import paginate, request_now, signed_in_view
 
 
 def _content(notice: Any, lang: str) -> dict[str, Any]:
@@ -58,5 +58,5 @@ def mark_read(request: HttpRequest) -> HttpResponse:
         except ValueError:
             ids = []
     # The service only touches the person's own notices, whatever ids are sent.
-    notif_services.in_app_mark_read(user=request.user, now=request.now, ids=ids)  # type: ignore[arg-type,attr-defined]
+    notif_services.in_app_mark_read(user=request.user, now=request_now(request), ids=ids)  # type: ignore[arg-type]
     return redirect("web:inbox")

@@ -85,7 +85,7 @@ def _page(request: HttpRequest, forms: dict[str, Any], status: int = 200) -> Htt
         for r in robots
     ]
     context["robot_form"] = forms.get("robot_form") or RobotForm(prefix="robot")
-    context["im"] = notif_selectors.im_entitlement(tenant, request.now, get_language())  # type: ignore[attr-defined]
+    context["im"] = notif_selectors.im_entitlement(tenant, request_now(request), get_language())
     return render(request, "web/org/settings.html", context, status=status)
 
 
@@ -153,7 +153,15 @@ def settings_save(request: HttpRequest, which: str) -> HttpResponse:
         )
     if not ok:
         return _page(request, forms, status=400)
-    messages.success(request, _("Saved."))
+    messages.success(
+        request,
+        {
+            "org": _("The organisation's details were saved."),
+            "contact": _("The technical contact was saved."),
+            "system": _("The system was registered."),
+            "cloud": _("The cloud account was added."),
+        }.get(which, _("The new user was added.")),
+    )
     anchor = {
         "org": "profile",
         "contact": "contact",
@@ -214,14 +222,17 @@ def robot_save(request: HttpRequest) -> HttpResponse:
         )
     if not ok:
         return _page(request, forms, status=400)
-    messages.success(request, _("Saved."))
+    messages.success(
+        request,
+        _("The group robot was added.") if robot is None else _("The group robot was saved."),
+    )
     return redirect(reverse("web:org") + "#robots")
 
 
 @require_POST
 @customer_view
 def robot_remove(request: HttpRequest, robot_id: int) -> HttpResponse:
-    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    tenant, now, user = request.tenant, request_now(request), request.user  # type: ignore[attr-defined]
     robot = _robot_of(tenant, robot_id)
     ok, _r = call_service(
         request, None, notif_services.robot_remove, actor=user, robot=robot, now=now

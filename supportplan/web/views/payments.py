@@ -25,8 +25,9 @@ from supportplan.subscriptions import services as sub_services
 from supportplan.subscriptions.models import Order, OrderStatus, PaymentStatus
 from supportplan.web import selectors as web_selectors
 from supportplan.web.forms import ConfirmPaymentForm, FailPaymentForm, PayOrderForm
+from supportplan.web.navigation import may_confirm_payments
 
-from .common import call_service, customer_view, paginate, staff_view
+from .common import call_service, customer_view, paginate, request_now, staff_view
 
 PAYABLE = (OrderStatus.PLACED, OrderStatus.AGREEMENT_ACCEPTED)
 SETTLED = (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, OrderStatus.FULFILLED)
@@ -86,7 +87,7 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
     """Accept the agreement (if still open) and start the payment. A second submit of the same
     form finds the order already waiting for (or done with) its payment and shows it."""
-    tenant, user, now = request.tenant, request.user, request.now  # type: ignore[attr-defined]
+    tenant, user, now = request.tenant, request.user, request_now(request)  # type: ignore[attr-defined]
     order = _order_for(tenant, order_id)
     if not _may_buy(user, tenant):
         messages.error(request, _("Only an administrator of your organisation can pay orders."))
@@ -142,12 +143,7 @@ def _settled_meanwhile(request: HttpRequest, order: Order) -> HttpResponse | Non
 # --------------------------------------------------------------------------- staff
 
 
-def _may_confirm(user: Any) -> bool:
-    try:
-        perms.require_may_confirm_payments(user)
-    except DomainError:
-        return False
-    return True
+_may_confirm = may_confirm_payments
 
 
 def _staff_page(
@@ -205,7 +201,7 @@ def staff_payment_fail(request: HttpRequest, payment_id: int) -> HttpResponse:
 def _settle(request: HttpRequest, payment_id: int, *, confirm: bool) -> HttpResponse:
     """Both ways a staff member settles a waiting transfer. Each carries one idempotency key
     per payment and way, so a double submit returns what the first click did."""
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     if not _may_confirm(user):
         return render(request, "web/console/forbidden.html", {"nav": "payments"}, status=403)
     payment = web_selectors.payment_by_id(payment_id)

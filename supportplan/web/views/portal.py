@@ -11,7 +11,7 @@ from supportplan.accounts.permissions import is_staff
 from supportplan.web import selectors as web_selectors
 
 from . import extras
-from .common import call_service, customer_view
+from .common import call_service, customer_view, request_now
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -24,7 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @customer_view
 def customer_home(request: HttpRequest) -> HttpResponse:
-    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    tenant, now, user = request.tenant, request_now(request), request.user  # type: ignore[attr-defined]
     plans = web_selectors.my_plans(tenant, now)
     context: dict[str, Any] = {
         "nav": "home",
@@ -100,13 +100,14 @@ def comparison(catalog: Any) -> list[dict[str, Any]]:
 
 @customer_view
 def plans(request: HttpRequest) -> HttpResponse:
-    tenant, now = request.tenant, request.now  # type: ignore[attr-defined]
+    tenant, now = request.tenant, request_now(request)  # type: ignore[attr-defined]
     catalogs = web_selectors.catalogs()
     mine = {p.provider_code: p for p in web_selectors.my_plans(tenant, now)}
     provider = request.GET.get("provider") or next(iter(mine), None) or next(iter(catalogs), None)
     catalog = catalogs.get(provider or "")
     current = mine.get(provider or "")
-    context = {
+    sub = extras.subscription(tenant, provider) if catalog else None
+    context: dict[str, object] = {
         "nav": "plans",
         "catalogs": catalogs,
         "provider": provider,
@@ -116,10 +117,9 @@ def plans(request: HttpRequest) -> HttpResponse:
         "current": current,
         "current_code": current.plan.code if current else None,
         "current_rank": current.plan.rank if current else None,
-        "subscription": extras.subscription(tenant, provider) if catalog else None,
+        "subscription": sub,
         "now": now,
     }
-    sub = context["subscription"]
     if sub is not None and sub.next_plan_code and catalog is not None:
         # The plan's name in the reader's language, never its code inside a sentence.
         try:
@@ -146,7 +146,7 @@ def _settle(request: HttpRequest, form: Any, order: Any) -> bool:
     from supportplan.subscriptions import domain as sub_domain
     from supportplan.subscriptions import services as sub_services
 
-    user, now = request.user, request.now  # type: ignore[attr-defined]
+    user, now = request.user, request_now(request)
     ok, _r = call_service(
         request,
         form,
@@ -184,7 +184,7 @@ def plan_change(request: HttpRequest) -> HttpResponse:
     from supportplan.subscriptions.models import SubscriptionStatus
     from supportplan.web.forms import ConfirmOrderForm, PurchaseForm
 
-    tenant, now, user = request.tenant, request.now, request.user  # type: ignore[attr-defined]
+    tenant, now, user = request.tenant, request_now(request), request.user  # type: ignore[attr-defined]
     params = request.POST if request.method == "POST" else request.GET
     provider = params.get("provider", "")
     action = params.get("action", "")

@@ -7,12 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from supportplan.accounts.models import Tenant
@@ -21,7 +24,7 @@ from supportplan.reports import services as report_services
 from supportplan.reports.data import Month
 from supportplan.reports.models import ReportStatus
 
-from .common import call_service, paginate, signed_in_view, staff_view
+from .common import call_service, paginate, request_now, signed_in_view, staff_view
 
 
 @signed_in_view
@@ -33,11 +36,27 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @signed_in_view
-def report(request: HttpRequest, report_id: int) -> FileResponse:
-    """`/reports/<id>/` (the link in notices): the report to read in the browser."""
-    return _serve(report_selectors.report_for(request.user, report_id), as_html=True)
+def report(request: HttpRequest, report_id: int) -> HttpResponse:
+    """`/reports/<id>/` (the link in notices): the report inside the site's header, with the
+    way back, the language it was written in and why (it follows the organisation's language;
+    the report is generated once, in that language)."""
+    found = report_selectors.report_for(request.user, report_id)
+    if not found.html_file:
+        raise Http404()
+    languages = dict(settings.LANGUAGES)
+    return render(
+        request,
+        "web/reports/detail.html",
+        {
+            "nav": "reports",
+            "report": found,
+            "report_language": languages.get(found.language, found.language),
+            "differs": found.language != get_language(),
+        },
+    )
 
 
+@xframe_options_sameorigin
 @signed_in_view
 def download(request: HttpRequest, report_id: int) -> FileResponse:
     """The report as PDF (default) or HTML (`?format=html`, opened in the browser)."""
@@ -76,7 +95,7 @@ class GenerateForm(forms.Form):
 
 
 def _staff_page(request: HttpRequest, form: GenerateForm) -> HttpResponse:
-    now = request.now  # type: ignore[attr-defined]
+    now = request_now(request)
     visible = report_selectors.reports_visible_to(request.user)
     recent = paginate(request, visible)
     at_risk = report_selectors.deadlines_at_risk(now)
@@ -98,7 +117,7 @@ def _staff_page(request: HttpRequest, form: GenerateForm) -> HttpResponse:
 
 @staff_view
 def staff_reports(request: HttpRequest) -> HttpResponse:
-    now = request.now  # type: ignore[attr-defined]
+    now = request_now(request)
     initial: dict[str, Any] = {"month": Month.containing(now).previous().label, "send": True}
     if request.GET.get("tenant"):
         initial["tenant"] = request.GET["tenant"]
@@ -108,7 +127,7 @@ def staff_reports(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_view
 def staff_generate(request: HttpRequest) -> HttpResponse:
-    now = request.now  # type: ignore[attr-defined]
+    now = request_now(request)
     form = GenerateForm(request.POST)
     if not form.is_valid():
         return _staff_page(request, form)
@@ -162,7 +181,7 @@ def staff_send(request: HttpRequest, report_id: int) -> HttpResponse:
         None,
         report_services.report_send,
         report=found,
-        now=request.now,  # type: ignore[attr-defined]
+        now=request_now(request),
         actor=request.user,
         resend=True,
     )

@@ -19,7 +19,7 @@ from supportplan.notifications import services as notif_services
 from supportplan.notifications.models import Robot, Team
 from supportplan.web.forms import RobotForm
 
-from .common import call_service, staff_view
+from .common import call_service, request_now, staff_view
 from .org import add_robot, send_robot_test
 
 
@@ -90,7 +90,7 @@ def staff_team_robot_action(request: HttpRequest, robot_id: int, action: str) ->
             notif_services.robot_remove,
             actor=request.user,
             robot=robot,
-            now=request.now,  # type: ignore[attr-defined]
+            now=request_now(request),
         )
         if ok:
             messages.success(request, _("Robot removed."))

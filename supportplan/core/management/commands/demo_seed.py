@@ -37,4 +37,4 @@ class Command(BaseCommand):
                 step(ctx)
         for line in ctx.lines:
             self.stdout.write(line)
-        self.stdout.write("\nDemo log-ins (http://127.0.0.1:8000/):\n" + demo.login_table(ctx))
+        self.stdout.write(demo.login_banner(ctx))

@@ -144,7 +144,57 @@
     });
   }
 
+  // Long texts state their limit while typing: "n of max characters" under every textarea
+  // with a maxlength (a text refused by the server and shown again may be over it).
+  function counters() {
+    document.querySelectorAll("textarea[maxlength]").forEach(function (area) {
+      var max = parseInt(area.getAttribute("maxlength"), 10);
+      if (!max) return;
+      var out = document.createElement("p");
+      out.className = "hint counter";
+      out.id = "count-" + (area.name || area.id);
+      out.setAttribute("aria-live", "polite");
+      area.insertAdjacentElement("afterend", out);
+      function update() {
+        var n = area.value.length;
+        var over = n > max;
+        out.textContent = fmt(over ? T.too_many : T.chars, { n: n, max: max, over: n - max });
+        out.classList.toggle("over", over);
+      }
+      area.addEventListener("input", update);
+      update();
+    });
+  }
+
+  // A file over the size limit is refused before it is uploaded: the message says the size
+  // and the limit, the file is cleared and the form is not sent with it.
+  function fileLimits() {
+    document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+      var out = document.createElement("p");
+      out.className = "errorlist file-limit";
+      out.setAttribute("role", "alert");
+      out.hidden = true;
+      input.insertAdjacentElement("afterend", out);
+      function mb(bytes) { return (Math.round(bytes / 104857.6) / 10).toString(); }
+      input.addEventListener("change", function () {
+        var file = input.files && input.files[0];
+        if (file && max && file.size > max) {
+          out.textContent = fmt(T.file_too_large, { size: mb(file.size), limit: mb(max) });
+          out.hidden = false;
+          input.value = "";
+          input.setAttribute("aria-invalid", "true");
+        } else {
+          out.hidden = true;
+          input.removeAttribute("aria-invalid");
+        }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    counters();
+    fileLimits();
     autosubmit();
     submitOnce();
     caseForm();
