@@ -108,7 +108,7 @@ def test_wecom_group_opens_asks_answers_and_hears_back(live_server, robots):
     first = wecom_post(url, secrets, wecom_text("支付数据库主库宕机"))
     assert first.status_code == 200, first.text
     assert first.json()["answers"] == [
-        "问题的严重级别是？请回复序号：\n1. 核心生产系统不可用\n2. 生产系统不可用\n"
+        "问题的严重性是？请回复序号：\n1. 核心生产系统不可用\n2. 生产系统不可用\n"
         "3. 生产系统异常\n4. 系统异常\n5. 一般性指导"
     ]
     assert "1. 核心生产系统不可用" in said(robot)[-1]  # posted to the group too
