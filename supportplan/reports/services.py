@@ -8,7 +8,6 @@ unless it is an explicit staff resend.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -464,18 +463,16 @@ def _store(
 
 
 def _replace_stored(staged: str, name: str) -> None:
-    """Move the staged file over `name`: atomic on a local file system, so a reader (an
-    e-mail attempt, a download) gets either the whole previous file or the whole new one."""
-    try:
-        source, target = default_storage.path(staged), default_storage.path(name)
-    except NotImplementedError:  # object storage: a PUT replaces the object as a whole
-        with default_storage.open(staged, "rb") as fh:
-            data = fh.read()
-        default_storage.delete(name)
-        default_storage.save(name, ContentFile(data))
-        default_storage.delete(staged)
-        return
-    os.replace(source, target)
+    """Put the staged file's content under `name`, through the storage API only (file system
+    or object storage alike): written to a new object, then the old one removed and the new
+    content saved under the report's name (a PUT replaces an object as a whole)."""
+    with default_storage.open(staged, "rb") as fh:
+        data = fh.read()
+    default_storage.delete(name)
+    saved = default_storage.save(name, ContentFile(data))
+    default_storage.delete(staged)
+    if saved != name:  # the storage chose another name (a concurrent writer): keep ours
+        log.warning("report file %s stored as %s", name, saved)
 
 
 def _mailing_updated(report: Report, mailing: AuditEntry, now: datetime, actor: Any) -> None:
