@@ -17,7 +17,7 @@ from supportplan.core import clock
 from supportplan.core.errors import DomainError, NotFound
 from supportplan.reports import messages, selectors, services
 from supportplan.reports.data import Month
-from supportplan.reports.models import DataSource, Report, ReportStatus
+from supportplan.reports.models import DataSource, Report
 
 from .permissions import IsProviderStaff, user_of
 
@@ -26,6 +26,9 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
     tenant_name = serializers.CharField(source="tenant.name", read_only=True)
     period = serializers.CharField(read_only=True)
     reason = serializers.SerializerMethodField()
+    state_reason = serializers.SerializerMethodField(
+        help_text="Why the last generation failed (state `failed`), in the caller's language."
+    )
     html_url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
 
@@ -39,6 +42,9 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
             "year",
             "month",
             "status",
+            "state",
+            "state_reason",
+            "state_at",
             "language",
             "deadline",
             "generated_at",
@@ -59,6 +65,9 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
             "message": services.reason_text(obj.reason_code, obj.reason_detail),
         }
 
+    def get_state_reason(self, obj: Report) -> str | None:
+        return services.state_reason_text(obj) or None
+
     def get_html_url(self, obj: Report) -> str | None:
         return f"/api/reports/{obj.pk}/html/" if obj.html_file else None
 
@@ -70,7 +79,7 @@ class GenerateSerializer(serializers.Serializer):
     tenant = serializers.IntegerField()
     month = serializers.CharField(help_text="YYYY-MM, the month the report is about")
     force = serializers.BooleanField(default=False)
-    send = serializers.BooleanField(default=False)
+    send = serializers.BooleanField(default=False, help_text="E-mail it once it is ready.")
 
 
 class ReportViewSet(viewsets.GenericViewSet):
@@ -127,25 +136,31 @@ class ReportViewSet(viewsets.GenericViewSet):
         response["Cache-Control"] = "private, no-store"
         return response
 
-    @extend_schema(request=GenerateSerializer, responses=ReportSerializer)
+    @extend_schema(
+        request=GenerateSerializer,
+        responses={202: ReportSerializer, 200: ReportSerializer},
+        description=(
+            "Queue the generation (a worker generates it): 202 with the report in state "
+            "`queued`; poll `GET /api/reports/{id}/` for `collecting`, `rendering`, `done` or "
+            "`failed` (with `state_reason`). 200 when it is already queued or finished "
+            "(unless `force`). Only months that are over can be generated."
+        ),
+    )
     @action(detail=False, methods=["post"], permission_classes=[IsProviderStaff])
     def generate(self, request: Request) -> Response:
         s = GenerateSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         tenant = perms.tenant_for(user_of(request), s.validated_data["tenant"])
         month = Month.parse(s.validated_data["month"])
-        now = clock.now()
-        outcome = services.report_generate(
+        queued = services.report_enqueue(
             tenant=tenant,
             month=month,
-            now=now,
+            now=clock.now(),
             actor=user_of(request),
             force=s.validated_data["force"],
+            send=s.validated_data["send"],
         )
-        report = outcome.report
-        if s.validated_data["send"] and report.status == ReportStatus.READY:
-            report = services.report_send(report=report, now=now, actor=user_of(request))
-        return Response(ReportSerializer(report).data, status=201 if outcome.created else 200)
+        return Response(ReportSerializer(queued.report).data, status=202 if queued.queued else 200)
 
     @extend_schema(request=None, responses=ReportSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsProviderStaff])

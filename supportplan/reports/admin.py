@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from supportplan.core import clock
+from supportplan.core.errors import DomainError
 
 from . import credentials, services
 from .data import Month
@@ -34,6 +35,7 @@ class ReportAdmin(admin.ModelAdmin):
         "tenant",
         "period",
         "status",
+        "state",
         "deadline",
         "risk",
         "generated_at",
@@ -63,19 +65,19 @@ class ReportAdmin(admin.ModelAdmin):
     def reason(self, obj: Report) -> str:
         return services.reason_text(obj.reason_code, obj.reason_detail) if obj.reason_code else ""
 
-    @admin.action(description=_("Generate again"))
+    @admin.action(description=_("Generate again (queued for a worker)"))
     def regenerate(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         for r in queryset.select_related("tenant"):
             try:
-                services.report_generate(
+                services.report_enqueue(
                     tenant=r.tenant,
                     month=Month(r.year, r.month),
                     now=clock.now(),
                     actor=request.user,
                     force=True,
                 )
-            except Exception as exc:  # shown to the operator, per report
-                self.message_user(request, f"{r}: {exc}", messages.ERROR)
+            except DomainError as exc:  # shown to the operator, per report
+                self.message_user(request, f"{r}: {exc.message}", messages.ERROR)
 
     @admin.action(description=_("Send again"))
     def resend(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:

@@ -1,5 +1,9 @@
 """Charts for the report: matplotlib (Agg), written as SVG and embedded in the page.
 
+Every chart is its own `matplotlib.figure.Figure` (no pyplot: its global figure manager is
+not thread-safe, and a worker may render several reports at once); rcParams are set once
+at import and only read afterwards.
+
 Text in the SVG stays text (`svg.fonttype = none`) and names the CJK font family, so the
 browser and WeasyPrint draw it with the installed Noto CJK fonts (Debian fonts-noto-cjk;
 never downloaded) and Chinese labels render correctly. Four figures per report keep the
@@ -16,10 +20,6 @@ import re
 from collections.abc import Sequence
 
 import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import pyplot as plt
 from matplotlib.figure import Figure
 
 FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans SC", "DejaVu Sans", "sans-serif"]
@@ -67,7 +67,6 @@ def render(fig: Figure, fmt: str = "svg") -> str:
     if fmt == "png":
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=170, metadata={"Software": None})
-        plt.close(fig)
         data = base64.b64encode(buf.getvalue()).decode()
         return f'<img class="chart" alt="" src="data:image/png;base64,{data}">'
     return to_svg(fig)
@@ -77,7 +76,6 @@ def to_svg(fig: Figure) -> str:
     buf = io.StringIO()
     # fixed margins (subplots_adjust) instead of bbox_inches="tight": half the text layout work
     fig.savefig(buf, format="svg", metadata={"Date": None})
-    plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
     # scale to the container: keep viewBox, drop the fixed size
@@ -98,7 +96,8 @@ def metrics_grid(
     n = len(panels)
     cols = 3
     rows = max(1, math.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(7.2, 1.75 * rows), squeeze=False)
+    fig = Figure(figsize=(7.2, 1.75 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for k, ax in enumerate(axes.flat):
         if k >= n:
             ax.axis("off")
@@ -131,7 +130,8 @@ def stacked_bars(
     totals: bool = True,
     fmt: str = "svg",
 ) -> str:
-    fig, ax = plt.subplots(figsize=(7.2, height))
+    fig = Figure(figsize=(7.2, height))
+    ax = fig.subplots()
     xs = list(range(len(categories)))
     bottom = [0.0] * len(categories)
     for i, (label, values) in enumerate(series):
@@ -166,7 +166,7 @@ def stacked_bars(
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         # room for the longest label (CJK glyphs are twice as wide): never clipped
         longest = max(_text_width(label) for label, _v in series)
-        needed = 0.45 + longest * 0.55 * float(plt.rcParams["legend.fontsize"]) / 72
+        needed = 0.45 + longest * 0.55 * float(matplotlib.rcParams["legend.fontsize"]) / 72
         right = max(0.5, min(0.8, 1 - needed / 7.2))
     fig.subplots_adjust(left=0.09, right=right, bottom=0.14 * 2.2 / height, top=0.95)
     return render(fig, fmt)

@@ -11,6 +11,16 @@ class ReportStatus(models.TextChoices):
     NOT_GENERATED = "not_generated", _("Not generated")
 
 
+class ReportState(models.TextChoices):
+    """Where the generation of a report stands (a worker generates; pages show this)."""
+
+    QUEUED = "queued", _("Queued")
+    COLLECTING = "collecting", _("Collecting data")
+    RENDERING = "rendering", _("Rendering")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
 class Report(models.Model):
     """The finished monthly report of one tenant (the only thing a run stores)."""
 
@@ -35,6 +45,11 @@ class Report(models.Model):
     pdf_file = models.FileField(_("PDF"), max_length=300, blank=True)
     headline = models.JSONField(_("headline figures"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    state = models.CharField(
+        _("generation"), max_length=20, choices=ReportState.choices, default=ReportState.DONE
+    )
+    state_reason = models.TextField(_("generation failed because"), blank=True)
+    state_at = models.DateTimeField(_("generation state since"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"))
 
     objects = TenantManager()

@@ -8,11 +8,10 @@ unless it is an explicit staff resend.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -27,11 +26,11 @@ from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError
 from supportplan.core.models import AuditEntry
 
-from . import collector, credentials
+from . import collector, credentials, fonts
 from .builder import ReportContent, build_report
 from .connectors.base import Connector, connector_for
 from .data import CloudData, CollectionFailed, Month, PlatformData, ReportData
-from .models import DataSource, Report, ReportStatus
+from .models import DataSource, Report, ReportState, ReportStatus
 from .render import render_html, render_pdf
 
 log = logging.getLogger(__name__)
@@ -48,7 +47,19 @@ REASONS: dict[str, Any] = {
     ),
     "collection_failed": _("The cloud data could not be collected: %(detail)s"),
     "render_failed": _("The report could not be rendered: %(detail)s"),
+    "fonts_missing": _(
+        "The report was not delivered because its Chinese text would not render: %(detail)s"
+    ),
+    "regenerate_failed": _(
+        "The report was not regenerated and the previous one is kept: %(detail)s"
+    ),
+    "refused": _("%(detail)s"),
 }
+
+# a generation queued or in progress for longer than this is taken to be lost (its worker
+# died): enqueueing again starts a new one
+STALE_GENERATION = timedelta(minutes=30)
+IN_PROGRESS = (ReportState.QUEUED, ReportState.COLLECTING, ReportState.RENDERING)
 
 
 def reason_text(code: str, detail: str = "") -> str:
@@ -57,6 +68,59 @@ def reason_text(code: str, detail: str = "") -> str:
         return code
     text = str(template)
     return text % {"detail": detail} if "%(detail)s" in text else text
+
+
+def require_month_over(month: Month, now: datetime) -> None:
+    """A monthly report is about a month that is over (in Asia/Shanghai)."""
+    if now < month.end:
+        raise DomainError(
+            "report.month_not_over",
+            _(
+                "The report about %(month)s can only be generated once the month is over, "
+                "from %(from)s (Asia/Shanghai). The latest month with a report is %(latest)s."
+            ),
+            month=month.label,
+            **{"from": month.end.date().isoformat()},  # type: ignore[arg-type]
+            latest=Month.containing(now).previous().label,
+            field="month",
+        )
+
+
+def require_plan(tenant: Tenant, month: Month) -> Any:
+    plan = collector.report_plan(tenant, month)
+    if plan is None:
+        from supportplan.catalog.texts import plan_lists
+
+        raise DomainError(
+            "report.not_in_plan",
+            _(
+                "The monthly service report is included in %(plans)s; this tenant's plan for %(month)s does not include it."
+            ),
+            plans=plan_lists(_plans_with_report()),
+            month=month.label,
+            status=409,
+        )
+    return plan
+
+
+def state_reason_text(report: Report) -> str:
+    """Why the last generation failed, in the reader's language ("" unless it failed)."""
+    if report.state != ReportState.FAILED:
+        return ""
+    code, _sep, detail = report.state_reason.partition("\n")
+    text = reason_text(code, detail)
+    if report.status != ReportStatus.NOT_GENERATED:  # a regeneration failed: the report stays
+        return reason_text("regenerate_failed", text)
+    return text
+
+
+def _set_state(
+    tenant: Tenant, month: Month, state: str, now: datetime, code: str = "", detail: str = ""
+) -> None:
+    reason = f"{code}\n{detail[:2000]}" if code else ""
+    Report.objects.filter(tenant=tenant, year=month.year, month=month.month).update(
+        state=state, state_reason=reason, state_at=now
+    )
 
 
 def report_deadline(month: Month) -> ReportDeadline:
@@ -158,7 +222,22 @@ class Outcome:
     content: ReportContent | None = None
 
 
-def report_generate(
+_require_plan = require_plan
+
+
+def report_generate(*, tenant: Tenant, month: Month, now: datetime, **options: Any) -> Outcome:
+    """Generate (or return) the report of `tenant` for `month` (see `_generate`); its
+    generation state says how it went (a kept report whose regeneration failed: FAILED)."""
+    try:
+        return _generate(tenant=tenant, month=month, now=now, **options)
+    except Conflict as exc:
+        failure = getattr(exc, "failure", None)
+        if failure is not None:
+            _set_state(tenant, month, ReportState.FAILED, now, *failure)
+        raise
+
+
+def _generate(
     *,
     tenant: Tenant,
     month: Month,
@@ -176,23 +255,19 @@ def report_generate(
     reason instead (and nothing is sent). `connectors`/`platform` override the tenant's
     configured sources (demo, tests).
     """
+    require_month_over(month, now)
     existing = Report.objects.for_tenant(tenant).filter(year=month.year, month=month.month).first()
     if existing is not None and existing.status != ReportStatus.NOT_GENERATED and not force:
+        if existing.state != ReportState.DONE:
+            _set_state(tenant, month, ReportState.DONE, now)
+            existing.refresh_from_db()
         return Outcome(existing, False)
-    plan = collector.report_plan(tenant, month) if require_plan or platform is None else None
-    if require_plan and plan is None:
-        from supportplan.catalog.texts import plan_lists
-
-        raise DomainError(
-            "report.not_in_plan",
-            _(
-                "The monthly service report is included in %(plans)s; this tenant's plan for %(month)s does not include it."
-            ),
-            plans=plan_lists(_plans_with_report()),
-            month=month.label,
-            status=409,
-        )
+    if require_plan:
+        plan = _require_plan(tenant, month)
+    else:
+        plan = collector.report_plan(tenant, month) if platform is None else None
     deadline = report_deadline(month)
+    _set_state(tenant, month, ReportState.COLLECTING, now)
     if tenant.in_proof_of_concept:
         return _not_generated(tenant, month, deadline, now, actor, "proof_of_concept", "")
     try:
@@ -221,6 +296,10 @@ def report_generate(
         if tenant.tam is not None
         else "",
     )
+    _set_state(tenant, month, ReportState.RENDERING, now)
+    problem = fonts.cjk_fonts_problem()
+    if problem:  # boxes instead of Chinese: fail visibly rather than deliver it
+        return _not_generated(tenant, month, deadline, now, actor, "fonts_missing", problem)
     try:
         content = build_report(data)
         screen = render_html(
@@ -288,14 +367,19 @@ def _not_generated(
     report, created = _row(tenant, month, deadline, now)
     if report.status != ReportStatus.NOT_GENERATED:
         # a forced regeneration that fails keeps the good report it would have replaced
-        raise Conflict(
+        kept = Conflict(
             "report.regenerate_failed",
             _("The report was not regenerated and the previous one is kept: %(reason)s"),
             reason=reason_text(code, detail),
         )
+        kept.failure = (code, detail)  # type: ignore[attr-defined]
+        raise kept
     report.status = ReportStatus.NOT_GENERATED
     report.reason_code = code
     report.reason_detail = detail[:2000]
+    report.state = ReportState.FAILED
+    report.state_reason = f"{code}\n{detail[:2000]}"
+    report.state_at = now
     report.attempts += 1
     report.updated_at = now
     report.save()
@@ -356,6 +440,9 @@ def _store(
     report.deadline = deadline.day
     report.due_at = deadline.due_at
     report.headline = headline
+    report.state = ReportState.DONE
+    report.state_reason = ""
+    report.state_at = now
     report.attempts += 1
     report.updated_at = now
     report.save()
@@ -376,18 +463,16 @@ def _store(
 
 
 def _replace_stored(staged: str, name: str) -> None:
-    """Move the staged file over `name`: atomic on a local file system, so a reader (an
-    e-mail attempt, a download) gets either the whole previous file or the whole new one."""
-    try:
-        source, target = default_storage.path(staged), default_storage.path(name)
-    except NotImplementedError:  # object storage: a PUT replaces the object as a whole
-        with default_storage.open(staged, "rb") as fh:
-            data = fh.read()
-        default_storage.delete(name)
-        default_storage.save(name, ContentFile(data))
-        default_storage.delete(staged)
-        return
-    os.replace(source, target)
+    """Put the staged file's content under `name`, through the storage API only (file system
+    or object storage alike): written to a new object, then the old one removed and the new
+    content saved under the report's name (a PUT replaces an object as a whole)."""
+    with default_storage.open(staged, "rb") as fh:
+        data = fh.read()
+    default_storage.delete(name)
+    saved = default_storage.save(name, ContentFile(data))
+    default_storage.delete(staged)
+    if saved != name:  # the storage chose another name (a concurrent writer): keep ours
+        log.warning("report file %s stored as %s", name, saved)
 
 
 def _mailing_updated(report: Report, mailing: AuditEntry, now: datetime, actor: Any) -> None:
@@ -568,6 +653,7 @@ def reports_generate_month(
 ) -> list[BatchLine]:
     """Every entitled tenant's report for `month`; safe to run again (nothing duplicates,
     a sent report is not sent twice, a failed one is retried)."""
+    require_month_over(month, now)
     tenants = Tenant.objects.order_by("slug")
     if tenant_slug:
         tenants = tenants.filter(slug=tenant_slug)
@@ -604,3 +690,123 @@ def reports_generate_month(
         if progress:
             progress(i, len(todo), line)
     return lines
+
+
+# --------------------------------------------------------------------------- workers
+#
+# Web requests (API, console, admin) never generate: they enqueue one task per tenant and
+# month (`report_enqueue`) and show the report's generation state; a worker runs it
+# (`report_run`). The month job fans out into those tasks, so any number of workers share a
+# month, and enqueueing the same tenant-month twice gives one report and one task.
+
+
+@dataclass(frozen=True)
+class Enqueued:
+    report: Report
+    queued: bool  # False: already queued, in progress or finished (nothing new to do)
+
+
+def report_enqueue(
+    *,
+    tenant: Tenant,
+    month: Month,
+    now: datetime,
+    actor: Any = None,
+    force: bool = False,
+    send: bool = False,
+) -> Enqueued:
+    """Queue the generation of `tenant`'s report for `month` (idempotent)."""
+    from . import tasks
+
+    require_month_over(month, now)
+    require_plan(tenant, month)
+    deadline = report_deadline(month)
+    with transaction.atomic():
+        row, created = _row(tenant, month, deadline, now)
+        report = Report.objects.select_for_update().get(pk=row.pk)
+        busy = report.state in IN_PROGRESS and (
+            report.state_at is None or now - report.state_at < STALE_GENERATION
+        )
+        finished = (
+            not created
+            and report.state == ReportState.DONE
+            and report.status != ReportStatus.NOT_GENERATED
+        )
+        unsent = send and report.status == ReportStatus.READY and last_mailing(report) is None
+        if busy or (finished and not force and not unsent):
+            return Enqueued(report, False)
+        report.state = ReportState.QUEUED
+        report.state_reason = ""
+        report.state_at = now
+        report.updated_at = now
+        report.save(update_fields=["state", "state_reason", "state_at", "updated_at"])
+        audit_log(
+            action="report.queued",
+            at=now,
+            actor=actor,
+            tenant=tenant,
+            target=report,
+            data={"period": month.label, "force": force, "send": send},
+        )
+        # stored in this transaction (database task backend): a worker sees it on commit
+        tasks.generate_report.enqueue(
+            tenant=tenant.pk,
+            month=month.label,
+            as_of=now.isoformat(),
+            force=force,
+            send=send,
+            actor=getattr(actor, "pk", None),
+        )
+    report.refresh_from_db()
+    return Enqueued(report, True)
+
+
+def report_run(
+    *,
+    tenant: Tenant,
+    month: Month,
+    now: datetime,
+    actor: Any = None,
+    force: bool = False,
+    send: bool = False,
+) -> Report | None:
+    """The worker's side of `report_enqueue`: generate, then (if asked) e-mail once."""
+    try:
+        outcome = report_generate(tenant=tenant, month=month, now=now, actor=actor, force=force)
+    except DomainError as exc:  # refused (month, plan) or a kept report: say so on the row
+        if not getattr(exc, "failure", None):
+            _set_state(tenant, month, ReportState.FAILED, now, "refused", exc.message)
+        return Report.objects.filter(tenant=tenant, year=month.year, month=month.month).first()
+    report = outcome.report
+    if send and report.status == ReportStatus.READY and last_mailing(report) is None:
+        try:
+            report = report_send(report=report, now=now, actor=actor)
+        except DomainError as exc:  # no recipients: the report is ready, staff see why
+            log.warning("sending report %s failed: %s", report.pk, exc.code)
+    return report
+
+
+def reports_enqueue_month(
+    *, month: Month, now: datetime, tenant_slug: str | None = None, send: bool = True
+) -> list[Enqueued]:
+    """The month job: one generation task per entitled tenant (what is finished stays)."""
+    require_month_over(month, now)
+    report_deliveries_check(now=now)
+    tenants = Tenant.objects.order_by("slug")
+    if tenant_slug:
+        tenants = tenants.filter(slug=tenant_slug)
+    out = []
+    for tenant in tenants:
+        if collector.report_plan(tenant, month) is None:
+            continue
+        existing = (
+            Report.objects.for_tenant(tenant).filter(year=month.year, month=month.month).first()
+        )
+        if (
+            existing is not None
+            and existing.status != ReportStatus.NOT_GENERATED
+            and (not send or existing.status != ReportStatus.READY or last_mailing(existing))
+        ):
+            continue  # finished (and mailed once): nothing to queue
+        out.append(report_enqueue(tenant=tenant, month=month, now=now, send=send))
+    return out

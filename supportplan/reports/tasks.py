@@ -1,9 +1,10 @@
 """Background jobs: every entitled tenant's report for last month (idempotent).
 
-The scheduler enqueues the month job hourly from the 1st; a run creates what is missing,
-retries what failed to collect, e-mails what is ready (through the notifications outbox),
-and leaves finished and sent reports alone, so
-running it again (or on several workers) never duplicates a report or an e-mail.
+The scheduler enqueues the month job hourly from the 1st; it fans out into one task per
+tenant and month (`generate_report`), so any number of workers share a month. A run creates
+what is missing, retries what failed to collect, e-mails what is ready (through the
+notifications outbox), and leaves finished and sent reports alone, so running it again (or
+on several workers) never duplicates a report or an e-mail. Web requests only enqueue.
 """
 
 from __future__ import annotations
@@ -28,15 +29,41 @@ def _instant(as_of: str) -> datetime:
 
 @task(queue_name="reports")
 def generate_month(month: str, as_of: str, tenant: str | None = None) -> dict[str, Any]:
-    lines = services.reports_generate_month(
+    """Fan out: one `generate_report` task per entitled tenant that still needs one."""
+    queued = services.reports_enqueue_month(
         month=Month.parse(month), now=_instant(as_of), tenant_slug=tenant
     )
+    return {"month": month, "queued": sum(1 for q in queued if q.queued)}
+
+
+@task(queue_name="reports")
+def generate_report(
+    tenant: int,
+    month: str,
+    as_of: str,
+    force: bool = False,
+    send: bool = False,
+    actor: int | None = None,
+) -> dict[str, Any]:
+    """One tenant's report for one month (queued by `services.report_enqueue`)."""
+    from supportplan.accounts.models import Tenant, User
+
+    found = Tenant.objects.filter(pk=tenant).first()
+    if found is None:  # deleted since: nothing to do
+        return {"tenant": tenant, "month": month, "state": "gone"}
+    report = services.report_run(
+        tenant=found,
+        month=Month.parse(month),
+        now=_instant(as_of),
+        actor=User.objects.filter(pk=actor).first() if actor else None,
+        force=force,
+        send=send,
+    )
     return {
+        "tenant": found.slug,
         "month": month,
-        "tenants": len(lines),
-        "ready_or_sent": sum(1 for x in lines if x.status != "not_generated"),
-        "not_generated": [x.tenant for x in lines if x.status == "not_generated"],
-        "sent": sum(1 for x in lines if x.sent),
+        "state": report.state if report else "",
+        "status": report.status if report else "",
     }
 
 

@@ -191,8 +191,50 @@ USE_TZ = True
 TIME_ZONE = "UTC"  # stored and computed in UTC; business logic uses BUSINESS_TIME_ZONE
 BUSINESS_TIME_ZONE = "Asia/Shanghai"
 
+
+# Files (attachments, reports): on the local file system under MEDIA_ROOT by default, or
+# on S3-compatible object storage (Tencent COS, Huawei OBS, MinIO, AWS) with
+# SUPPORTPLAN_STORAGE=s3, so several app servers share them without NFS.
+def storage_backend() -> dict[str, object]:
+    kind = env("SUPPORTPLAN_STORAGE", "filesystem").strip().lower()
+    if kind in ("", "filesystem", "file"):
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured(
+            f"SUPPORTPLAN_STORAGE={kind!r}: use 'filesystem' (the default) or 's3'."
+        )
+    missing = [
+        name
+        for name in ("SUPPORTPLAN_S3_BUCKET", "SUPPORTPLAN_S3_ENDPOINT")
+        if not env(name).strip()
+    ]
+    if missing:
+        raise ImproperlyConfigured(f"SUPPORTPLAN_STORAGE=s3 needs {', '.join(missing)}.")
+    style = env("SUPPORTPLAN_S3_ADDRESSING_STYLE", "virtual").strip() or "virtual"
+    if style not in ("virtual", "path", "auto"):
+        raise ImproperlyConfigured(
+            f"SUPPORTPLAN_S3_ADDRESSING_STYLE={style!r}: use virtual, path or auto."
+        )
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("SUPPORTPLAN_S3_BUCKET").strip(),
+            "endpoint_url": env("SUPPORTPLAN_S3_ENDPOINT").strip(),
+            "region_name": env("SUPPORTPLAN_S3_REGION").strip() or None,
+            "access_key": env("SUPPORTPLAN_S3_ACCESS_KEY"),
+            "secret_key": env("SUPPORTPLAN_S3_SECRET_KEY"),
+            "addressing_style": style,
+            "location": env("SUPPORTPLAN_S3_PREFIX").strip(),
+            "default_acl": None,  # private objects: downloads go through the permission checks
+            "querystring_auth": True,
+            "file_overwrite": False,  # a name is never reused for a different file
+            "signature_version": "s3v4",
+        },
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_backend(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 

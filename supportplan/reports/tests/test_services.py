@@ -234,14 +234,13 @@ def test_command_prints_progress(tenants):
 def test_task_runs_the_month(tenants):
     from supportplan.reports.tasks import generate_month
 
+    # the month job fans out into one task per tenant; each generates and queues the e-mail
     result = generate_month.enqueue(month="2026-10", as_of=NOW.isoformat())
-    assert result.return_value == {
-        "month": "2026-10",
-        "tenants": 2,
-        "ready_or_sent": 2,
-        "not_generated": [],
-        "sent": 2,
-    }
+    assert result.return_value == {"month": "2026-10", "queued": 2}
+    rows = Report.objects.filter(year=2026, month=10).order_by("tenant__slug")
+    assert [(r.state, r.status) for r in rows] == [("done", "sending")] * 2
+    again = generate_month.enqueue(month="2026-10", as_of=NOW.isoformat())
+    assert again.return_value == {"month": "2026-10", "queued": 0}
 
 
 def test_deadlines_at_risk(tenants):
@@ -362,7 +361,54 @@ def test_staff_generate_and_refusals_in_both_languages(tenants):
         {"tenant": vip.pk, "month": "2026-10", "send": True},
         format="json",
     )
-    assert ok.status_code == 201 and ok.json()["status"] == "sending"
+    # queued for a worker (the test task backend runs it at once): 202, then done
+    assert ok.status_code == 202
+    assert (ok.json()["state"], ok.json()["status"]) == ("done", "sending")
+    again = api_client(staff).post(
+        "/api/reports/generate/", {"tenant": vip.pk, "month": "2026-10"}, format="json"
+    )
+    assert again.status_code == 200 and again.json()["id"] == ok.json()["id"]
+    assert Report.objects.filter(tenant=vip).count() == 1
+    assert AuditEntry.objects.filter(action="report.queued", tenant=vip).count() == 1
+
+
+@pytest.mark.parametrize(
+    "language,text",
+    [
+        ("en", "The report about %s can only be generated once the month is over, from %s"),
+        ("zh-hans", "%s 的报告需在该月份结束后才能生成：自 %s 起"),
+    ],
+)
+def test_months_that_are_not_over_are_refused_everywhere(tenants, language, text):
+    from supportplan.core import clock
+
+    vip, _ = tenants["vip"]
+    staff = make_user("support_manager")
+    this = Month.containing(clock.now())
+    for month in (this, Month(2027, 3)):
+        r = api_client(staff, language=language).post(
+            "/api/reports/generate/", {"tenant": vip.pk, "month": month.label}, format="json"
+        )
+        assert r.status_code == 400 and r.json()["code"] == "report.month_not_over"
+        assert text % (month.label, month.end.date().isoformat()) in r.json()["message"]
+    # the service refuses for every caller (CLI, admin, batch, worker): same rule, same code
+    with pytest.raises(DomainError) as exc:
+        services.report_generate(
+            tenant=vip, month=OCT, now=datetime(2026, 10, 31, 15, 59, tzinfo=UTC)
+        )
+    assert exc.value.code == "report.month_not_over"
+    with pytest.raises(DomainError):
+        services.reports_generate_month(month=OCT, now=datetime(2026, 10, 20, tzinfo=UTC))
+    # 2026-11-01 00:00 Shanghai: October is over
+    ok = services.report_generate(
+        tenant=vip, month=OCT, now=datetime(2026, 10, 31, 16, 0, tzinfo=UTC)
+    )
+    assert ok.report.status == ReportStatus.READY
+    assert (
+        not Report.objects.filter(month__in=[this.month, 3], year__gte=2026)
+        .exclude(month=10)
+        .exists()
+    )
 
 
 def test_service_summary_lists_the_advisories_that_reached_the_tenant_in_the_month(tenants):

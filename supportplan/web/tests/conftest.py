@@ -42,12 +42,15 @@ def load_catalogs() -> None:
         catalog_load(source=settings.CATALOG_DIR / name, actor=None, now=start)
 
 
-def entitle(tenant: Any, provider: str, plan: str, term: str = "annual") -> None:
-    """Buy `plan` for a year from a day ago, through the real order/payment services."""
+def entitle(
+    tenant: Any, provider: str, plan: str, term: str = "annual", since: timedelta | None = None
+) -> None:
+    """Buy `plan` for a year from a day ago (or `since` ago), through the real order/payment
+    services."""
     from supportplan.subscriptions import domain as subs_domain
     from supportplan.subscriptions import services as subs
 
-    start = clock.now() - timedelta(days=1)
+    start = clock.now() - (since or timedelta(days=1))
     if provider == "tencent" and plan == "s4":
         accounts.cloud_account_add(
             tenant=tenant, cloud="tencent", account_id=f"9{tenant.pk:08d}", now=start
@@ -82,8 +85,9 @@ def make_customer(
     name: str | None = None,
     tam: Any = None,
     term: str = "annual",
+    since: timedelta | None = None,
 ) -> Customer:
-    start = clock.now() - timedelta(days=2)
+    start = clock.now() - max(since or timedelta(0), timedelta(days=2))
     tenant = make_tenant(name, now=start)
     if tam is not None:
         accounts.tenant_update(tenant=tenant, actor=None, now=start, tam=tam)
@@ -103,7 +107,7 @@ def make_customer(
         for cls in ("core_production", "production", "non_production")
     }
     if provider and plan:
-        entitle(tenant, provider, plan, term=term)
+        entitle(tenant, provider, plan, term=term, since=since)
     return Customer(tenant, admin, member, systems)
 
 

@@ -3,6 +3,8 @@ download the PDF through tenant-checked views; staff generate, preview and resen
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -10,7 +12,7 @@ from supportplan.core import clock
 from supportplan.core.models import AuditEntry
 from supportplan.reports import services as report_services
 from supportplan.reports.data import Month
-from supportplan.reports.models import Report, ReportStatus
+from supportplan.reports.models import Report, ReportState, ReportStatus
 
 from .conftest import client_for, make_customer
 
@@ -25,15 +27,22 @@ def _report(customer):
     _source(customer)
     now = clock.now()
     return report_services.report_generate(
-        tenant=customer.tenant, month=Month.containing(now), now=now
+        tenant=customer.tenant, month=Month.containing(now).previous(), now=now
     ).report
+
+
+def since_last_month() -> timedelta:
+    """Entitled since before last month ended (a report is only about a month that is over);
+    the test catalogs exist from 30 days ago."""
+    now = clock.now()
+    return min(now - Month.containing(now).start + timedelta(hours=1), timedelta(days=29.9))
 
 
 @pytest.fixture
 def two(catalogs, staff):
     return (
-        make_customer("partner", "vip", name="Mine Bank"),
-        make_customer("partner", "vip", name="Other Bank"),
+        make_customer("partner", "vip", name="Mine Bank", since=since_last_month()),
+        make_customer("partner", "vip", name="Other Bank", since=since_last_month()),
     )
 
 
@@ -73,7 +82,7 @@ def test_staff_generate_preview_and_resend_from_the_console(two, staff):
     last = Month.containing(clock.now()).previous().label
     assert f'name="month" value="{last}"' in page
 
-    month = Month.containing(clock.now())
+    month = Month.containing(clock.now()).previous()
     resp = manager.post(
         reverse("web:staff_report_generate"),
         {"tenant": mine.tenant.pk, "month": month.label, "send": "1"},
@@ -83,6 +92,7 @@ def test_staff_generate_preview_and_resend_from_the_console(two, staff):
     assert report.status == ReportStatus.SENDING  # queued in the notifications outbox
     body = resp.content.decode()
     assert f"Report {month.label} for Mine Bank: Sending." in body
+    assert report.state == ReportState.DONE  # (the test task backend runs it at once)
     preview = reverse("web:report_download", args=[report.pk])
     assert f'href="{preview}?format=html"' in body and f'href="{preview}"' in body
     assert manager.get(f"{preview}?format=html").status_code == 200
@@ -106,15 +116,23 @@ def test_staff_generate_preview_and_resend_from_the_console(two, staff):
 
 
 @pytest.mark.parametrize(
-    "language,plan_names,bad_month",
-    [("en", "Dedicated", "Cannot read the month"), ("zh-hans", "专属级", "无法识别月份")],
+    "language,plan_names,bad_month,not_over",
+    [
+        (
+            "en",
+            "Dedicated",
+            "Cannot read the month",
+            "can only be generated once the month is over",
+        ),
+        ("zh-hans", "专属级", "无法识别月份", "月份结束后才能生成"),
+    ],
 )
 def test_staff_generate_refusals_in_both_languages(
-    catalogs, staff, language, plan_names, bad_month
+    catalogs, staff, language, plan_names, bad_month, not_over
 ):
     basic = make_customer("partner", "basic", name="Qingyun Retail")
     manager = client_for(staff["manager"], language=language)
-    month = Month.containing(clock.now()).label
+    month = Month.containing(clock.now()).previous().label
     refused = manager.post(
         reverse("web:staff_report_generate"), {"tenant": basic.tenant.pk, "month": month}
     )
@@ -123,6 +141,13 @@ def test_staff_generate_refusals_in_both_languages(
         reverse("web:staff_report_generate"), {"tenant": basic.tenant.pk, "month": "2026-13"}
     )
     assert bad_month in unreadable.content.decode()
+    # a month that is not over (this one, or one in the future) has no report yet
+    vip = make_customer("partner", "vip", name="Mine Bank", since=since_last_month())
+    for early in (Month.containing(clock.now()).label, "2027-03"):
+        refused = manager.post(
+            reverse("web:staff_report_generate"), {"tenant": vip.tenant.pk, "month": early}
+        ).content.decode()
+        assert not_over in refused and early in refused
     assert not Report.objects.exists()
 
 

@@ -22,7 +22,7 @@ from supportplan.accounts.models import Tenant
 from supportplan.reports import selectors as report_selectors
 from supportplan.reports import services as report_services
 from supportplan.reports.data import Month
-from supportplan.reports.models import ReportStatus
+from supportplan.reports.models import ReportState, ReportStatus
 
 from .common import call_service, paginate, request_now, signed_in_view, staff_view
 
@@ -134,41 +134,46 @@ def staff_generate(request: HttpRequest) -> HttpResponse:
     ok, month = call_service(request, form, Month.parse, text=form.cleaned_data["month"])
     if not ok:
         return _staff_page(request, form)
-    ok, outcome = call_service(
+    ok, queued = call_service(
         request,
         form,
-        report_services.report_generate,
+        report_services.report_enqueue,
         tenant=form.cleaned_data["tenant"],
         month=month,
         now=now,
         actor=request.user,
         force=form.cleaned_data["force"],
+        send=form.cleaned_data["send"],
     )
     if not ok:
         return _staff_page(request, form)
-    found = outcome.report
-    if found.status == ReportStatus.NOT_GENERATED:
+    found = queued.report
+    if found.state == ReportState.FAILED:
         messages.error(
             request,
-            _t("Not generated: %(reason)s")
-            % {"reason": report_services.reason_text(found.reason_code, found.reason_detail)},
+            _t("Not generated: %(reason)s") % {"reason": report_services.state_reason_text(found)},
         )
-        return redirect("web:staff_reports")
-    if form.cleaned_data["send"] and found.status == ReportStatus.READY:
-        ok, sent = call_service(
-            request, None, report_services.report_send, report=found, now=now, actor=request.user
+    elif queued.queued and found.state != ReportState.DONE:
+        messages.success(
+            request,
+            _t(
+                "Report %(month)s for %(customer)s is queued: a worker generates it; this page "
+                "shows its progress."
+            )
+            % {"month": found.period, "customer": found.tenant.name},
         )
-        if ok:
-            found = sent
-    messages.success(
-        request,
-        _t("Report %(month)s for %(customer)s: %(status)s.")
-        % {
-            "month": found.period,
-            "customer": found.tenant.name,
-            "status": found.get_status_display(),
-        },
-    )
+    else:
+        messages.success(
+            request,
+            _t("Report %(month)s for %(customer)s: %(status)s.")
+            % {
+                "month": found.period,
+                "customer": found.tenant.name,
+                "status": found.get_status_display()
+                if found.state == ReportState.DONE
+                else found.get_state_display(),
+            },
+        )
     return redirect("web:staff_reports")
 
 
