@@ -8,6 +8,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from supportplan.core.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 
 
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "supportplan.core.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -242,10 +245,7 @@ SPECTACULAR_SETTINGS = {
 
 CATALOG_DIR = BASE_DIR / "catalogs"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("SUPPORTPLAN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# Plain lines by default; SUPPORTPLAN_LOG_FORMAT=json for one JSON object a line.
+LOGGING = logging_config(
+    env("SUPPORTPLAN_LOG_FORMAT", "text"), env("SUPPORTPLAN_LOG_LEVEL", "INFO")
+)
