@@ -79,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "supportplan.core.logging.RequestIdMiddleware",
+    "supportplan.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -244,6 +245,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 CATALOG_DIR = BASE_DIR / "catalogs"
+
+# /metrics answers only a scraper sending "Authorization: Bearer <this>"; unset disables it.
+SUPPORTPLAN_METRICS_TOKEN = env("SUPPORTPLAN_METRICS_TOKEN")
 
 # Plain lines by default; SUPPORTPLAN_LOG_FORMAT=json for one JSON object a line.
 LOGGING = logging_config(
