@@ -76,7 +76,46 @@ def _on_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
     task_id.set("")
 
 
+# Business events written to the log (INFO) once their transaction commits. Only ids and
+# labels from this list of keys go into the line: never addresses, messages or secrets.
+LOGGED_ACTIONS = frozenset(
+    {
+        "case.opened",
+        "case.sla.warning",
+        "case.sla.breached",
+        "notification.failed",
+        "report.ready",
+        "report.not_generated",
+        "report.sent",
+        "report.send_failed",
+    }
+)
+SAFE_KEYS = ("plan", "plan_code", "severity", "channel", "rule", "month", "attempts", "outbox_id")
+events = logging.getLogger("supportplan.events")
+
+
+def log_business_event(entry: Any) -> None:
+    if entry.action not in LOGGED_ACTIONS:
+        return
+    from django.db import transaction
+
+    fields = {
+        k: entry.data[k] for k in SAFE_KEYS if isinstance(entry.data, dict) and k in entry.data
+    }
+    fields.update(
+        action=entry.action,
+        target=f"{entry.target_type}:{entry.target_id}",
+        tenant_id=entry.tenant_id,
+    )
+    transaction.on_commit(
+        lambda: events.info("%s %s", entry.action, fields["target"], extra=fields)
+    )
+
+
 def connect_signals() -> None:
+    from supportplan.core.audit import subscribe
+
+    subscribe(log_business_event)
     from django.tasks.signals import task_enqueued, task_finished, task_started
 
     task_enqueued.connect(_on_enqueued, dispatch_uid="supportplan.core.logging.enqueued")

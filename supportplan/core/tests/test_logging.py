@@ -44,3 +44,21 @@ def test_json_lines_carry_the_request_id(json_log):
         "request_id": "req-7",
         "case": 12,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_sla_breach_is_logged_with_ids_only(caplog):
+    from supportplan.core.audit import audit_log
+    from supportplan.core.clock import now
+
+    with caplog.at_level(logging.INFO, logger="supportplan.events"):
+        audit_log(
+            action="case.sla.breached",
+            at=now(),
+            data={"severity": "P1", "plan": "vip", "requester_email": "li@example.com"},
+        )
+        audit_log(action="case.viewed", at=now())
+    [record] = [r for r in caplog.records if r.name == "supportplan.events"]
+    assert record.getMessage() == "case.sla.breached :"
+    assert (record.severity, record.plan, record.tenant_id) == ("P1", "vip", None)  # type: ignore[attr-defined]
+    assert not hasattr(record, "requester_email")
