@@ -107,23 +107,44 @@ class SchedulerHeartbeat(OnRequestThread, HealthCheck):
             )
 
 
+def check_backlog(
+    waiting: Any,
+    since: str,
+    *,
+    what: str,
+    count_setting: str,
+    max_count: float,
+    age_setting: str,
+    max_age: float,
+) -> None:
+    """Unavailable when more than `max_count` rows wait, or the oldest waits over `max_age` s."""
+    count = waiting.count()
+    max_count = limit(count_setting, max_count)
+    if count > max_count:
+        raise ServiceUnavailable(f"{count} {what} wait (limit {max_count:g})")
+    oldest = waiting.order_by(since).values_list(since, flat=True).first()
+    max_age = limit(age_setting, max_age)
+    if oldest is not None and (age := (clock.now() - oldest).total_seconds()) > max_age:
+        raise ServiceUnavailable(
+            f"the oldest of the {what} waits {age:.0f} s (limit {max_age:g} s)"
+        )
+
+
 @dataclasses.dataclass
 class OutboxBacklog(OnRequestThread, HealthCheck):
     def probe(self) -> None:
         from supportplan.notifications.models import Outbox, OutboxStatus
 
-        now = clock.now()
-        waiting = Outbox.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-        count = waiting.count()
-        max_count = limit("SUPPORTPLAN_READY_OUTBOX_MAX", 1000)
-        if count > max_count:
-            raise ServiceUnavailable(f"{count} messages wait for delivery (limit {max_count:g})")
-        oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
-        max_age = limit("SUPPORTPLAN_READY_OUTBOX_MAX_AGE", 900)
-        if oldest is not None and (age := (now - oldest).total_seconds()) > max_age:
-            raise ServiceUnavailable(
-                f"oldest undelivered message is {age:.0f} s old (limit {max_age:g} s)"
-            )
+        due = Outbox.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=clock.now())
+        check_backlog(
+            due,
+            "created_at",
+            what="undelivered messages",
+            count_setting="SUPPORTPLAN_READY_OUTBOX_MAX",
+            max_count=1000,
+            age_setting="SUPPORTPLAN_READY_OUTBOX_MAX_AGE",
+            max_age=900,
+        )
 
 
 @dataclasses.dataclass
@@ -131,18 +152,15 @@ class TaskQueue(OnRequestThread, HealthCheck):
     def probe(self) -> None:
         from django_tasks_db.models import DBTaskResult
 
-        now = clock.now()
-        ready = DBTaskResult.objects.ready()
-        count = ready.count()
-        max_count = limit("SUPPORTPLAN_READY_TASKS_MAX", 5000)
-        if count > max_count:
-            raise ServiceUnavailable(f"{count} tasks wait for a worker (limit {max_count:g})")
-        oldest = ready.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
-        max_age = limit("SUPPORTPLAN_READY_TASKS_MAX_AGE", 600)
-        if oldest is not None and (age := (now - oldest).total_seconds()) > max_age:
-            raise ServiceUnavailable(
-                f"oldest waiting task is {age:.0f} s old (limit {max_age:g} s): are workers running?"
-            )
+        check_backlog(
+            DBTaskResult.objects.ready(),
+            "enqueued_at",
+            what="tasks waiting for a worker",
+            count_setting="SUPPORTPLAN_READY_TASKS_MAX",
+            max_count=5000,
+            age_setting="SUPPORTPLAN_READY_TASKS_MAX_AGE",
+            max_age=600,
+        )
 
 
 register(Database)

@@ -76,22 +76,15 @@ class DatabaseCollector(Collector):
             breached.add_metric(labels, r0["b"])
         yield from (opened, warned, breached)
 
-        backlog = GaugeMetricFamily(
-            "supportplan_outbox_backlog", "Messages waiting to be delivered", labels=["channel"]
+        yield from backlog(
+            Outbox.objects.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]),
+            "channel",
+            "created_at",
+            now,
+            "supportplan_outbox",
+            "undelivered messages",
+            "channel",
         )
-        oldest = GaugeMetricFamily(
-            "supportplan_outbox_oldest_seconds",
-            "Age of the oldest undelivered message",
-            labels=["channel"],
-        )
-        for r1 in (
-            Outbox.objects.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING])
-            .values("channel")
-            .annotate(n=Count("id"), first=Min("created_at"))
-        ):
-            backlog.add_metric([r1["channel"]], r1["n"])
-            oldest.add_metric([r1["channel"]], (now - r1["first"]).total_seconds())
-        yield from (backlog, oldest)
 
         failures = CounterMetricFamily(
             "supportplan_delivery_failures", "Failed delivery attempts", labels=["channel"]
@@ -104,22 +97,15 @@ class DatabaseCollector(Collector):
             failures.add_metric([r2["outbox__channel"]], r2["n"])
         yield failures
 
-        depth = GaugeMetricFamily(
-            "supportplan_task_queue_depth", "Tasks waiting for a worker", labels=["queue"]
+        yield from backlog(
+            DBTaskResult.objects.ready(),
+            "queue_name",
+            "enqueued_at",
+            now,
+            "supportplan_task_queue",
+            "tasks waiting for a worker",
+            "queue",
         )
-        age = GaugeMetricFamily(
-            "supportplan_task_queue_oldest_seconds",
-            "Age of the oldest waiting task",
-            labels=["queue"],
-        )
-        for r3 in (
-            DBTaskResult.objects.ready()
-            .values("queue_name")
-            .annotate(n=Count("id"), first=Min("enqueued_at"))
-        ):
-            depth.add_metric([r3["queue_name"]], r3["n"])
-            age.add_metric([r3["queue_name"]], (now - r3["first"]).total_seconds())
-        yield from (depth, age)
 
         reports = CounterMetricFamily(
             "supportplan_report_tasks", "Report tasks by outcome", labels=["task", "status"]
@@ -140,6 +126,21 @@ class DatabaseCollector(Collector):
         )
         heartbeat.add_metric([], (now - beat).total_seconds() if beat else float("inf"))
         yield heartbeat
+
+
+def backlog(
+    waiting: Any, key: str, since: str, now: Any, prefix: str, what: str, label: str
+) -> Iterator[Any]:
+    """`<prefix>_depth` (or `_backlog` for the outbox) and `<prefix>_oldest_seconds` by `label`."""
+    count_name = f"{prefix}_backlog" if prefix == "supportplan_outbox" else f"{prefix}_depth"
+    count = GaugeMetricFamily(count_name, f"Number of {what}", labels=[label])
+    oldest = GaugeMetricFamily(
+        f"{prefix}_oldest_seconds", f"Age of the oldest of the {what}", labels=[label]
+    )
+    for row in waiting.values(key).annotate(n=Count("id"), first=Min(since)):
+        count.add_metric([row[key]], row["n"])
+        oldest.add_metric([row[key]], (now - row["first"]).total_seconds())
+    yield from (count, oldest)
 
 
 def models_q(**kwargs: Any) -> Any:

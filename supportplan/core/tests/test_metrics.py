@@ -24,4 +24,12 @@ def test_metrics_count_requests_by_route_not_path(client):
     text = response.content.decode()
     assert 'supportplan_http_requests_total{method="GET",route="healthz",status="200"}' in text
     assert "supportplan_scheduler_heartbeat_age_seconds +Inf" in text
-    assert "# TYPE supportplan_cases_opened_total counter" in text
+    for family in (
+        "supportplan_cases_opened_total counter",
+        "supportplan_outbox_backlog gauge",
+        "supportplan_outbox_oldest_seconds gauge",
+        "supportplan_task_queue_depth gauge",
+        "supportplan_task_queue_oldest_seconds gauge",
+        "supportplan_delivery_failures_total counter",
+    ):
+        assert f"# TYPE {family}" in text
