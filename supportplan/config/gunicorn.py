@@ -18,3 +18,11 @@ max_requests = 5000
 max_requests_jitter = 500
 accesslog = os.environ.get("SUPPORTPLAN_ACCESS_LOG", "-")
 errorlog = "-"
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    """With PROMETHEUS_MULTIPROC_DIR set, drop a dead worker's live gauges (its counters stay)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

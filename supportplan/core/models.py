@@ -47,3 +47,35 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("audit entries are append-only")
+
+
+class ScheduledJob(models.Model):
+    """One row per periodic job: when the scheduler last enqueued it.
+
+    The leading scheduler updates the row in the same transaction as the enqueue, so a job is
+    enqueued once per due time, also when another scheduler takes over."""
+
+    name = models.CharField(_("name"), max_length=100, primary_key=True)
+    last_enqueued_at = models.DateTimeField(_("last enqueued at"))
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SchedulerHeartbeat(models.Model):
+    """A single row the leading scheduler touches every tick; `/readyz` reads its age."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    beat_at = models.DateTimeField(_("beat at"))
+    holder = models.CharField(_("holder"), max_length=200)
+
+    class Meta:
+        verbose_name = _("scheduler heartbeat")
+        verbose_name_plural = _("scheduler heartbeats")
+
+    def __str__(self) -> str:
+        return f"{self.holder} {self.beat_at:%Y-%m-%d %H:%M:%S}"

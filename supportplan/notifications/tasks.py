@@ -3,6 +3,7 @@ service; running one twice sends nothing twice (the service claims the row)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.tasks import task
@@ -11,6 +12,9 @@ from supportplan.core import clock
 from supportplan.core.schedule import periodic
 
 from . import services
+from .models import Outbox, OutboxStatus
+
+logger = logging.getLogger("supportplan.notifications")
 
 
 def _instant(as_of: str | None) -> datetime:
@@ -26,8 +30,26 @@ def _instant(as_of: str | None) -> datetime:
 def deliver(outbox_id: int, first: bool = True) -> str:
     """The first attempt (enqueued on commit) or a due retry (enqueued by the sweep).
 
-    The attempt reads the clock when it runs: signatures must carry the real send time."""
-    return services.outbox_deliver(outbox_id=outbox_id, now=clock.now(), first=first)
+    The attempt reads the clock when it runs: signatures must carry the real send time.
+    A failed attempt with a retry planned enqueues that retry itself, to run at the planned
+    time (`run_after`), where the backend can defer tasks; the sweep stays as a safety net."""
+    outcome = services.outbox_deliver(outbox_id=outbox_id, now=clock.now(), first=first)
+    if outcome != "not_claimed":
+        logger.info(
+            "notification %s: %s",
+            outbox_id,
+            outcome,
+            extra={"outbox_id": outbox_id, "outcome": outcome},
+        )
+    if outcome == OutboxStatus.PENDING and deliver.get_backend().supports_defer:
+        due = (
+            Outbox.objects.filter(pk=outbox_id, status=OutboxStatus.PENDING)
+            .values_list("next_attempt_at", flat=True)
+            .first()
+        )
+        if due is not None:
+            deliver.using(run_after=due).enqueue(outbox_id=outbox_id, first=False)
+    return outcome
 
 
 @task(queue_name="notifications")
@@ -47,6 +69,8 @@ def retry_due(as_of: str) -> int:
     return len(ids)
 
 
+# Delivery retries are enqueued with run_after by `deliver`; this sweep catches the rest
+# (dispatch retries, claims whose worker died, retries on a backend that cannot defer).
 @periodic("notifications.retry_due", every=timedelta(seconds=30))
 def enqueue_retry_due(now: datetime) -> None:
     retry_due.enqueue(as_of=now.isoformat())

@@ -8,6 +8,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from supportplan.core.logging import logging_config
+
 # The installed package (templates, locale catalogs and the shipped plan catalogs are package
 # data in it) and, when run from a source checkout, the checkout around it.
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
@@ -85,6 +87,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "supportplan.core.logging.RequestIdMiddleware",
+    "supportplan.core.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -313,16 +317,10 @@ SPECTACULAR_SETTINGS = {
 
 CATALOG_DIR = PACKAGE_DIR / "catalogs"  # the checkout's catalogs/, linked into the package
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("SUPPORTPLAN_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # Django's default config gives "django" its own console handler and lets it
-        # propagate to root as well: every django.* line (the task worker's too) was
-        # written twice. One handler, at the root.
-        "django": {"handlers": [], "level": "INFO", "propagate": True},
-    },
-}
+# /metrics answers only a scraper sending "Authorization: Bearer <this>"; unset disables it.
+SUPPORTPLAN_METRICS_TOKEN = env("SUPPORTPLAN_METRICS_TOKEN")
+
+# Plain lines by default; SUPPORTPLAN_LOG_FORMAT=json for one JSON object a line.
+LOGGING = logging_config(
+    env("SUPPORTPLAN_LOG_FORMAT", "text"), env("SUPPORTPLAN_LOG_LEVEL", "INFO")
+)

@@ -61,6 +61,9 @@ def _file(w: World) -> dict[str, Any]:
 
 PAGES: dict[str, Page] = {
     "login": Page(OPEN),
+    "healthz": Page(OPEN),  # supportplan.core.health: status only, no tenant data
+    "readyz": Page(OPEN),
+    "metrics": Page(OPEN),  # bearer token (404 when unset); counts by plan, never tenant
     "logout": Page(SELF),
     "set_language": Page(SELF),  # django.views.i18n
     "web:set_language": Page(SELF),
