@@ -60,6 +60,12 @@ def new_key() -> str:
     return Fernet.generate_key().decode("ascii")
 
 
+def _unreadable(exc: InvalidToken) -> SecretUnreadable:
+    return SecretUnreadable(
+        "stored secret cannot be decrypted with any key in SUPPORTPLAN_CREDENTIALS_KEY"
+    )
+
+
 def encrypt(plain: str) -> str:
     if not plain:
         return ""
@@ -72,9 +78,7 @@ def decrypt(token: str) -> str:
     try:
         return _ring().decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken as exc:
-        raise SecretUnreadable(
-            "stored secret cannot be decrypted with any key in SUPPORTPLAN_CREDENTIALS_KEY"
-        ) from exc
+        raise _unreadable(exc) from exc
 
 
 def encrypt_json(value: dict[str, Any]) -> str:
@@ -92,9 +96,7 @@ def rotate(token: str) -> str:
     try:
         return _ring().rotate(token.encode("ascii")).decode("ascii")
     except InvalidToken as exc:
-        raise SecretUnreadable(
-            "stored secret cannot be decrypted with any key in SUPPORTPLAN_CREDENTIALS_KEY"
-        ) from exc
+        raise _unreadable(exc) from exc
 
 
 def mask(value: str, keep: int = 4) -> str:
