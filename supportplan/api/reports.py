@@ -18,6 +18,7 @@ from supportplan.core.errors import DomainError, NotFound
 from supportplan.reports import messages, selectors, services
 from supportplan.reports.data import Month
 from supportplan.reports.models import DataSource, Report
+from supportplan.reports.render import STORED_REPORT_CSP
 
 from .permissions import IsProviderStaff, user_of
 
@@ -115,9 +116,7 @@ class ReportViewSet(viewsets.GenericViewSet):
         with report.html_file.open("rb") as fh:
             body = fh.read()
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
-        response["Content-Security-Policy"] = (
-            "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-        )
+        response["Content-Security-Policy"] = STORED_REPORT_CSP
         response["Cache-Control"] = "private, no-store"
         return response
 

@@ -1,41 +1,23 @@
-"""Cloud credentials at rest: Fernet-encrypted JSON, never shown back.
+"""Cloud credentials at rest: encrypted JSON, never shown back.
 
-The key is settings.CREDENTIALS_KEY (a Fernet key: urlsafe base64 of 32 bytes). When it
-is unset (development), a key is derived from SECRET_KEY so `make run` works; production
-sets its own key (docs/reports.md). Rotating the key means re-saving the credentials.
+The key ring lives in one place, supportplan.core.secrets (docs/reports.md: rotating the key).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
-
-
-def _fernet() -> Fernet:
-    key = getattr(settings, "CREDENTIALS_KEY", "") or ""
-    if not key:
-        digest = hashlib.sha256(
-            ("supportplan-credentials|" + settings.SECRET_KEY).encode()
-        ).digest()
-        key = base64.urlsafe_b64encode(digest).decode()
-    return Fernet(key.encode() if isinstance(key, str) else key)
+from supportplan.core import secrets
 
 
 def encrypt(secret: dict[str, Any]) -> str:
-    return _fernet().encrypt(json.dumps(secret, sort_keys=True).encode()).decode()
+    return secrets.encrypt_json(secret)
 
 
 def decrypt(token: str) -> dict[str, Any]:
-    if not token:
-        return {}
     try:
-        return dict(json.loads(_fernet().decrypt(token.encode())))
-    except InvalidToken:
+        return secrets.decrypt_json(token)
+    except secrets.SecretUnreadable:
         raise ValueError(
             "stored credentials cannot be decrypted with the current CREDENTIALS_KEY; "
             "enter the credentials again"

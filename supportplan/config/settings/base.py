@@ -36,11 +36,24 @@ def env_number(name: str) -> float | None:
     return value
 
 
+_TRUE_WORDS = ("1", "true", "yes", "on")
+_FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def env_bool(name: str, default: bool = False) -> bool:
+    """A yes/no setting; an unknown word (SECURE_COOKIES=ture) is refused, never read as False."""
     value = os.environ.get(name)
-    if value is None:
+    if value is None or not value.strip():
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    word = value.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={value!r} is not a yes/no value: use one of "
+        f"{', '.join(_TRUE_WORDS)} (yes) or {', '.join(_FALSE_WORDS)} (no)."
+    )
 
 
 SECRET_KEY = env("SUPPORTPLAN_SECRET_KEY", "dev-only-insecure-key-change-me")
@@ -266,8 +279,6 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env("SUPPORTPLAN_FROM_EMAIL", "supportplan <noreply@supportplan.local>")
 
-# Secret used to encrypt stored cloud credentials (Fernet key, urlsafe base64, 32 bytes).
-CREDENTIALS_KEY = env("SUPPORTPLAN_CREDENTIALS_KEY")
 
 # The web UI's public address, for links in e-mails and chat-robot messages.
 SUPPORTPLAN_SITE_URL = env("SUPPORTPLAN_SITE_URL", "http://127.0.0.1:8000")
@@ -324,3 +335,36 @@ SUPPORTPLAN_METRICS_TOKEN = env("SUPPORTPLAN_METRICS_TOKEN")
 LOGGING = logging_config(
     env("SUPPORTPLAN_LOG_FORMAT", "text"), env("SUPPORTPLAN_LOG_LEVEL", "INFO")
 )
+
+# --- Access and secrets (issue 13): logging that never writes a secret, the browser's
+# Content-Security-Policy, and the credentials key ring. ---
+# Logging redacts secrets before it writes (supportplan/core/logging.py, log_redaction.py).
+
+# Django's built-in Content-Security-Policy: no inline style or script anywhere in the web UI
+# (templates use app.css/app.js). The stored monthly report, a self-contained HTML document,
+# has its own policy (supportplan.reports: csp_override on the view that serves it).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.clickjacking.XFrameOptionsMiddleware"),
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Keys that encrypt stored secrets (robot webhooks, cloud credentials): comma-separated
+# Fernet keys, newest first. New values are written with the first; every key still decrypts,
+# so a key is rotated by putting the new one in front and running `supportplan credentials
+# rotate`. See supportplan/core/secrets.py.
+CREDENTIALS_KEY = env("SUPPORTPLAN_CREDENTIALS_KEY")
+# --- end of access and secrets ---

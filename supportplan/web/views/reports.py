@@ -23,6 +23,7 @@ from supportplan.reports import selectors as report_selectors
 from supportplan.reports import services as report_services
 from supportplan.reports.data import Month
 from supportplan.reports.models import ReportState, ReportStatus
+from supportplan.reports.render import STORED_REPORT_CSP
 
 from .common import call_service, paginate, request_now, signed_in_view, staff_view
 
@@ -73,12 +74,15 @@ def _serve(report: Any, *, as_html: bool) -> FileResponse:
     except (FileNotFoundError, OSError):
         raise Http404() from None
     name = f"report-{report.tenant.slug}-{report.year}-{report.month:02d}.{'html' if as_html else 'pdf'}"
-    return FileResponse(
+    response = FileResponse(
         handle,
         as_attachment=not as_html,
         filename=name,
         content_type="text/html; charset=utf-8" if as_html else "application/pdf",
     )
+    if as_html:
+        response["Content-Security-Policy"] = STORED_REPORT_CSP
+    return response
 
 
 class GenerateForm(forms.Form):
