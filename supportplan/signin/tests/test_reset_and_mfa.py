@@ -10,16 +10,18 @@ from allauth.mfa.models import Authenticator
 from django.test import Client
 
 from supportplan.accounts.models import Role, User
+from supportplan.core.testing import T0
 from supportplan.notifications.models import Outbox
 from supportplan.signin import policy
 from supportplan.signin.models import MfaRequirement
-from supportplan.core.testing import T0
 
 
 @pytest.mark.django_db(transaction=True)
 def test_password_reset_by_email_through_outbox_and_smtp(member, smtp, caplog):
     caplog.set_level(logging.DEBUG)
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")  # the reader's language wins: alice reads English
+    client = Client(
+        HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )  # the reader's language wins: alice reads English
     response = client.post("/accounts/password/reset/", {"email": "alice@acme.example"})
     assert response.status_code == 302
     row = Outbox.objects.get(rule="signin.password_reset_key")
@@ -61,9 +63,7 @@ def test_required_mfa_sends_the_person_to_set_it_up_then_totp_signs_in(member, t
     page = client.get("/accounts/2fa/totp/activate/")
     assert page.status_code == 200
     secret = page.context["form"].secret
-    response = client.post(
-        "/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()}
-    )
+    response = client.post("/accounts/2fa/totp/activate/", {"code": pyotp.TOTP(secret).now()})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=member, type="totp").exists()
     assert client.get("/").status_code == 200
