@@ -1,15 +1,7 @@
 import pytest
 
 from supportplan.accounts.models import Role, Tenant, User
-from supportplan.notifications.tests.receivers import SmtpReceiver
-
-
-@pytest.fixture
-def smtp(settings):
-    receiver = SmtpReceiver().start()
-    settings.MAILERS = receiver.mailer_settings()
-    yield receiver
-    receiver.stop()
+from supportplan.notifications.tests.conftest import smtp  # noqa: F401  (the real SMTP server)
 
 
 @pytest.fixture
