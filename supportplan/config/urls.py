@@ -1,9 +1,11 @@
+from allauth.account import views as account_views
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from supportplan.core import health, metrics
+from supportplan.signin import views as signin_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -19,6 +21,12 @@ urlpatterns = [
     path("v2/servicerequest/", include("supportplan.compat.huawei_urls")),
     path("integrations/", include("supportplan.integrations.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    # Sign-in (django-allauth, supportplan.signin): /login/ and /logout/ keep their addresses.
+    path("login/", account_views.login, name="login"),
+    path("logout/", account_views.logout, name="logout"),
+    path("accounts/sso/", signin_views.sso_lookup, name="signin_sso_lookup"),
+    path("accounts/mfa-policy/", signin_views.mfa_policy, name="signin_mfa_policy"),
+    path("accounts/", include("allauth.urls")),
     path("", include("supportplan.web.urls")),
 ]
 # Uploaded attachments and generated reports are never served from MEDIA_URL, not even in

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from supportplan.compat import views as access_keys
@@ -123,8 +122,6 @@ web_patterns = [
 ]
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", portal.home, name="home"),
     path("", include((web_patterns, "web"))),
 ]

@@ -283,6 +283,75 @@ DEFAULT_FROM_EMAIL = env("SUPPORTPLAN_FROM_EMAIL", "supportplan <noreply@support
 # The web UI's public address, for links in e-mails and chat-robot messages.
 SUPPORTPLAN_SITE_URL = env("SUPPORTPLAN_SITE_URL", "http://127.0.0.1:8000")
 
+
+# --- Sign-in (supportplan.signin, django-allauth; see docs/signin.md) -----------------------
+# One contiguous block so merges stay easy: apps, backends, middleware, ACCOUNT_*/MFA_*/
+# SOCIALACCOUNT_* and the cache allauth's own rate limits use.
+INSTALLED_APPS += [
+    "django.contrib.humanize",  # allauth.mfa's key list
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "supportplan.signin",
+]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # /admin/login/ and POST /api/token/
+    "allauth.account.auth_backends.AuthenticationBackend",  # username or e-mail
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "supportplan.signin.middleware.SignInLockMiddleware",
+)
+MIDDLEWARE += [
+    "allauth.account.middleware.AccountMiddleware",
+    "supportplan.signin.middleware.RequireMfaMiddleware",
+]
+# Lock-out on every door (web, admin, API token): SIGNIN_LOCK_FAILURES wrong passwords for
+# one account from one address within SIGNIN_LOCK_MINUTES lock that pair for that long.
+# Stored in the database (signin.SignInFailure), so every app server sees the same lock.
+SIGNIN_LOCK_FAILURES = int(env_number("SUPPORTPLAN_SIGNIN_LOCK_FAILURES") or 5)
+SIGNIN_LOCK_MINUTES = env_number("SUPPORTPLAN_SIGNIN_LOCK_MINUTES") or 15.0
+# allauth's other rate limits (reset e-mails, sign-up, ...) count in the default cache, which
+# must be shared by every app server: the database (table created by signin's migration).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "signin_cache",
+    },
+}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"  # existing people have no verified address record yet
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_ALLOW_SIGNUPS = env_bool("SUPPORTPLAN_ALLOW_SIGNUP", False)
+ACCOUNT_ADAPTER = "supportplan.signin.adapters.AccountAdapter"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SUPPORTPLAN_SITE_URL.startswith("https") else "http"
+ACCOUNT_RATE_LIMITS = {
+    # wrong passwords are counted by supportplan.signin (database, every door) instead
+    "login_failed": False,
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "20/m/ip",
+}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+MFA_ADAPTER = "supportplan.signin.adapters.MfaAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("SUPPORTPLAN_WEBAUTHN_INSECURE_ORIGIN", False)
+MFA_TOTP_ISSUER = "supportplan"
+SOCIALACCOUNT_ADAPTER = "supportplan.signin.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking is decided per tenant by the adapter
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
+# --- end of sign-in block ---------------------------------------------------------------
+
 # Optional tuning from the environment; unset keeps the defaults in the code.
 if (_value := env_number("SUPPORTPLAN_SLA_WARN_PERCENT")) is not None:
     SUPPORTPLAN_SLA_WARN_PERCENT = int(_value)  # warn at this share of the first-response target

@@ -1,0 +1,92 @@
+"""allauth adapters: mail through the product's outbox, OIDC apps from SsoConfig, and a
+sign-in by single sign-on that lands in the configuring organisation only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.http import HttpRequest
+from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from supportplan.core import clock
+
+from . import mail, sso
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        user = context.get("user")
+        language = getattr(user, "language", "") or translation.get_language() or "zh-hans"
+        with translation.override(language):
+            message = self.render_mail(template_prefix, email, context)
+        mail.signin_email_send(
+            kind=template_prefix.rpartition("/")[2],
+            address=email,
+            user=user if getattr(user, "pk", None) else None,
+            language=language,
+            subject=str(message.subject),
+            body=str(message.body),
+            now=clock.now(),
+        )
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    pass
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def list_apps(self, request: HttpRequest, provider: Any = None, client_id: Any = None) -> list:
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        if provider in (None, "openid_connect") or (provider and sso.is_sso_provider_id(provider)):
+            apps.extend(sso.social_apps(provider=provider, client_id=client_id))
+        return apps
+
+    def _refuse(self, request: HttpRequest, message: str) -> None:
+        raise ImmediateHttpResponse(
+            render(request, "socialaccount/refused.html", {"message": message}, status=403)
+        )
+
+    def pre_social_login(self, request: HttpRequest, sociallogin: Any) -> None:
+        config = sso.config_for_app(sociallogin.account.provider)
+        if config is None:
+            self._refuse(request, _("This single sign-on is not configured."))
+            return
+        email = sso.verified_email(sociallogin)
+        if not email or not config.allows(email):
+            self._refuse(
+                request,
+                _(
+                    "Your identity provider did not confirm an e-mail address in a domain "
+                    "this organisation allows. Ask your administrator."
+                ),
+            )
+        if sociallogin.is_existing:
+            if not sso.user_fits(sociallogin.user, config):
+                self._refuse(request, _("This account belongs to another organisation."))
+            return
+        existing = sso.find_user(email)
+        if existing is not None:
+            if not sso.user_fits(existing, config):
+                self._refuse(
+                    request,
+                    _(
+                        "A person with this e-mail address exists in another organisation; "
+                        "single sign-on cannot sign them in here."
+                    ),
+                )
+            sociallogin.connect(request, existing)
+
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:
+        return True
+
+    def populate_user(self, request: HttpRequest, sociallogin: Any, data: dict) -> Any:
+        user = super().populate_user(request, sociallogin, data)
+        config = sso.config_for_app(sociallogin.account.provider)
+        sso.place_new_user(user, config, data)
+        return user

@@ -1,0 +1,122 @@
+"""Sign-in state the product owns beside django-allauth's: wrong-password counts (the lock
+shared by every app server), who must use a second factor, and per-tenant single sign-on."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from supportplan.notifications import secrets
+
+
+class SignInFailure(models.Model):
+    """One wrong password for one account (as typed, normalised) from one address.
+
+    Rows older than the lock window are deleted on the next failure for the same pair.
+    """
+
+    login_key = models.CharField(_("account"), max_length=64, db_index=True)  # sha256 hex
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [models.Index(fields=["login_key", "ip", "at"], name="signin_failure_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.ip or '-'} {self.at:%Y-%m-%d %H:%M}"
+
+
+class MfaRequirement(models.Model):
+    """Whether everyone in an organisation must use a second factor.
+
+    `tenant` empty: the provider's own staff (set by a platform administrator).
+    """
+
+    tenant = models.OneToOneField(
+        "accounts.Tenant",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    required = models.BooleanField(_("require two-factor sign-in"), default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("two-factor requirement")
+        verbose_name_plural = _("two-factor requirements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"],
+                name="signin_one_staff_mfa_requirement",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.tenant or _("Provider staff"))
+
+
+class SsoConfig(models.Model):
+    """An OpenID Connect identity provider for one organisation (or, without a tenant, for
+    the provider's staff). People it signs in land in that organisation and no other."""
+
+    tenant = models.OneToOneField(
+        "accounts.Tenant",
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    provider_id = models.SlugField(
+        _("provider id"),
+        max_length=60,
+        unique=True,
+        help_text=_("Part of the callback address: /accounts/oidc/<provider id>/login/callback/"),
+    )
+    name = models.CharField(_("button label"), max_length=100)
+    issuer = models.URLField(_("issuer URL"))
+    client_id = models.CharField(_("client ID"), max_length=255)
+    client_secret_encrypted = models.TextField(_("client secret (encrypted)"), blank=True)
+    email_domains = models.JSONField(
+        _("allowed e-mail domains"),
+        default=list,
+        blank=True,
+        help_text=_("Only people whose verified e-mail ends in one of these domains."),
+    )
+    enabled = models.BooleanField(_("enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("single sign-on")
+        verbose_name_plural = _("single sign-on")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], name="signin_one_staff_sso", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def client_secret(self) -> str:
+        return secrets.decrypt(self.client_secret_encrypted)
+
+    @client_secret.setter
+    def client_secret(self, value: str) -> None:
+        self.client_secret_encrypted = secrets.encrypt(value)
+
+    def allows(self, email: str) -> bool:
+        domain = email.rpartition("@")[2].lower()
+        return bool(domain) and domain in {d.lower().lstrip("@") for d in self.email_domains}
