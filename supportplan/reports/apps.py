@@ -3,8 +3,6 @@ from typing import Any
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-HEALTH_CHECK = "supportplan.reports.health.CjkFonts"
-
 
 class ReportsConfig(AppConfig):
     name = "supportplan.reports"
@@ -12,14 +10,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Monthly service reports")
 
     def ready(self) -> None:
-        from django.conf import settings
         from django.core import checks
 
         checks.register(cjk_fonts_check, "reports")
-        # /readyz (built on django-health-check) lists the checks named in this setting
-        listed = list(getattr(settings, "SUPPORTPLAN_READY_CHECKS", []))
-        if HEALTH_CHECK not in listed:
-            settings.SUPPORTPLAN_READY_CHECKS = [*listed, HEALTH_CHECK]
+        from . import health  # noqa: F401  (registers the CJK-font check of /readyz)
 
 
 def cjk_fonts_check(app_configs: Any = None, **kwargs: Any) -> list[Any]:

@@ -1,8 +1,4 @@
-"""Readiness: the monthly reports can draw Chinese (django-health-check 4.8 plugin).
-
-Listed in `/readyz` by its dotted path, `supportplan.reports.health.CjkFonts`
-(`ReportsConfig.ready()` adds it to `SUPPORTPLAN_READY_CHECKS`).
-"""
+"""Readiness: the monthly reports can draw Chinese (a /readyz check, django-health-check)."""
 
 from __future__ import annotations
 
@@ -11,14 +7,17 @@ import dataclasses
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
+from supportplan.core.health import OnRequestThread, register
+
 from . import fonts
 
 
+@register
 @dataclasses.dataclass
-class CjkFonts(HealthCheck):
+class CjkFonts(OnRequestThread, HealthCheck):
     """The CJK font resolves in matplotlib (charts) and in WeasyPrint (PDF)."""
 
-    def run(self) -> None:  # type: ignore[override]
+    def probe(self) -> None:
         problem = fonts.cjk_fonts_problem()
         if problem:
             raise ServiceUnavailable(problem)

@@ -52,6 +52,7 @@ def test_readyz_is_200_with_catalogs_and_a_fresh_heartbeat(client, catalogs):
                 "SchedulerHeartbeat",
                 "OutboxBacklog",
                 "TaskQueue",
+                "CjkFonts",
             )
         },
     }
