@@ -15,7 +15,7 @@ from supportplan.accounts.models import Role, User
 from .models import ACTIVE_STATE_VALUES, Case
 
 
-def _handlers(tier: str) -> QuerySet[User]:
+def handlers_of(tier: str) -> QuerySet[User]:
     """On-shift handlers of exactly `tier`, least open load first, then the lowest id (stable,
     so ties spread predictably)."""
     return User.objects.filter(
@@ -36,7 +36,7 @@ def route_to(tier: str) -> User | None:
     waits its turn). One indexed query on the users table: loads are the stored
     `User.open_cases` counters, never a count over the cases.
     """
-    handlers = _handlers(tier)
+    handlers = handlers_of(tier)
     if connection.features.has_select_for_update_skip_locked and connection.in_atomic_block:
         free = handlers.select_for_update(skip_locked=True, of=("self",)).first()
         if free is not None:

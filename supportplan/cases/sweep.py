@@ -3,16 +3,24 @@ columns after calendar changes. Called by tasks; safe on several workers at once
 
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
+from django.db.models.functions import Greatest
 
+from supportplan.accounts.models import User
+from supportplan.core.audit import audit_log_bulk
 from supportplan.core.locking import lock_rows
+from supportplan.core.models import AuditEntry
 
+from . import routing
 from .models import ACTIVE_STATE_VALUES, Case, CaseEvent, SlaState
-from .services import _fire_breach, _fire_warning, _set_sla_columns, compute_sla
+from .services.common import _base_data, _move_up, _set_sla_columns, compute_sla
 
 
 @dataclass
@@ -21,18 +29,24 @@ class SweepResult:
     breached: list[int] = field(default_factory=list)
 
 
-def _claim(filters: Q, order: str, batch: int) -> list[int]:
-    qs = Case.objects.filter(filters).order_by(order, "pk")
+def _claim(filters: Q, order: str, batch: int) -> list[Case]:
+    """Lock and load up to `batch` due cases in one query (SKIP LOCKED on PostgreSQL: rows
+    another sweep holds are left to it; the locked re-check of `filters` means a claimed row
+    is still unfired)."""
+    qs = Case.objects.filter(filters).select_related("tenant", "assignee").order_by(order, "pk")
     if connection.features.has_select_for_update_skip_locked:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return list(qs.values_list("pk", flat=True)[:batch])
+    return list(qs[:batch])
 
 
 def case_sla_sweep(*, as_of: datetime, batch: int = 200) -> SweepResult:
     """Find every running timer due to warn or breach at `as_of` and fire each exactly once.
 
-    Safe on several workers at once: rows are claimed with SKIP LOCKED (PostgreSQL) and the
-    flag is set by a conditional UPDATE, so a second sweep finds nothing left to fire.
+    Safe on several workers at once: rows are claimed with SKIP LOCKED (PostgreSQL), so two
+    sweeps never hold the same case, and each claimed batch is handled as set operations
+    (one UPDATE of the cases, one INSERT of the audit entries, routing once per batch, the
+    open-case counters moved once per batch with their rows locked in id order, so
+    concurrent sweeps cannot deadlock on them).
     """
     result = SweepResult()
     warn_q = Q(sla_state=SlaState.RUNNING, sla_warned=False, warn_at__lte=as_of)
@@ -43,39 +57,160 @@ def case_sla_sweep(*, as_of: datetime, batch: int = 200) -> SweepResult:
     ):
         while True:
             with transaction.atomic():
-                ids = _claim(filters, order, batch)
-                fired = _fire_batch(ids, kind, as_of)
+                cases = _claim(filters, order, batch)
+                fired = _fire_batch(cases, kind, as_of)
             (result.warned if kind == "warn" else result.breached).extend(fired)
-            if len(ids) < batch:
+            if len(cases) < batch:
                 break
     return result
 
 
-def _fire_batch(ids: list[int], kind: str, as_of: datetime) -> list[int]:
-    fired = []
-    flag = "sla_warned" if kind == "warn" else "sla_breached"
-    cases = Case.objects.select_related("tenant", "assignee").filter(pk__in=ids).order_by("pk")
+class _BatchRouting:
+    """Who leads each queue, the support managers, and the least-loaded handler of a tier,
+    each read once per batch; assignments made in the batch count towards the loads."""
+
+    def __init__(self) -> None:
+        self._leads: dict[str, list[int]] = {}
+        self._managers: list[int] | None = None
+        self._loads: dict[str, list[tuple[int, int]]] = {}
+
+    def leads(self, queue: str) -> list[int]:
+        if queue not in self._leads:
+            self._leads[queue] = routing.queue_leads(queue)
+        return self._leads[queue]
+
+    def managers(self) -> list[int]:
+        if self._managers is None:
+            self._managers = routing.support_managers()
+        return self._managers
+
+    def route(self, tier: str) -> int | None:
+        if tier not in self._loads:
+            heap = [(u.open_cases, u.pk) for u in routing.handlers_of(tier)]
+            heapq.heapify(heap)
+            self._loads[tier] = heap
+        heap = self._loads[tier]
+        if not heap:
+            return None
+        load, pk = heapq.heappop(heap)
+        heapq.heappush(heap, (load + 1, pk))
+        return pk
+
+
+def _entry(action: str, case: Case, now: datetime, **extra: Any) -> AuditEntry:
+    return AuditEntry(
+        action=action,
+        at=now,
+        tenant=case.tenant,
+        target_type=Case._meta.label_lower,
+        target_id=str(case.pk),
+        data=_base_data(case, **extra),
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _fire_batch(cases: list[Case], kind: str, as_of: datetime) -> list[int]:
+    """Fire the claimed (locked, unfired) cases: the flags and escalations in one UPDATE, the
+    audit entries (hence notifications) in one INSERT, counters moved after the batch."""
+    if not cases:
+        return []
+    plan = _BatchRouting()
+    entries: list[AuditEntry] = []
+    moves: Counter[int] = Counter()
     for case in cases:
-        if not Case.objects.filter(pk=case.pk, **{flag: False}).update(**{flag: True}):
-            continue  # another sweep fired it first
+        leads = plan.leads(case.queue)
+        notify = sorted({*leads, *([case.assignee_id] if case.assignee_id else [])})
         if kind == "warn":
             case.sla_warned = True
-            _fire_warning(case, as_of)
-        else:
-            _fire_breach(case, as_of, breached_at=case.first_response_due)
-            case.updated_at = as_of
-            case.save(
-                update_fields=[
-                    "sla_state",
-                    "sla_breached",
-                    "queue",
-                    "escalation_level",
-                    "assignee",
-                    "updated_at",
-                ]
+            entries.append(
+                _entry(
+                    "case.sla.warning",
+                    case,
+                    as_of,
+                    due=_iso(case.first_response_due),
+                    warn_at=_iso(case.warn_at),
+                    queue_lead_ids=leads,
+                    notify=notify,
+                )
             )
-        fired.append(case.pk)
-    return fired
+            continue
+        case.sla_breached = True
+        case.sla_state = SlaState.BREACHED
+        case.updated_at = as_of
+        entries.append(
+            _entry(
+                "case.sla.breached",
+                case,
+                as_of,
+                due=_iso(case.first_response_due),
+                breached_at=_iso(case.first_response_due),
+                queue_lead_ids=leads,
+                notify=notify,
+            )
+        )
+        if case.state in ACTIVE_STATE_VALUES and case.first_responded_at is None:
+            entries.append(_escalation(case, as_of, plan, moves))
+    if kind == "warn":
+        Case.objects.filter(pk__in=[c.pk for c in cases]).update(sla_warned=True)
+    else:
+        Case.objects.bulk_update(
+            cases,
+            [
+                "sla_state",
+                "sla_breached",
+                "queue",
+                "escalation_level",
+                "assignee",
+                "updated_at",
+            ],
+        )
+    _move_counts(moves)
+    audit_log_bulk(entries)
+    return [c.pk for c in cases]
+
+
+def _escalation(case: Case, now: datetime, plan: _BatchRouting, moves: Counter[int]) -> AuditEntry:
+    """The sweep's `_escalate`: one tier up, a handler of that tier if the assignee cannot
+    take it (counted in `moves`, applied after the batch), the support managers told."""
+    before = case.assignee_id
+    old_queue, new_queue = _move_up(case, plan.route)
+    if case.assignee_id != before:
+        if before is not None:
+            moves[before] -= 1
+        if case.assignee_id is not None:
+            moves[case.assignee_id] += 1
+    managers = plan.managers()
+    notify = sorted({*managers, *([case.assignee_id] if case.assignee_id else [])})
+    return _entry(
+        "case.escalated",
+        case,
+        now,
+        reason="sla_breached",
+        from_queue=old_queue,
+        to_queue=new_queue,
+        level=case.escalation_level,
+        notify=notify,
+        support_manager_ids=managers,
+    )
+
+
+def _move_counts(moves: Counter[int]) -> None:
+    """Apply the batch's counter moves in one UPDATE, the user rows locked in id order first
+    (every sweep takes them in the same order, so none waits on another in a cycle)."""
+    deltas = {pk: d for pk, d in moves.items() if d}
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    users = User.objects.filter(pk__in=ids)
+    list(users.order_by("pk").select_for_update().values_list("pk", flat=True))
+    delta = models.Case(
+        *(models.When(pk=pk, then=models.Value(deltas[pk])) for pk in ids),
+        default=models.Value(0),
+    )
+    users.update(open_cases=Greatest(models.F("open_cases") + delta, models.Value(0)))
 
 
 def case_sla_check(*, case_id: int, as_of: datetime) -> SweepResult:
@@ -87,8 +222,7 @@ def case_sla_check(*, case_id: int, as_of: datetime) -> SweepResult:
     ):
         filters = Q(pk=case_id, sla_state=SlaState.RUNNING, **{flag: False, f"{col}__lte": as_of})
         with transaction.atomic():
-            ids = _claim(filters, col, 1)
-            fired = _fire_batch(ids, kind, as_of)
+            fired = _fire_batch(_claim(filters, col, 1), kind, as_of)
         (result.warned if kind == "warn" else result.breached).extend(fired)
     return result
 

@@ -3,7 +3,7 @@ permission guards, and escalation (by hand or when the sweep fires a breach)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -267,8 +267,9 @@ def _require_plan_still_in_force(case: Case, now: datetime) -> None:
 # --------------------------------------------------------------------------- escalation and the SLA sweep's firing
 
 
-def _escalate(case: Case, actor: Any, now: datetime, reason: str) -> None:
-    """Move the case up one tier (if any), rebalance the assignee, tell the support managers."""
+def _move_up(case: Case, route: Callable[[str], int | None]) -> tuple[str, str]:
+    """One tier up (if any) and, if the assignee cannot take that tier, whoever `route`
+    picks for it. Returns (old queue, new queue); the caller saves and audits."""
     old_queue = case.queue
     new_queue = domain.next_tier(case.queue) or case.queue
     case.queue = new_queue
@@ -276,7 +277,13 @@ def _escalate(case: Case, actor: Any, now: datetime, reason: str) -> None:
     if new_queue != old_queue:
         assignee = case.assignee
         if assignee is None or not perms.tier_may_handle(assignee.handler_tier, new_queue):
-            case.assignee_id = routing.route(new_queue)
+            case.assignee_id = route(new_queue)
+    return old_queue, new_queue
+
+
+def _escalate(case: Case, actor: Any, now: datetime, reason: str) -> None:
+    """Move the case up one tier (if any), rebalance the assignee, tell the support managers."""
+    old_queue, new_queue = _move_up(case, routing.route)
     managers = routing.support_managers()
     notify = sorted({*managers, *([case.assignee_id] if case.assignee_id else [])})
     _audit(
