@@ -138,7 +138,12 @@ def start_server() -> subprocess.Popen[bytes]:
     )
     log = open(ROOT / "var" / "bench_cases_gunicorn.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "supportplan/config/gunicorn.py", "supportplan.config.wsgi"],
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-c",
+            "supportplan/config/gunicorn.py",
+            "supportplan.config.wsgi",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,

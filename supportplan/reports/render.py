@@ -24,7 +24,9 @@ from .data import METRIC_UNITS, Texts
 
 # The stored report is a self-contained document (its own <style>, charts as data: images,
 # bar widths inline): served with this policy instead of the web UI's, with nothing else allowed.
-STORED_REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+STORED_REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+)
 
 # WeasyPrint logs every SVG presentation attribute it maps itself as "ignored", and its
 # progress steps at INFO: neither is news to an operator.

@@ -454,7 +454,11 @@ def _store(
         target=report,
         data={
             "period": month.label,
-            **{k: v for k, v in headline.items() if k not in ("incomplete_sections", "advice_items")},
+            **{
+                k: v
+                for k, v in headline.items()
+                if k not in ("incomplete_sections", "advice_items")
+            },
         },
     )
     if mailing is not None:

@@ -126,7 +126,9 @@ class SystemForm(BaseForm):
         ),
     )
     cloud = forms.ChoiceField(
-        label=pgettext_lazy("web", "Cloud"), choices=lambda: [("", "—"), *cloud_choices()], required=False
+        label=pgettext_lazy("web", "Cloud"),
+        choices=lambda: [("", "—"), *cloud_choices()],
+        required=False,
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -255,4 +255,6 @@ def test_the_admin_adds_a_receiver_on_the_web_and_gets_the_snippet_once(world, c
     assert "credentials:" not in again  # the token is shown once
     member = make_user(Role.CUSTOMER_MEMBER, tenant=world["tenant"])
     client.force_login(member)
-    assert client.get("/org/alerts/").status_code == 404
+    seen = client.get("/org/alerts/")
+    assert seen.status_code == 200 and "Prometheus prod" in seen.content.decode()
+    assert 'name="critical_label"' not in seen.content.decode()  # colleagues cannot change it

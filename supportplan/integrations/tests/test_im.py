@@ -114,7 +114,9 @@ def test_wecom_group_opens_asks_answers_and_hears_back(live_server, robots):
     assert "1. 核心生产系统不可用" in said(robot)[-1]  # posted to the group too
     asked = wecom_post(url, secrets, wecom_text("1")).json()["answers"]  # core production down
     core = systems["core_production"]
-    assert asked == [f"受影响的是哪个系统？请回复序号：\n1. {core.name} ({core.get_classification_display()})"]
+    assert asked == [
+        f"受影响的是哪个系统？请回复序号：\n1. {core.name} ({core.get_classification_display()})"
+    ]
     answer = wecom_post(url, secrets, wecom_text("1")).json()["answers"][0]
     case = Case.objects.get()
     assert (case.channel, case.im_platform, case.severity, case.system_id) == (

@@ -258,7 +258,15 @@ def test_advice_names_its_evidence(data):
 
 
 def test_headline(data):
-    h = build_report(data).headline
+    content = build_report(data)
+    h = dict(content.headline)
+    items = h.pop("advice_items")
+    # every piece of advice as data, in the report's order (the Trusted Advisor API reads it)
+    assert items == [
+        {"code": a.code, "level": a.level, "subject": a.subject, "evidence": a.evidence}
+        for a in content.advice
+    ]
+    assert len(items) == 10 and sum(1 for i in items if i["level"] == "high") == 6
     assert h == {
         "resources": 5,
         "running": 4,

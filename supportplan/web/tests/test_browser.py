@@ -109,7 +109,7 @@ def test_basic_customer_is_refused_core_production_down(catalogs, language, open
     expected = (
         "Not included in your plan. Plans that include it: Dedicated, VIP (iSoftStone)."
         if language == "en"
-        else "您的服务计划不包含此级别。包含它的计划：专属级, VIP级。"
+        else "您的服务计划不包含此级别。包含它的计划：专属级、VIP级（软通动力）。"
     )
     assert expected in note.inner_text()
     shot(page, f"case-new-basic-refused-{language}")

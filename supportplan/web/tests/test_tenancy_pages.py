@@ -158,7 +158,7 @@ PAGES: dict[str, Page] = {
     "web:advisories": Page(SELF),
     "web:inbox": Page(SELF),
     "web:access_keys": Page(SELF),
-    "web:alert_receivers": Page(SELF, member_ok=frozenset({404})),
+    "web:alert_receivers": Page(SELF),
     "web:case_vendor": Page(STAFF, kwargs=case_b),
     "web:alert_receiver_remove": Page(
         TENANT, kwargs=lambda w: {"receiver_id": w.obj["alert_receiver"].pk}, post_only=True
@@ -300,9 +300,7 @@ def web_routes() -> set[str]:
     for pattern, name, _cb in _walk(get_resolver().url_patterns):
         # The cloud ticket APIs and the alert webhooks are attacked by their own tests
         # (supportplan/compat/tests, supportplan/integrations/tests: signed or token requests).
-        if pattern.startswith(
-            ("api/", "admin/", "compat/", "v2/servicerequest/", "integrations/")
-        ):
+        if pattern.startswith(("api/", "admin/", "compat/", "v2/servicerequest/", "integrations/")):
             continue
         if not name and pattern.startswith("accounts/social/"):
             continue  # allauth's unnamed redirects from its old addresses to accounts/3rdparty/
