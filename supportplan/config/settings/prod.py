@@ -14,6 +14,8 @@ if not env("SUPPORTPLAN_SECRET_KEY"):
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto, plain HTTP is redirected and
 # browsers are told to use HTTPS for a year (SUPPORTPLAN_HSTS_SECONDS to change it).
 SECURE_SSL_REDIRECT = env_bool("SUPPORTPLAN_SSL_REDIRECT", True)
+# Load balancers and Prometheus probe the app servers directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(env_number("SUPPORTPLAN_HSTS_SECONDS") or 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SUPPORTPLAN_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SUPPORTPLAN_HSTS_PRELOAD", True)
