@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -15,8 +16,10 @@ from supportplan.core.tenancy import TenantRequired
 
 logger = logging.getLogger(__name__)
 
+# Built at import: every text here is lazy, rendered in the language of the request that
+# reads it (a plain gettext would freeze the language active at import for every caller).
 _DRF_CODES = {
-    exceptions.NotAuthenticated: ("auth.required", _("Sign in or send an API token.")),
+    exceptions.NotAuthenticated: ("auth.required", gettext_lazy("Sign in or send an API token.")),
     exceptions.AuthenticationFailed: ("auth.failed", None),
     exceptions.PermissionDenied: ("permission_denied", None),
     exceptions.NotFound: ("not_found", None),
