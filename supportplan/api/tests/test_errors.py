@@ -182,3 +182,58 @@ def test_an_unexpected_error_is_a_500_envelope(engineer, monkeypatch):
         "code": "server_error",
         "message": "Something went wrong on our side. Try again later.",
     }
+
+
+# --- A lost database: 503 + Retry-After, the envelope for the API, a plain page for the web ---
+
+
+@pytest.fixture
+def database_gone(engineer):
+    """The real connection pointed at a port where nothing listens: every query fails with
+    the driver's own OperationalError, as when the database server is down."""
+    import socket
+
+    from django.db import connection
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    saved = dict(connection.settings_dict)
+    connection.close()
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port))
+    yield
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+def _client(engineer):
+    from rest_framework.test import APIClient
+
+    return APIClient(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_database_is_a_503_envelope_with_retry_after(engineer, database_gone):
+    res = _client(engineer).get("/api/cases/", HTTP_AUTHORIZATION="Token whatever")
+    assert res.status_code == 503
+    assert res["Retry-After"] == "30"
+    assert res.json() == {
+        "code": "service_unavailable",
+        "message": "服务暂时无法连接数据库，请一分钟后重试。",
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_database_is_a_plain_503_page_on_the_web(engineer, request):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(engineer)  # the session lives in the database, read on the next page
+    request.getfixturevalue("database_gone")
+    res = client.get("/cases/")
+    assert res.status_code == 503
+    assert res["Retry-After"] == "30"
+    assert "The service cannot reach its database right now." in res.content.decode()
