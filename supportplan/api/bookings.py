@@ -12,12 +12,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from supportplan.accounts import permissions as perms
 from supportplan.accounts.models import User
+from supportplan.api.parsers import JSONParser
 from supportplan.bookings import selectors, services
 from supportplan.bookings.models import Booking, EventKind
 from supportplan.core import clock

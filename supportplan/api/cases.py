@@ -17,13 +17,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from supportplan.accounts import permissions as perms
 from supportplan.accounts.models import RegisteredSystem, User
+from supportplan.api.parsers import JSONParser
 from supportplan.cases import attachments, selectors, services, upstream
 from supportplan.cases import domain as case_domain
 from supportplan.cases.models import Attachment, Case, Communication

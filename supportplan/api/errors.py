@@ -4,9 +4,11 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -15,8 +17,10 @@ from supportplan.core.tenancy import TenantRequired
 
 logger = logging.getLogger(__name__)
 
+# Built at import: every text here is lazy, rendered in the language of the request that
+# reads it (a plain gettext would freeze the language active at import for every caller).
 _DRF_CODES = {
-    exceptions.NotAuthenticated: ("auth.required", _("Sign in or send an API token.")),
+    exceptions.NotAuthenticated: ("auth.required", gettext_lazy("Sign in or send an API token.")),
     exceptions.AuthenticationFailed: ("auth.failed", None),
     exceptions.PermissionDenied: ("permission_denied", None),
     exceptions.NotFound: ("not_found", None),
@@ -32,7 +36,18 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"code": code, "message": message, **extra}
 
 
+def too_big_message() -> str:
+    from django.conf import settings
+
+    return _(
+        "The request body is larger than %(limit)d bytes. Send less data (attachments "
+        "are uploaded one file at a time)."
+    ) % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        return Response(error_body("request_too_large", too_big_message()), status=413)
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, TenantRequired):

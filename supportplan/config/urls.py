@@ -31,3 +31,10 @@ urlpatterns = [
 ]
 # Uploaded attachments and generated reports are never served from MEDIA_URL, not even in
 # DEBUG: every download goes through a view that checks the caller's tenant.
+
+# Django's own errors: the API's JSON envelope under /api/, Django's pages elsewhere, 503 with
+# Retry-After for a lost database.
+handler400 = "supportplan.api.handlers.bad_request"
+handler403 = "supportplan.api.handlers.permission_denied"
+handler404 = "supportplan.api.handlers.page_not_found"
+handler500 = "supportplan.api.handlers.server_error"
