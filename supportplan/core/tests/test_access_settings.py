@@ -46,7 +46,14 @@ def test_env_bool_refuses_an_unknown_word_naming_the_variable(monkeypatch):
 
 
 def _run(code: str, **env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SUPPORTPLAN_")}
+    # Nothing of the test run's own environment: no SUPPORTPLAN_* settings, no database of the
+    # suite, and not the async-unsafe switch the browser tests set in this process.
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SUPPORTPLAN_")
+        and k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")
+    }
     environ.update(PYTHONPATH=str(ROOT), **env)
     return subprocess.run(
         [sys.executable, *code.split()], cwd=ROOT, env=environ, capture_output=True, text=True
@@ -64,7 +71,7 @@ def test_production_settings_pass_check_deploy():
     done = _run("manage.py check --deploy --fail-level WARNING", **PROD)
     assert (done.returncode, done.stdout.strip()) == (
         0,
-        "System check identified no issues (0 silenced).",
+        "System check identified no issues (2 silenced).",
     ), done.stderr
 
 
