@@ -36,31 +36,34 @@ class NavItem:
     allowed: Callable[[Any], bool] | None = None
 
 
-def _nav(text: str) -> Promise:
-    return pgettext_lazy("navigation", text)
-
-
 STAFF_NAV = (
-    NavItem("web:queue", "queue", _nav("Queue")),
-    NavItem("web:hotline", "hotline", _nav("Log a call")),
-    NavItem("web:tam", "tam", _nav("My tenants")),
-    NavItem("web:staff_bookings", "bookings", _nav("Bookings")),
-    NavItem("web:staff_advisories", "advisories", _nav("Advisories")),
-    NavItem("web:staff_payments", "payments", _nav("Payments"), may_confirm_payments),
-    NavItem("web:staff_reports", "reports", _nav("Reports")),
-    NavItem("web:staff_teams", "teams", _nav("Teams")),
-    NavItem("web:dashboard", "dashboard", _nav("Dashboard"), may_see_dashboard),
+    NavItem("web:queue", "queue", pgettext_lazy("navigation", "Queue")),
+    NavItem("web:hotline", "hotline", pgettext_lazy("navigation", "Log a call")),
+    NavItem("web:tam", "tam", pgettext_lazy("navigation", "My tenants")),
+    NavItem("web:staff_bookings", "bookings", pgettext_lazy("navigation", "Bookings")),
+    NavItem("web:staff_advisories", "advisories", pgettext_lazy("navigation", "Advisories")),
+    NavItem(
+        "web:staff_payments",
+        "payments",
+        pgettext_lazy("navigation", "Payments"),
+        may_confirm_payments,
+    ),
+    NavItem("web:staff_reports", "reports", pgettext_lazy("navigation", "Reports")),
+    NavItem("web:staff_teams", "teams", pgettext_lazy("navigation", "Teams")),
+    NavItem(
+        "web:dashboard", "dashboard", pgettext_lazy("navigation", "Dashboard"), may_see_dashboard
+    ),
 )
 
 CUSTOMER_NAV = (
-    NavItem("home", "home", _nav("Overview")),
-    NavItem("web:cases", "cases", _nav("Cases")),
-    NavItem("web:services", "services", _nav("Services")),
-    NavItem("web:plans", "plans", _nav("Plans")),
-    NavItem("web:advisories", "advisories", _nav("Advisories")),
-    NavItem("web:reports", "reports", _nav("Reports")),
-    NavItem("web:statements", "statements", _nav("Statements")),
-    NavItem("web:org", "org", _nav("Organisation")),
+    NavItem("home", "home", pgettext_lazy("navigation", "Overview")),
+    NavItem("web:cases", "cases", pgettext_lazy("navigation", "Cases")),
+    NavItem("web:services", "services", pgettext_lazy("navigation", "Services")),
+    NavItem("web:plans", "plans", pgettext_lazy("navigation", "Plans")),
+    NavItem("web:advisories", "advisories", pgettext_lazy("navigation", "Advisories")),
+    NavItem("web:reports", "reports", pgettext_lazy("navigation", "Reports")),
+    NavItem("web:statements", "statements", pgettext_lazy("navigation", "Statements")),
+    NavItem("web:org", "org", pgettext_lazy("navigation", "Organisation")),
 )
 
 

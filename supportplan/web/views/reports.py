@@ -12,8 +12,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _t
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -155,12 +154,13 @@ def staff_generate(request: HttpRequest) -> HttpResponse:
     if found.state == ReportState.FAILED:
         messages.error(
             request,
-            _t("Not generated: %(reason)s") % {"reason": report_services.state_reason_text(found)},
+            gettext("Not generated: %(reason)s")
+            % {"reason": report_services.state_reason_text(found)},
         )
     elif queued.queued and found.state != ReportState.DONE:
         messages.success(
             request,
-            _t(
+            gettext(
                 "Report %(month)s for %(customer)s is queued: a worker generates it; this page "
                 "shows its progress."
             )
@@ -169,7 +169,7 @@ def staff_generate(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            _t("Report %(month)s for %(customer)s: %(status)s.")
+            gettext("Report %(month)s for %(customer)s: %(status)s.")
             % {
                 "month": found.period,
                 "customer": found.tenant.name,
@@ -197,7 +197,7 @@ def staff_send(request: HttpRequest, report_id: int) -> HttpResponse:
     if ok:
         messages.success(
             request,
-            _t(
+            gettext(
                 "Report %(month)s for %(customer)s is queued for e-mail to %(to)s; it shows as "
                 "sent once every mail server accepted it."
             )
