@@ -113,6 +113,9 @@ class ReceiverForm(forms.Form):
         self.fields["system"].queryset = RegisteredSystem.objects.for_tenant(tenant)  # type: ignore[attr-defined]
         self.fields["critical_severity"].choices = severities  # type: ignore[attr-defined]
         self.fields["default_severity"].choices = severities  # type: ignore[attr-defined]
+        if severities:  # most severe for the labelled alerts, least severe for the rest
+            self.fields["critical_severity"].initial = severities[0][0]
+            self.fields["default_severity"].initial = severities[-1][0]
 
     def clean_critical_label(self) -> str:
         value = self.cleaned_data["critical_label"].strip()
