@@ -36,7 +36,12 @@ def rotate_all() -> tuple[int, list[str]]:
         label = model._meta.label
         for pk in model._default_manager.values_list("pk", flat=True).iterator():
             with transaction.atomic():
-                row = model._default_manager.select_for_update().filter(pk=pk).values(*names)
+                row = (
+                    model._default_manager.select_for_update(of=("self",))
+                    .filter(pk=pk)
+                    .order_by()
+                    .values(*names)
+                )
                 current = row.first()
                 if current is None:
                     continue
