@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from supportplan.accounts import permissions as perms
@@ -68,6 +70,11 @@ def _severity(account: VendorAccount, case: Case) -> str:
     return ""
 
 
+def _in_language_of(user: User):  # type: ignore[no-untyped-def]
+    """Notes are written in the language of the staff member they are written for."""
+    return translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE)
+
+
 def vendor_ticket_open(
     *, actor: User, case: Case, account: VendorAccount, now: datetime,
     attachment_ids: list[int] | None = None,
@@ -106,11 +113,11 @@ def vendor_ticket_open(
             case=case, account=account, vendor_id=vendor_id, vendor_state="opened",
             seen=[_sent(f"{case.subject}\n{body}"), _sent(body)], opened_by=actor, opened_at=now,
         )  # fmt: skip
-        case_services.case_add_note(
-            actor=actor, case=case, now=now,
-            body=_("Relayed to %(vendor)s: vendor ticket %(id)s.")
-            % {"vendor": account.name, "id": vendor_id},
-        )  # fmt: skip
+        with _in_language_of(actor):
+            note = _("Relayed to %(vendor)s: vendor ticket %(id)s.") % {
+                "vendor": account.name, "id": vendor_id,
+            }  # fmt: skip
+        case_services.case_add_note(actor=actor, case=case, now=now, body=note)
         audit_log(
             action="vendor.ticket_opened", actor=actor, tenant=case.tenant, target=case,
             data={"vendor_ticket": vendor_id, "account_id": account.pk}, at=now,
@@ -133,7 +140,7 @@ def vendor_reply(*, actor: User, ticket: VendorTicket, body: str, now: datetime)
             "vendor.unavailable", _("The cloud vendor refused the reply: %(reason)s"),
             reason=str(exc),
         ) from None  # fmt: skip
-    with transaction.atomic():
+    with _in_language_of(actor), transaction.atomic():
         locked = VendorTicket.objects.select_for_update().get(pk=ticket.pk)
         locked.seen = [*locked.seen, _sent(text)]
         locked.save(update_fields=["seen"])
@@ -155,7 +162,7 @@ def vendor_sync(*, ticket_id: int, now: datetime) -> int:
     except VendorUnavailable:
         return 0  # tried again next minute
     copied = 0
-    with transaction.atomic():
+    with _in_language_of(ticket.opened_by), transaction.atomic():
         ticket = (
             VendorTicket.objects.select_for_update(of=("self",))
             .select_related("case", "opened_by")
