@@ -73,6 +73,39 @@ def plans_in_force(tenant: Any, as_of: datetime) -> list[Entitlement]:
     return out
 
 
+@dataclass(frozen=True)
+class PlanResolved:
+    """One plan in force with its catalog loaded: what an edge (cloud ticket API, IM group,
+    alert receiver) files a case under."""
+
+    provider: str
+    catalog: Catalog
+    plan: Plan
+
+
+class NoPlanInForce(LookupError):
+    pass
+
+
+class SeveralPlansInForce(LookupError):
+    pass
+
+
+def sole_plan(tenant: Any, as_of: datetime, provider: str = "") -> PlanResolved:
+    """The tenant's only plan in force (of `provider` when given). Raises NoPlanInForce, or
+    SeveralPlansInForce when the tenant has plans of several providers and none was named:
+    each edge maps these to its own refusal."""
+    plans = plans_in_force(tenant, as_of)
+    if provider:
+        plans = [p for p in plans if p.provider == provider]
+    if not plans:
+        raise NoPlanInForce(provider)
+    if len(plans) > 1:
+        raise SeveralPlansInForce(provider)
+    catalog = catalog_for_version(plans[0].catalog_version_id)
+    return PlanResolved(plans[0].provider, catalog, catalog.plan(plans[0].plan_code))
+
+
 def escorts_at(tenant: Any, at: datetime) -> tuple[list[tuple[datetime, datetime]], list[int]]:
     """Confirmed escorts of the tenant covering `at`, in one query: the SLA-override intervals
     and the ids of every escort booking (override or not) whose window contains `at`."""

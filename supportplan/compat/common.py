@@ -21,7 +21,6 @@ from supportplan.cases import selectors as case_selectors
 from supportplan.cases import upstream
 from supportplan.cases.attachments import case_attach
 from supportplan.cases.models import Attachment, Case, CommunicationKind
-from supportplan.catalog.domain import Catalog, Plan
 
 from .models import AccessKey, AttachmentSet, AttachmentSetFile
 
@@ -40,11 +39,7 @@ class EdgeError(Exception):
         self.kind, self.message = kind, message
 
 
-@dataclass(frozen=True)
-class Entitled:
-    provider: str
-    catalog: Catalog
-    plan: Plan
+Entitled = upstream.PlanResolved
 
 
 def tenant_of(user: User) -> Any:
@@ -57,21 +52,18 @@ def tenant_of(user: User) -> Any:
 
 
 def entitlement(key: AccessKey, now: datetime) -> Entitled:
-    plans = upstream.plans_in_force(tenant_of(key.user), now)
-    if key.provider:
-        plans = [p for p in plans if p.provider == key.provider]
-    if not plans:
-        raise EdgeError("no_plan", _("Your organisation has no support plan in force."))
-    if len(plans) > 1:
+    try:
+        return upstream.sole_plan(tenant_of(key.user), now, key.provider)
+    except upstream.NoPlanInForce:
+        raise EdgeError("no_plan", _("Your organisation has no support plan in force.")) from None
+    except upstream.SeveralPlansInForce:
         raise EdgeError(
             "several_plans",
             _(
                 "Your organisation has plans of several providers; create an access key for "
                 "one provider to use this API."
             ),
-        )
-    catalog = upstream.catalog_for_version(plans[0].catalog_version_id)
-    return Entitled(plans[0].provider, catalog, catalog.plan(plans[0].plan_code))
+        ) from None
 
 
 def case_id(case: Case) -> str:
