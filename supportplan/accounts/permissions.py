@@ -82,6 +82,16 @@ def require_tenant_admin(user: User, tenant: Tenant) -> None:
         )
 
 
+def may_manage_keys_of(actor: Any, owner: Any) -> bool:
+    """A person manages their own keys (cloud-API access keys, API keys); a customer admin
+    those of their organisation's people; a platform superuser anyone's."""
+    if actor.pk == owner.pk or actor.is_superuser:
+        return True
+    return bool(
+        owner.tenant_id and actor.tenant_id == owner.tenant_id and actor.role == Role.CUSTOMER_ADMIN
+    )
+
+
 def tier_may_handle(staff_tier: str, case_tier: str) -> bool:
     """A higher tier may take lower-tier cases, never the reverse."""
     return TIER_RANK.get(staff_tier, 0) >= TIER_RANK.get(case_tier, 99)  # type: ignore[call-overload]

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from supportplan.accounts.models import Role, User
+from supportplan.accounts.models import User
+from supportplan.accounts.permissions import may_manage_keys_of
+from supportplan.core import secrets as stored_secrets
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import DomainError, PermissionDenied
-from supportplan.notifications import secrets as stored_secrets
 
 from .models import AccessKey
 
@@ -26,16 +27,6 @@ class NewAccessKey:
     secret_access_key: str  # shown once; never stored in clear, never logged
 
 
-def _may_manage(actor: User, owner: User) -> bool:
-    if actor.pk == owner.pk:
-        return True
-    if actor.is_superuser:
-        return True
-    return bool(
-        owner.tenant_id and actor.tenant_id == owner.tenant_id and actor.role == Role.CUSTOMER_ADMIN
-    )
-
-
 @transaction.atomic
 def access_key_create(
     *,
@@ -47,7 +38,7 @@ def access_key_create(
     provider: str = "",
 ) -> NewAccessKey:
     """A new pair for `user`. `actor` None is the operator command."""
-    if actor is not None and not _may_manage(actor, user):
+    if actor is not None and not may_manage_keys_of(actor, user):
         raise PermissionDenied(
             "access_key.forbidden", _("You may create access keys only for yourself.")
         )
@@ -79,7 +70,7 @@ def access_key_create(
 
 @transaction.atomic
 def access_key_revoke(*, actor: User | None, key: AccessKey, now: datetime) -> AccessKey:
-    if actor is not None and not _may_manage(actor, key.user):
+    if actor is not None and not may_manage_keys_of(actor, key.user):
         raise PermissionDenied(
             "access_key.forbidden", _("You may revoke only your own access keys.")
         )
