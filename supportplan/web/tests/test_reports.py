@@ -162,3 +162,10 @@ def test_a_zh_reader_is_told_why_the_report_is_in_english(two):
     html = page.content.decode()
     assert "本月报为英语：月报在生成时按组织的语言撰写，只生成一次。" in html
     assert f'<a href="{reverse("web:org")}">组织设置</a>' in html
+
+
+def test_the_overview_names_the_latest_report_by_its_month(two):
+    mine, _theirs = two
+    report = _report(mine)
+    page = client_for(mine.member).get(reverse("home")).content.decode()
+    assert f"<strong>{report.period}</strong> · " in page
