@@ -10,7 +10,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
@@ -67,7 +67,8 @@ def remaining_text(seconds: int) -> str:
     else:
         body = gettext("%(m)sm %(s)ss") % {"m": m, "s": s}
     if late:
-        return gettext("overdue by %(t)s") % {"t": body}
+        # beside the "Breached" label: "Breached 15m 48s ago" / "已超时 15分48秒"
+        return pgettext("sla countdown", "%(t)s ago") % {"t": body}
     return gettext("%(t)s left") % {"t": body}
 
 
@@ -182,7 +183,7 @@ def js_strings() -> str:
 
     strings = {
         "left": gettext("%(t)s left"),
-        "overdue": gettext("overdue by %(t)s"),
+        "overdue": pgettext("sla countdown", "%(t)s ago"),
         "dhm": gettext("%(d)sd %(h)sh %(m)sm"),
         "hm": gettext("%(h)sh %(m)sm"),
         "ms": gettext("%(m)sm %(s)ss"),
