@@ -97,3 +97,13 @@ def test_anonymous_is_sent_to_sign_in(db):
     response = Client().get(reverse("web:cases"))
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_new_case_form_names_phone_channels_without_an_empty_number(catalogs):
+    from .conftest import client_for, make_customer
+
+    vip = make_customer("partner", "vip", name="Phone Bank")
+    page = client_for(vip.member).get("/cases/new/").content.decode()
+    assert "call Hotline (950808 ext. 6); our staff" in page
+    assert "call Enterprise phone line; our staff record the case for you." in page
+    assert "()" not in page

@@ -55,3 +55,40 @@ def test_chinese_text_uses_full_width_punctuation():
         f"{app}: {value!r}" for app, _key, value in _translations() if ASCII_PUNCT.search(value)
     ]
     assert hits == []
+
+
+def _zh_values(node, path=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "zh-hans" and isinstance(value, str):
+                yield path, value
+            else:
+                yield from _zh_values(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _zh_values(value, f"{path}[{i}]")
+
+
+@pytest.mark.parametrize(("rejected", "chosen"), sorted(REJECTED.items()))
+def test_no_rejected_synonym_in_the_shipped_plan_catalogs(rejected, chosen):
+    import yaml
+
+    hits = [
+        f"{yaml_file.name}{path}: {value!r}"
+        for yaml_file in sorted((ROOT.parent / "catalogs").glob("*.yaml"))
+        for path, value in _zh_values(yaml.safe_load(yaml_file.read_text(encoding="utf-8")))
+        if rejected in value.replace("客户案例", "")
+    ]
+    assert hits == [], f"use {chosen} (docs/glossary.md), not {rejected}"
+
+
+def test_the_shipped_plan_catalogs_use_full_width_punctuation_in_chinese():
+    import yaml
+
+    hits = [
+        f"{yaml_file.name}{path}: {value!r}"
+        for yaml_file in sorted((ROOT.parent / "catalogs").glob("*.yaml"))
+        for path, value in _zh_values(yaml.safe_load(yaml_file.read_text(encoding="utf-8")))
+        if ASCII_PUNCT.search(value)
+    ]
+    assert hits == []
