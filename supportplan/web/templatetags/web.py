@@ -213,6 +213,12 @@ TIER_LABELS = {
 
 
 @register.simple_tag
+def colon() -> str:
+    """The separator after a label: ": " in English, a full-width "：" in Chinese."""
+    return pgettext("label separator", ": ")
+
+
+@register.simple_tag
 def tier_label(tier: str) -> str:
     return str(TIER_LABELS.get(tier, tier))
 

@@ -41,3 +41,12 @@ def test_badge_text(lang, late, expected):
         html = sla_badge(template.Context({"now": NOW}), case)
     assert expected in html
     assert html.count("已超时") <= 1 and html.count("Breached") <= 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"), [("en", "Technical contact: Ops"), ("zh-hans", "技术联系人：Ops")]
+)
+def test_label_separator_is_full_width_in_chinese(lang, expected):
+    tpl = template.Template('{% load i18n web %}{% translate "Technical contact" %}{% colon %}Ops')
+    with translation.override(lang):
+        assert tpl.render(template.Context({})) == expected
