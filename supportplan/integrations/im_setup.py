@@ -32,8 +32,8 @@ SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     ImPlatform.FEISHU: ("verification_token", "encrypt_key"),
     ImPlatform.DINGTALK: ("app_secret",),
 }
-GENERATED = {ImPlatform.WECOM: ("token", "encoding_aes_key")}
-SECRET_LABELS = {
+GENERATED: dict[str, tuple[str, ...]] = {ImPlatform.WECOM: ("token", "encoding_aes_key")}
+SECRET_LABELS: dict[str, Any] = {
     "token": gettext_lazy("Token"),
     "encoding_aes_key": "EncodingAESKey",
     "app_secret": gettext_lazy("App secret"),

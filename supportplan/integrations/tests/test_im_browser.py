@@ -19,8 +19,16 @@ from supportplan.cases.models import Case
 from supportplan.integrations import im_crypto
 from supportplan.integrations.models import ImGroup
 from supportplan.notifications.tests.receivers import RobotReceiver
-from supportplan.web.tests.conftest import catalogs, make_customer, staff  # noqa: F401
-from supportplan.web.tests.test_browser import browser, go, open_page, shot  # noqa: F401
+from supportplan.web.tests import conftest as web_fixtures
+from supportplan.web.tests import test_browser as browser_fixtures
+from supportplan.web.tests.conftest import make_customer
+from supportplan.web.tests.test_browser import go, shot
+
+# The portal's browser fixtures (Debian's Chromium, signed-in pages, shipped catalogs, staff).
+browser = browser_fixtures.browser
+open_page = browser_fixtures.open_page
+catalogs = web_fixtures.catalogs
+staff = web_fixtures.staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,7 +45,7 @@ def test_admin_connects_a_welink_group_in_chinese_and_a_signed_message_opens_a_c
     catalogs,
     staff,
     open_page,
-    robot,  # noqa: F811
+    robot,
 ):
     customer = make_customer("partner", "vip")
     page = open_page(customer.admin, "zh-hans")
