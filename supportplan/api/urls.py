@@ -33,6 +33,7 @@ router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="c
 router.register("cases", cases.CaseViewSet, basename="case")
 router.register("access-keys", compat_api.AccessKeyViewSet, basename="access-key")
 router.register("alert-receivers", alerts_api.AlertReceiverViewSet, basename="alert-receiver")
+router.register("im-groups", alerts_api.ImGroupViewSet, basename="im-group")
 subscriptions.register(router)
 bookings.register(router)
 notifications_api.register(router)

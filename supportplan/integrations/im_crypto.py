@@ -9,18 +9,28 @@
   of the decoded ciphertext, PKCS#7; the event's `header.token` is the verification token.
 - DingTalk (enterprise robot): headers `timestamp` (ms) and `sign` =
   base64(HMAC-SHA256(app secret, timestamp + "\n" + app secret)).
+- WeLink (callback, open.welink.huaweicloud.com .../serverapi/isv/app_callback.html and the
+  official Python SDK's welink/api/callback/CallBackV1.py): the body is {"encrypt": E},
+  E = base64(16-byte IV) (24 characters) + base64(AES-GCM ciphertext + 16-byte tag); the key
+  is the first 16 bytes of SHA-1(SHA-1(app secret)). There is no separate signature: the GCM
+  tag, made with the app secret, is what proves the sender. The plaintext carries
+  `eventType` and `timestamp` (seconds); the answer is {"msg": "success", "timestamp": T}
+  encrypted the same way.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
 import struct
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 
 class Refused(Exception):
@@ -120,3 +130,43 @@ def feishu_encrypt(encrypt_key: str, message: str) -> str:
 def dingtalk_sign(app_secret: str, timestamp: str) -> str:
     digest = hmac.new(app_secret.encode(), f"{timestamp}\n{app_secret}".encode(), hashlib.sha256)
     return base64.b64encode(digest.digest()).decode()
+
+
+# --------------------------------------------------------------------------- WeLink
+
+WELINK_IV_B64 = 24  # base64 of the 16-byte IV
+
+
+def _welink_key(app_secret: str) -> bytes:
+    return hashlib.sha1(hashlib.sha1(app_secret.encode()).digest()).digest()[:16]
+
+
+def welink_encrypt(app_secret: str, message: str, *, iv: bytes | None = None) -> str:
+    """What WeLink's servers send (tests) and what the callback answers."""
+    nonce = iv if iv is not None else os.urandom(16)
+    sealed = AESGCM(_welink_key(app_secret)).encrypt(nonce, message.encode(), None)
+    return base64.b64encode(nonce).decode() + base64.b64encode(sealed).decode()
+
+
+def welink_decrypt(app_secret: str, encrypted: str) -> str:
+    if not isinstance(encrypted, str) or len(encrypted) <= WELINK_IV_B64:
+        raise Refused("the callback is not encrypted (encrypt)")
+    try:
+        nonce = base64.b64decode(encrypted[:WELINK_IV_B64], validate=True)
+        sealed = base64.b64decode(encrypted[WELINK_IV_B64:], validate=True)
+    except ValueError:
+        raise Refused("the callback is not base64") from None
+    if len(nonce) != 16 or len(sealed) <= 16:
+        raise Refused("the callback is too short")
+    aes = AESGCM(_welink_key(app_secret))
+    candidates = [sealed]
+    # The page's own example carries the ciphertext hex-encoded inside the base64 (as its Java
+    # sample does); the SDK sends raw bytes. The tag decides which one it is.
+    with contextlib.suppress(ValueError):
+        candidates.append(bytes.fromhex(sealed.decode("ascii")))
+    for candidate in candidates:
+        try:
+            return aes.decrypt(nonce, candidate, None).decode()
+        except (InvalidTag, ValueError, UnicodeDecodeError):
+            continue
+    raise Refused("the callback was not encrypted with this group's app secret")

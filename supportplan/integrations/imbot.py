@@ -44,6 +44,7 @@ class Inbound:
     sender_name: str
     text: str  # without the mention of the bot
     chat_id: str = ""
+    timestamp: str = ""  # the platform's, where its answer must echo it (WeLink)
 
 
 def group_secrets(group: ImGroup) -> dict[str, str]:
@@ -284,11 +285,12 @@ def im_group_add(
         "wecom": ("token", "encoding_aes_key"),
         "feishu": ("verification_token", "encrypt_key"),  # signed events only
         "dingtalk": ("app_secret",),
+        "welink": ("app_secret",),
     }
     if platform not in required:
         raise DomainError(
             "im.platform_unsupported",
-            _("Messages can be received from WeCom, DingTalk and Feishu groups."),
+            _("Messages can be received from WeCom, WeLink, DingTalk and Feishu groups."),
             field="platform",
         )
     missing = [k for k in required[platform] if not secrets.get(k)]

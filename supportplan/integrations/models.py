@@ -128,6 +128,13 @@ class VendorTicket(models.Model):
         return self.vendor_id
 
 
+class ImPlatform(models.TextChoices):
+    WECOM = "wecom", _("WeCom")
+    WELINK = "welink", _("WeLink")
+    FEISHU = "feishu", _("Feishu")
+    DINGTALK = "dingtalk", _("DingTalk")
+
+
 class ImGroup(models.Model):
     """A tenant's IM enterprise group (IM企业群) wired both ways: the platform's bot posts what
     people write to the support bot here; answers go back through the group's robot."""
@@ -136,11 +143,11 @@ class ImGroup(models.Model):
         "accounts.Tenant", on_delete=models.CASCADE, related_name="im_groups",
         verbose_name=_("tenant"),
     )  # fmt: skip
-    platform = models.CharField(_("platform"), max_length=20)  # wecom | dingtalk | feishu
+    platform = models.CharField(_("platform"), max_length=20, choices=ImPlatform.choices)
     name = models.CharField(_("name"), max_length=100)
     chat_id = models.CharField(_("group id on the platform"), max_length=200, blank=True)
     # the platform's inbound secrets, encrypted as JSON (WeCom token + EncodingAESKey, Feishu
-    # verification token + encrypt key, DingTalk app secret)
+    # verification token + encrypt key, DingTalk and WeLink app secret)
     secrets_encrypted = models.TextField()
     robot = models.ForeignKey(
         "notifications.Robot", on_delete=models.SET_NULL, null=True, blank=True,

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from supportplan.compat import views as access_keys
+from supportplan.integrations import im_pages
 from supportplan.integrations import views as alerts
 
 from .views import (
@@ -22,6 +23,8 @@ web_patterns = [
     path("account/access-keys/", access_keys.access_keys, name="access_keys"),
     path("org/alerts/", alerts.receivers_page, name="alert_receivers"),
     path("console/cases/<int:case_id>/vendor/", alerts.case_vendor, name="case_vendor"),
+    path("org/im-groups/", im_pages.im_groups_page, name="im_groups"),
+    path("org/im-groups/<int:group_id>/remove/", im_pages.im_group_remove, name="im_group_remove"),
     path(
         "org/alerts/<int:receiver_id>/remove/", alerts.receiver_remove, name="alert_receiver_remove"
     ),

@@ -225,6 +225,12 @@ def _populate(now: datetime) -> World:
         provider="partner",
         now=now,
     ).receiver
+    from supportplan.integrations.im_setup import im_group_connect
+
+    w.obj["im_group"] = im_group_connect(
+        actor=b_admin, tenant=b, platform="welink", name=f"{MARK_B} welink group",
+        secrets={"app_secret": f"{MARK_B}-welink-secret"}, chat_id=f"{MARK_B}-chat", now=now,
+    ).group  # fmt: skip
     return w
 
 

@@ -183,6 +183,10 @@ ROUTES: dict[str, Route] = {
         SELF, note="the caller's organisation's receivers; a new one is always in it"
     ),
     "alert-receiver-detail": Route(TENANT, obj="alert_receiver"),
+    "im-group-list": Route(
+        SELF, note="the caller's organisation's IM groups; a new one is always in it"
+    ),
+    "im-group-detail": Route(TENANT, obj="im_group"),
     "notification-robot-list": Route(
         LIST,
         body=lambda w: {

@@ -223,3 +223,140 @@ def test_dingtalk_signed_robot_callback(live_server, robots):
     assert post("x", ts=time.time() - 3600).status_code == 403
     assert httpx.post(url, json={"msgId": "1"}).status_code == 403
     assert Case.objects.count() == 0
+
+
+def welink_said(receiver: RobotReceiver) -> list[str]:
+    return [r.body["content"]["text"] for r in receiver.received]
+
+
+def test_welink_callback_is_decrypted_with_the_sdk_algorithm():
+    """WeLink's own Python SDK (welink/api/callback/CallBackV1.py) encrypts with pycryptodome:
+    AES-GCM, key SHA-1(SHA-1(app secret))[:16], base64(IV) + base64(ciphertext + tag). Built
+    that way, independently of im_crypto, the message decrypts; with another secret it does not."""
+    import base64
+    import hashlib
+
+    aes = pytest.importorskip("Crypto.Cipher.AES")
+    key = hashlib.sha1(hashlib.sha1(b"welink-app-secret").digest()).digest()[:-4]
+    iv = b"0805644218522078"
+    cipher = aes.new(key, aes.MODE_GCM, nonce=iv)
+    text, tag = cipher.encrypt_and_digest(b'{"eventType": "test", "timestamp": "1"}')
+    sealed = base64.b64encode(iv).decode() + base64.b64encode(text + tag).decode()
+    assert im_crypto.welink_decrypt("welink-app-secret", sealed) == (
+        '{"eventType": "test", "timestamp": "1"}'
+    )
+    assert im_crypto.welink_encrypt("welink-app-secret", "x", iv=iv) == (
+        base64.b64encode(iv).decode()
+        + base64.b64encode(
+            b"".join(aes.new(key, aes.MODE_GCM, nonce=iv).encrypt_and_digest(b"x"))
+        ).decode()
+    )
+    # The documentation page's example carries the ciphertext hex-encoded inside the base64.
+    hexed = (
+        base64.b64encode(iv).decode()
+        + base64.b64encode((text + tag).hex().upper().encode()).decode()
+    )
+    assert im_crypto.welink_decrypt("welink-app-secret", hexed).startswith('{"eventType"')
+    with pytest.raises(im_crypto.Refused):
+        im_crypto.welink_decrypt("another-secret", sealed)
+    with pytest.raises(im_crypto.Refused):
+        im_crypto.welink_decrypt("welink-app-secret", sealed[:30] + "A" + sealed[31:])
+
+
+def welink_post(url, secret, event, *, timestamp=None):
+    event = {"timestamp": str(int(timestamp if timestamp is not None else time.time())), **event}
+    return httpx.post(url, json={"encrypt": im_crypto.welink_encrypt(secret, json.dumps(event))})
+
+
+def welink_text(text, *, msg_id=None, group="wl-group-ops", user="lisi"):
+    return {
+        "eventType": "message", "msgId": msg_id or uuid.uuid4().hex, "groupId": group,
+        "sender": {"userId": user, "userName": "李四"}, "content": {"text": f"@support {text}"},
+    }  # fmt: skip
+
+
+def welink_answer(response, secret):
+    assert response.status_code == 200, response.text
+    return json.loads(im_crypto.welink_decrypt(secret, response.json()["encrypt"]))
+
+
+def test_welink_group_opens_asks_answers_and_hears_back(live_server, robots):
+    secret = "welink-app-secret"
+    tenant, admin, systems, group, robot = setup_group(
+        robots, "partner", "vip", "welink", {"app_secret": secret}, "wl-group-ops"
+    )
+    url = f"{live_server.url}/integrations/im/{group.pk}/"
+    # Saving the URL in WeLink's console sends the "test" event; the answer echoes its
+    # timestamp, encrypted with the app secret, as the documentation asks.
+    ts = str(int(time.time()))
+    test = welink_answer(welink_post(url, secret, {"eventType": "test", "timestamp": ts}), secret)
+    assert test == {"msg": "success", "timestamp": ts, "answers": []}
+
+    first = welink_answer(welink_post(url, secret, welink_text("支付数据库主库宕机")), secret)
+    assert first["msg"] == "success"
+    assert first["answers"] == [
+        "问题的严重性是？请回复序号：\n1. 核心生产系统不可用\n2. 生产系统不可用\n"
+        "3. 生产系统异常\n4. 系统异常\n5. 一般性指导"
+    ]
+    assert welink_said(robot)[-1].startswith("问题的严重性是？请回复序号：")
+    core = systems["core_production"]
+    asked = welink_answer(welink_post(url, secret, welink_text("1")), secret)["answers"]
+    assert asked == [
+        f"受影响的是哪个系统？请回复序号：\n1. {core.name} ({core.get_classification_display()})"
+    ]
+    opened = welink_answer(welink_post(url, secret, welink_text("1")), secret)["answers"][0]
+    case = Case.objects.get()
+    assert (case.channel, case.im_platform, case.severity, case.system_id, case.tenant_id) == (
+        "im_group", "welink", "core_production_down", core.pk, tenant.pk,
+    )  # fmt: skip
+    due = clock.to_business(case.first_response_due).strftime("%Y-%m-%d %H:%M")
+    assert opened == f"工单 #{case.pk} 已提交：支付数据库主库宕机。首次响应截止 {due}（北京时间）。"
+    assert "李四" in case.description
+
+    more = welink_answer(welink_post(url, secret, welink_text("从库也连不上了")), secret)
+    assert more["answers"] == [f"已追加到工单 #{case.pk}。"]
+    assert case.communications.filter(body="李四: 从库也连不上了").exists()
+    status = welink_answer(welink_post(url, secret, welink_text("状态")), secret)["answers"][0]
+    assert status.startswith(f"本群未关闭的工单：\n#{case.pk} 支付数据库主库宕机 — ")
+    assert status.endswith(f"首次响应截止 {due}")
+
+    case_services.case_reply(
+        actor=Case.objects.get().assignee, case=Case.objects.get(), body="已定位，正在切换。",
+        now=clock.now(),
+    )  # fmt: skip
+    assert welink_said(robot)[-1] == f"技术支持回复了工单 #{case.pk}：\n\n已定位，正在切换。"
+
+    # Replays, other chats, other secrets, old or missing timestamps, unsigned posts.
+    before = Case.objects.get().communications.count()
+    repeat = welink_text("再补充一句", msg_id="wl-fixed")
+    assert welink_answer(welink_post(url, secret, repeat), secret)["answers"] == [
+        f"已追加到工单 #{case.pk}。"
+    ]
+    assert welink_answer(welink_post(url, secret, repeat), secret)["answers"] == []
+    assert Case.objects.get().communications.count() == before + 1
+    assert welink_post(url, secret, welink_text("x", group="wl-other")).status_code == 403
+    assert welink_post(url, "another-secret", welink_text("x")).status_code == 403
+    old = welink_post(url, secret, welink_text("x"), timestamp=time.time() - 600)
+    assert (old.status_code, old.json()["code"]) == (403, "im.refused")
+    no_time = {"encrypt": im_crypto.welink_encrypt(secret, json.dumps(welink_text("x")))}
+    assert httpx.post(url, json=no_time).status_code == 403
+    assert httpx.post(url, json={"eventType": "message", "content": "x"}).status_code == 403
+    assert httpx.post(url, content=b"not json").status_code == 403
+    assert Case.objects.get().communications.count() == before + 1
+    assert Case.objects.count() == 1
+
+
+def test_welink_message_for_one_group_is_refused_by_another_tenants_group(live_server, robots):
+    """Each group has its own URL and app secret: tenant B's group URL refuses a message
+    encrypted for tenant A's, and nothing is opened for either."""
+    _ta, _aa, _sa, group_a, _ra = setup_group(
+        robots, "partner", "vip", "welink", {"app_secret": "secret-a"}, "wl-a"
+    )
+    robots["welink-a"] = robots.pop("welink")
+    _tb, _ab, _sb, group_b, _rb = setup_group(
+        robots, "partner", "vip", "welink", {"app_secret": "secret-b"}, "wl-b"
+    )
+    url_b = f"{live_server.url}/integrations/im/{group_b.pk}/"
+    answer = welink_post(url_b, "secret-a", welink_text("宕机", group="wl-a"))
+    assert answer.status_code == 403
+    assert Case.objects.count() == 0

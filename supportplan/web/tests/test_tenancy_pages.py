@@ -159,6 +159,10 @@ PAGES: dict[str, Page] = {
     "web:inbox": Page(SELF),
     "web:access_keys": Page(SELF),
     "web:alert_receivers": Page(SELF),
+    "web:im_groups": Page(SELF),
+    "web:im_group_remove": Page(
+        TENANT, kwargs=lambda w: {"group_id": w.obj["im_group"].pk}, post_only=True
+    ),
     "web:case_vendor": Page(STAFF, kwargs=case_b),
     "web:alert_receiver_remove": Page(
         TENANT, kwargs=lambda w: {"receiver_id": w.obj["alert_receiver"].pk}, post_only=True
