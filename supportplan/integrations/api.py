@@ -158,8 +158,8 @@ class ImGroupSerializer(serializers.ModelSerializer[ImGroup]):
 
     class Meta:
         model = ImGroup
-        fields = ["id", "name", "platform", "chat_id", "callback_url", "secrets", "robot",
-                  "active", "created_at"]  # fmt: skip
+        fields = ["id", "name", "platform", "provider", "chat_id", "callback_url", "secrets",
+                  "robot", "active", "created_at"]  # fmt: skip
         read_only_fields = fields
 
     def get_callback_url(self, group: ImGroup) -> str:
@@ -177,6 +177,11 @@ class ImGroupSerializer(serializers.ModelSerializer[ImGroup]):
 
 class NewImGroupSerializer(serializers.Serializer):
     platform = serializers.ChoiceField(choices=ImPlatform.choices)
+    provider = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="",
+        help_text="The provider whose plan the group's cases are filed under; required when "
+        "the organisation has plans of several providers.",
+    )  # fmt: skip
     name = serializers.CharField(max_length=100)
     chat_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     token = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -244,6 +249,7 @@ class ImGroupViewSet(
             chat_id=values["chat_id"], now=clock.now(),
             secrets={k: values.get(k) or "" for k in SECRET_LABELS},
             robot_webhook=values["robot_webhook"], robot_secret=values["robot_secret"],
+            provider=values["provider"],
         )  # fmt: skip
         body: dict[str, Any] = dict(
             ImGroupSerializer(made.group, context={"request": request}).data

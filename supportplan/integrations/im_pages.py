@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from supportplan.accounts.models import Role
+from supportplan.cases import upstream
 from supportplan.core import clock
+from supportplan.web.templatetags.web import tr
 from supportplan.web.views.common import call_service, signed_in_view, user_of
 
 from .im_setup import SECRET_LABELS, callback_steps, im_group_connect, im_group_disconnect
@@ -28,6 +30,9 @@ def callback_url(request: HttpRequest, group: ImGroup) -> str:
 
 class ImGroupForm(forms.Form):
     platform = forms.ChoiceField(label=gettext_lazy("Platform"), choices=ImPlatform.choices)
+    provider = forms.ChoiceField(
+        label=gettext_lazy("Cases are filed under the plan of"), required=False, choices=[],
+    )  # fmt: skip
     name = forms.CharField(label=gettext_lazy("Group name"), max_length=100)
     chat_id = forms.CharField(
         label=gettext_lazy("Group id on the platform"), max_length=200, required=False,
@@ -66,6 +71,21 @@ class ImGroupForm(forms.Form):
     )  # fmt: skip
 
 
+def _form(tenant, data=None) -> ImGroupForm:  # type: ignore[no-untyped-def]
+    """The provider is asked only when the organisation has plans of several providers."""
+    form = ImGroupForm(data)
+    plans = upstream.plans_in_force(tenant, clock.now())
+    if len(plans) > 1:
+        form.fields["provider"].required = True
+        form.fields["provider"].choices = [
+            (p.provider, tr(upstream.catalog_for_version(p.catalog_version_id).provider.name))
+            for p in plans
+        ]
+    else:
+        del form.fields["provider"]
+    return form
+
+
 def _rows(request: HttpRequest, tenant) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
     groups = ImGroup.objects.filter(tenant=tenant, active=True).select_related("robot")
     return [
@@ -82,7 +102,7 @@ def im_groups_page(request: HttpRequest) -> HttpResponse:
         raise Http404(_("Page not found."))
     tenant = user.tenant
     admin = user.role == Role.CUSTOMER_ADMIN
-    form = ImGroupForm(request.POST or None) if admin else None
+    form = _form(tenant, request.POST or None) if admin else None
     created = None
     if request.method == "POST" and not admin:
         messages.error(
@@ -96,7 +116,7 @@ def im_groups_page(request: HttpRequest) -> HttpResponse:
             actor=user, tenant=tenant, platform=data["platform"], name=data["name"],
             chat_id=data["chat_id"], now=clock.now(),
             secrets={k: data[k] for k in SECRET_LABELS}, robot_webhook=data["robot_webhook"],
-            robot_secret=data["robot_secret"],
+            robot_secret=data["robot_secret"], provider=data.get("provider", ""),
         )  # fmt: skip
         if ok:
             url = callback_url(request, made.group)
@@ -105,7 +125,7 @@ def im_groups_page(request: HttpRequest) -> HttpResponse:
                 "generated": [(str(SECRET_LABELS[k]), v) for k, v in made.generated.items()],
                 "steps": callback_steps(made.group.platform, url),
             }  # fmt: skip
-            form = ImGroupForm()
+            form = _form(tenant)
     response = render(
         request,
         "integrations/im_groups.html",

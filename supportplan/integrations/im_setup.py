@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from supportplan.accounts.models import Role
+from supportplan.cases import upstream
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import DomainError, PermissionDenied
 from supportplan.core.secrets import mask
@@ -96,6 +97,24 @@ def im_group_connect(
             _("The EncodingAESKey has 43 letters and digits; leave it blank to have one made."),
             field="encoding_aes_key",
         )
+    try:
+        provider = upstream.sole_plan(tenant, now, provider).provider
+    except upstream.NoPlanInForce:
+        if provider:
+            raise DomainError(
+                "im.provider_unknown",
+                _("Your organisation has no plan of that provider in force."),
+                field="provider",
+            ) from None
+    except upstream.SeveralPlansInForce:
+        raise DomainError(
+            "im.provider_required",
+            _(
+                "Your organisation has plans of several providers: choose the one this group's "
+                "cases are filed under."
+            ),
+            field="provider",
+        ) from None
     robot = None
     if robot_webhook.strip():
         robot = notifications.robot_add(

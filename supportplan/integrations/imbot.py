@@ -113,14 +113,17 @@ def _handle(group: ImGroup, message: Inbound, now: datetime) -> list[str]:
     return _next_question(group, conversation, now)
 
 
-def _plan(group: ImGroup, now: datetime):  # type: ignore[no-untyped-def]
-    plans = upstream.plans_in_force(group.tenant, now)
-    if group.provider:
-        plans = [p for p in plans if p.provider == group.provider]
-    if not plans:
-        return None
-    catalog = upstream.catalog_for_version(plans[0].catalog_version_id)
-    return plans[0].provider, catalog, catalog.plan(plans[0].plan_code)
+def _plan(group: ImGroup, now: datetime) -> upstream.PlanResolved | str:
+    """The plan the group's cases file under, or the refusal to post in the group."""
+    try:
+        return upstream.sole_plan(group.tenant, now, group.provider)
+    except upstream.NoPlanInForce:
+        return _("Your organisation has no support plan in force.")
+    except upstream.SeveralPlansInForce:
+        return _(
+            "Your organisation has plans of several providers: its administrator chooses, on "
+            "the IM group's page, which one this group's cases are filed under."
+        )
 
 
 def _systems(group: ImGroup) -> list:  # type: ignore[type-arg]
@@ -131,9 +134,9 @@ def _systems(group: ImGroup) -> list:  # type: ignore[type-arg]
 
 def _next_question(group: ImGroup, conversation: ImConversation, now: datetime) -> list[str]:
     found = _plan(group, now)
-    if found is None:
-        return [_("Your organisation has no support plan in force.")]
-    _provider, catalog, plan = found
+    if isinstance(found, str):
+        return [found]
+    catalog, plan = found.catalog, found.plan
     lang = translation.get_language()
     draft = conversation.draft
     if "severity" not in draft:
@@ -160,9 +163,9 @@ def _answer(
     group: ImGroup, conversation: ImConversation, message: Inbound, text: str, now: datetime
 ) -> list[str]:
     found = _plan(group, now)
-    if found is None:
-        return [_("Your organisation has no support plan in force.")]
-    _provider, catalog, plan = found
+    if isinstance(found, str):
+        return [found]
+    catalog, plan = found.catalog, found.plan
     pick = int(text) if text.isdigit() else 0
     if conversation.waiting_for == "severity":
         options = [st.severity.code for st in plan.severity_targets]
@@ -182,7 +185,10 @@ def _answer(
 def _open(group: ImGroup, conversation: ImConversation, now: datetime) -> list[str]:
     from supportplan.accounts.models import RegisteredSystem
 
-    provider, catalog, _plan_ = _plan(group, now)
+    found = _plan(group, now)
+    if isinstance(found, str):
+        return [found]
+    provider, catalog = found.provider, found.catalog
     draft = conversation.draft
     # The platform is named only where the catalog's channel lists platforms (the partner's
     # WeLink / WeCom); Tencent's IM group leaves the software to Tencent.

@@ -43,19 +43,19 @@ class NewReceiver:
 
 
 def _entitled(tenant: Tenant, provider: str, now: datetime) -> tuple[str, Catalog, Plan]:
-    plans = upstream.plans_in_force(tenant, now)
-    if provider:
-        plans = [p for p in plans if p.provider == provider]
-    if len(plans) != 1:
+    try:
+        found = upstream.sole_plan(tenant, now, provider)
+    except upstream.NoPlanInForce:
         raise DomainError(
-            "alerts.provider_required" if plans else "alerts.no_plan",
-            _("Choose the provider whose plan alert cases are filed under.")
-            if plans
-            else _("The organisation has no support plan in force."),
+            "alerts.no_plan", _("The organisation has no support plan in force."), field="provider"
+        ) from None
+    except upstream.SeveralPlansInForce:
+        raise DomainError(
+            "alerts.provider_required",
+            _("Choose the provider whose plan alert cases are filed under."),
             field="provider",
-        )
-    catalog = upstream.catalog_for_version(plans[0].catalog_version_id)
-    return plans[0].provider, catalog, catalog.plan(plans[0].plan_code)
+        ) from None
+    return found.provider, found.catalog, found.plan
 
 
 @transaction.atomic

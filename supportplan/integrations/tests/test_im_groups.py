@@ -178,3 +178,23 @@ def test_the_admin_connects_on_the_page_and_members_only_see(world, client):
     assert client.post(f"/org/im-groups/{group.pk}/remove/").status_code == 302
     assert not ImGroup.objects.get().active
     assert Case.objects.count() == 0
+
+
+def test_an_organisation_with_plans_of_two_providers_chooses_the_groups_provider(world):
+    start = clock.now() - timedelta(days=30)
+    entitle(world["tenant"], "tencent", "s2", start=start)
+    client = api_client(world["admin"])
+    body = {"platform": "dingtalk", "name": "值班群", "app_secret": "ding-secret"}
+    refused = client.post("/api/im-groups/", body, format="json")
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["code"] == "im.provider_required"
+    assert not ImGroup.objects.exists()
+    made = client.post("/api/im-groups/", {**body, "provider": "tencent"}, format="json")
+    assert made.status_code == 201, made.content
+    assert made.json()["provider"] == "tencent"
+    assert ImGroup.objects.get().provider == "tencent"
+    # the page asks for the provider only in this case
+    from supportplan.web.tests.conftest import client_for
+
+    page = client_for(world["admin"]).get("/org/im-groups/").content.decode()
+    assert 'name="provider"' in page
