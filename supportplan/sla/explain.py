@@ -82,7 +82,7 @@ def duration_words(d: timedelta) -> str:
         parts.append(ngettext("%(n)s h", "%(n)s h", hours) % {"n": hours})
     if mins:
         parts.append(ngettext("%(n)s min", "%(n)s min", mins) % {"n": mins})
-    return ("" if _zh() else " ").join(parts)
+    return " ".join(parts)
 
 
 def local_text(instant: datetime, tz: Any) -> str:
