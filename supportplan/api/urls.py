@@ -7,7 +7,7 @@ from rest_framework.routers import DefaultRouter
 from supportplan.compat import api as compat_api
 from supportplan.integrations import api as alerts_api
 
-from . import accounts, bookings, calendars, cases, catalog, subscriptions
+from . import accounts, bookings, calendars, cases, catalog, sla, subscriptions
 from . import advisories as advisories_api
 from . import notifications as notifications_api
 from . import reports as reports_api
@@ -44,6 +44,7 @@ urlpatterns = [
     path("me/", accounts.MeView.as_view(), name="me"),
     path("bench/ceiling/", cases.BenchCeilingView.as_view(), name="bench-ceiling"),
     *calendars.urlpatterns(),
+    *sla.urlpatterns(),
     *subscriptions.urlpatterns(),
     *notifications_api.urlpatterns(),
     path("", include(router.urls)),

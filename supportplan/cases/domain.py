@@ -182,11 +182,14 @@ def check_channel(
     logged_by_staff: bool,
     im_platform: str = "",
     customer: str | None = None,
+    require_platform: bool = True,
 ) -> None:
     """The channel exists, the plan includes it, and the right person uses it.
 
     Staff-logged channels (the hotline, the enterprise phone line) are recorded by staff
     on the customer's behalf: a customer cannot open a case "through the hotline" online.
+    `require_platform=False` (the promise shown before the form is complete) accepts a
+    missing IM platform, never a wrong one.
     """
     try:
         chan = catalog.channel(channel)
@@ -223,7 +226,7 @@ def check_channel(
         )
     if chan.platforms:
         codes = [p.code for p in chan.platforms]
-        if im_platform not in codes:
+        if im_platform not in codes and (im_platform or require_platform):
             raise DomainError(
                 "case.im_platform_invalid",
                 _("Choose the IM platform of your group: %(platforms)s."),

@@ -51,6 +51,7 @@ web_patterns = [
     path("cases/", cases.case_list, name="cases"),
     path("cases/new/", cases.case_new, name="case_new"),
     path("cases/scope/", cases.scope_preview, name="scope_preview"),
+    path("cases/quote/", cases.case_quote, name="case_quote"),
     path("cases/<int:case_id>/", cases.case_detail, name="case"),
     path("cases/<int:case_id>/reply/", cases.case_reply, name="case_reply"),
     path("cases/<int:case_id>/attach/", cases.case_attach, name="case_attach"),

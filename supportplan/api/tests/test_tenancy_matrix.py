@@ -85,6 +85,12 @@ ROUTES: dict[str, Route] = {
     "calendar-workday": Route(PUBLIC, query={"after": "2026-11-23", "n": "3"}),
     "report-deadline": Route(PUBLIC, query={"month": "2026-10"}),
     "sla-due": Route(PUBLIC),
+    "sla-quote": Route(
+        LIST,
+        query={"provider": "partner", "severity": "general_guidance", "channel": "ticket"},
+        control=False,
+        note="the caller's own plan; ?tenant=<B> is ignored for customers, B's system is 404",
+    ),
     "plans-for-sale": Route(PUBLIC),
     "catalog-provider-list": Route(PUBLIC),
     **{
@@ -227,6 +233,7 @@ ROUTES: dict[str, Route] = {
     "report-html": Route(TENANT, obj="report"),
     "report-pdf": Route(TENANT, obj="report"),
     "case-detail": Route(TENANT, obj="case"),
+    "case-clock": Route(TENANT, obj="case"),
     "case-reply": Route(TENANT, obj="case", body={"body": "evil"}),
     "case-notes": Route(TENANT, obj="case", body={"body": "evil"}),
     "case-severity": Route(

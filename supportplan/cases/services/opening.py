@@ -10,16 +10,17 @@ from django.utils.translation import gettext_lazy as _
 
 from supportplan.accounts import permissions as perms
 from supportplan.accounts.models import RegisteredSystem, Tenant, User
-from supportplan.core.errors import DomainError, NotFound, PermissionDenied
+from supportplan.core.errors import DomainError, PermissionDenied
 
-from .. import domain, routing, upstream
+from .. import domain, routing
 from ..models import (
     Case,
     CaseEvent,
     CaseState,
     EventKind,
 )
-from .common import _audit, _require_text, _set_sla_columns, _sla_events
+from ..promise import check_opener, check_system, opening_sla, opening_terms
+from .common import _audit, _require_text, _set_sla_columns
 
 
 @transaction.atomic
@@ -48,12 +49,8 @@ def case_open(
     A customer opens for their own organisation; staff record a call on a customer's behalf
     (then `requester` is the caller and `logged_by` the staff member).
     """
-    staff = perms.is_staff(actor)
+    staff = check_opener(actor, tenant)
     if staff:
-        if not perms.has_role(actor, perms.HANDLE_CASES):
-            raise PermissionDenied(
-                "case.open_forbidden", _("Only support staff can record cases for customers.")
-            )
         if requester is None:
             raise DomainError(
                 "case.requester_required",
@@ -67,11 +64,8 @@ def case_open(
                 field="requester",
             )
     else:
-        if actor.tenant_id != tenant.pk:
-            raise NotFound(domain.WHAT_TENANT)
         requester = actor
-    if system is not None and system.tenant_id != tenant.pk:
-        raise NotFound(domain.WHAT_SYSTEM)
+    check_system(system, tenant)
     subject = _require_text(
         subject, "case.subject_required", _("Give the case a short subject."), "subject", 200
     )
@@ -83,27 +77,17 @@ def case_open(
         20_000,
     )
 
-    entitlement = upstream.plan_in_force(tenant, provider, now)
-    if entitlement is None:
-        catalog_now = upstream.current_catalog(provider)
-        if catalog_now is None:
-            raise DomainError(
-                "case.unknown_provider",
-                _("Unknown provider %(provider)s."),
-                field="provider",
-                provider=provider,
-            )
-        raise domain.no_plan_error(catalog_now)
-    catalog = upstream.catalog_for_version(entitlement.catalog_version_id)
-    plan = catalog.plan(entitlement.plan_code)
-    domain.check_technical_contact(plan, tenant.has_technical_contact)
-    reader = tenant.name if staff else None  # staff read "Acme's Basic plan", not "Your"
-    domain.check_severity(
-        catalog, plan, severity, system.classification if system else None, customer=reader
+    terms = opening_terms(
+        tenant=tenant,
+        provider=provider,
+        severity=severity,
+        channel=channel,
+        system=system,
+        im_platform=im_platform,
+        staff=staff,
+        now=now,
     )
-    domain.check_channel(
-        catalog, plan, channel, logged_by_staff=staff, im_platform=im_platform, customer=reader
-    )
+    catalog, plan, entitlement = terms.catalog, terms.plan, terms.entitlement
     if out_of_scope_code and not staff:
         # Customers say what they need; staff judge whether it is out of scope.
         out_of_scope_code = ""
@@ -111,12 +95,7 @@ def case_open(
         catalog, software_name, software_version, software_platform, out_of_scope_code
     )
 
-    # One query answers both the SLA question (escort intervals, for plans whose escort
-    # service sets an urgent first-response target) and which escort teams to tell (the
-    # bookings app reads `escort_bookings` from the audit entry instead of asking again).
-    escorts, escort_bookings = upstream.escorts_at(tenant, now)
-    if not any(g.service.urgent_first_response is not None for g in plan.services):
-        escorts = []
+    escorts, escort_bookings = terms.escorts, terms.escort_bookings
     tam_id = tenant.tam_id if "tam" in plan.staff_roles() else None
     assignee = routing.route_to(plan.handler_tier)
     assignee_id = assignee.pk if assignee is not None else None
@@ -160,10 +139,8 @@ def case_open(
         at=now,
         data={"severity": severity, "channel": channel, "escorts": escort_data},
     )
-    policy_for = upstream.policy_builder(
-        catalog, plan, channel=channel, opened_at=now, escorts=escorts
-    )
-    result = upstream.replay(_sla_events([created]), policy_for, now)
+    # The same function answers the quote before the case is filed (cases.promise).
+    result = opening_sla(terms, severity=severity, channel=channel, now=now)
     _set_sla_columns(case, result)
     case.save(force_insert=True)
     created.case = case

@@ -150,6 +150,7 @@ PAGES: dict[str, Page] = {
     "web:cases": Page(SELF),
     "web:case_new": Page(SELF),
     "web:scope_preview": Page(SELF),
+    "web:case_quote": Page(SELF),
     "web:services": Page(SELF),
     "web:book": Page(SELF, kwargs=lambda w: {"provider": "partner", "service": "escort"}),
     "web:reports": Page(SELF),

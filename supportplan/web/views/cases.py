@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from supportplan.accounts import selectors as account_selectors
 from supportplan.cases import attachments as case_files
+from supportplan.cases import promise as case_promise
 from supportplan.cases import selectors as case_selectors
 from supportplan.cases import services as case_services
 from supportplan.cases.models import CaseState
@@ -155,6 +156,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "systems": systems,
         "scope": scope,
         "selected_severity": form["severity"].value(),
+        **(quote_context(user, tenant, chosen.provider_code, request.POST, now) if data else {}),
     }
     return render(request, "web/cases/new.html", context, status=400 if form.errors else 200)
 
@@ -183,6 +185,64 @@ def scope_preview(request: HttpRequest) -> HttpResponse:
     )
 
 
+def quote_context(user: Any, tenant: Any, provider: str, data: Any, now: Any) -> dict[str, Any]:
+    """The first-response promise for the severity/channel/system in `data` (a form's
+    values): {"quote": …} or {"quote_error": the refusal opening would give}; {} while the
+    form does not say enough yet."""
+    severity = (data.get("severity") or "").strip()[:60]
+    channel = (data.get("channel") or "").strip()[:60]
+    if tenant is None or not provider or not severity or not channel:
+        return {}
+    from supportplan.accounts.models import RegisteredSystem
+
+    system_id = (data.get("system") or "").strip()
+    system = None
+    if system_id:
+        system = (
+            RegisteredSystem.objects.for_tenant(tenant).filter(pk=int(system_id)).first()
+            if system_id.isdigit()
+            else None
+        )
+        if system is None:
+            return {}
+    try:
+        quote = case_promise.sla_quote(
+            actor=user,
+            tenant=tenant,
+            provider=provider[:60],
+            severity=severity,
+            channel=channel,
+            system=system,
+            im_platform=(data.get("im_platform") or "").strip()[:30],
+            now=now,
+        )
+    except DomainError as exc:
+        return {"quote_error": exc.message}
+    return {"quote": quote}
+
+
+@signed_in_view
+def case_quote(request: HttpRequest) -> HttpResponse:
+    """HTML fragment for the case forms: the promise as severity, channel and system change.
+    Customers get their own organisation's; staff name a tenant they may see."""
+    from supportplan.accounts import permissions as perms
+
+    user = request.user
+    if perms.is_staff(user):
+        tenant_id = request.GET.get("tenant", "")
+        tenant = (
+            perms.visible_tenants(user).filter(pk=int(tenant_id)).first()  # type: ignore[arg-type]
+            if tenant_id.isdigit()
+            else None
+        )
+    else:
+        tenant = user.tenant  # type: ignore[union-attr]
+    ctx = quote_context(
+        user, tenant, request.GET.get("provider", ""), request.GET, request_now(request)
+    )
+    return render(request, "web/cases/_promise.html", ctx)
+
+
 def case_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any]:
     user = request.user
     return {
@@ -192,8 +252,17 @@ def case_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any
         "now": request_now(request),
         "is_requester": case.requester_id == user.pk,
         "rating": getattr(case, "rating", None) if _has_rating(case) else None,
+        "clock": _clock(case, user, request_now(request)),
         **extra,
     }
+
+
+def _clock(case: Any, user: Any, now: Any) -> Any:
+    """The first-response clock explained (derived from the event log, never stored)."""
+    try:
+        return case_promise.case_clock(case, user, now)
+    except DomainError:
+        return None  # e.g. the case's catalog version is gone: the page still shows
 
 
 def _has_rating(case: Any) -> bool:

@@ -34,7 +34,7 @@ from supportplan.web.forms import (
 )
 from supportplan.web.navigation import may_see_dashboard
 
-from .cases import case_context
+from .cases import case_context, quote_context
 from .common import call_service, paginate, request_now, staff_view, user_of
 
 
@@ -376,6 +376,11 @@ def hotline(request: HttpRequest) -> HttpResponse:
             "plans": plans,
             "chosen": chosen,
             "form": form,
+            **(
+                quote_context(user, tenant, chosen.provider_code, request.POST, now)
+                if chosen and request.method == "POST"
+                else {}
+            ),
         },
         status=400 if form is not None and form.errors else 200,
     )

@@ -128,6 +128,56 @@
     if ((desc && desc.value) || (name && name.value)) check();
   }
 
+  // Case forms (portal "open a case", console "log a call"): the first-response promise as
+  // severity, channel and system change, from the server (the same code that opens the
+  // case). "Use the ticket instead" switches the channel in one click.
+  function promise() {
+    var form = document.querySelector("form[data-quote-url]");
+    var box = document.getElementById("promise");
+    if (!form || !box) return;
+    var url = form.getAttribute("data-quote-url");
+    var seq = 0;
+    function value(name) {
+      var checked = form.querySelector("[name=" + name + "]:checked");
+      if (checked) return checked.value;
+      var el = form.querySelector("select[name=" + name + "], input[type=hidden][name=" + name + "]");
+      return el ? el.value : "";
+    }
+    function refresh() {
+      var params = new URLSearchParams();
+      ["provider", "tenant", "severity", "channel", "system", "im_platform"].forEach(function (n) {
+        params.set(n, value(n));
+      });
+      if (!params.get("severity") || !params.get("channel")) return;
+      var mine = ++seq;
+      box.setAttribute("aria-busy", "true");
+      fetch(url + "?" + params.toString(), { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (mine !== seq) return;
+          box.removeAttribute("aria-busy");
+          if (html === null) return;
+          box.innerHTML = html;
+          box.hidden = !html.trim();
+        })
+        .catch(function () { box.removeAttribute("aria-busy"); });
+    }
+    form.addEventListener("change", function (event) {
+      var name = event.target && event.target.name;
+      if (["severity", "channel", "system", "im_platform"].indexOf(name) >= 0) refresh();
+    });
+    box.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("[data-use-channel]") : null;
+      if (!button) return;
+      var select = form.querySelector("select[name=channel]");
+      if (!select) return;
+      select.value = button.getAttribute("data-use-channel");
+      select.dispatchEvent(new Event("change", { bubbles: true }));
+      select.focus();
+    });
+    refresh();
+  }
+
   // Forms with a [data-once] button (payments, acknowledgements) are sent once; a second
   // click while the first request is on its way does nothing. The server is idempotent
   // anyway (a stale form in another tab shows the same result); this only spares the wait.
@@ -198,6 +248,7 @@
     autosubmit();
     submitOnce();
     caseForm();
+    promise();
     tick();
     if (document.querySelector("time.countdown[data-due]")) setInterval(tick, 1000);
   });
