@@ -54,7 +54,7 @@ parser.add_argument(
 )
 parser.add_argument("--schedulers", type=int, default=3)
 parser.add_argument("--seconds", type=float, default=150, help="scheduler scenario length")
-parser.add_argument("--cases", type=int, default=40, help="worker-kill: SLA checks enqueued")
+parser.add_argument("--cases", type=int, default=20, help="worker-kill: SLA checks enqueued")
 parser.add_argument("--running-timeout", type=float, default=3.0)
 parser.add_argument("--load-seconds", type=float, default=20, help="connection-drop length")
 parser.add_argument("--clients", type=int, default=8)

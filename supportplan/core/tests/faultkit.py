@@ -194,7 +194,8 @@ def _worker_kill(*, cases: int, running_timeout: float) -> dict[str, Any]:
 
         settings.SUPPORTPLAN_TASK_RUNNING_TIMEOUT = timedelta(seconds=running_timeout)
         recovered, requeued_after, done_after = 0, None, None
-        deadline = killed_at + running_timeout + 60
+        # The breaches' notifications (a few tasks a case) are drained too, however slow.
+        deadline = killed_at + running_timeout + 60 + 10 * cases
         while time.monotonic() < deadline:
             recovered += recover_stale_running(now=clock.now())
             victim.refresh_from_db()

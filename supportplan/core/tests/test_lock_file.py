@@ -32,14 +32,13 @@ def test_a_dependency_missing_from_the_lock_or_a_local_file_is_reported(tmp_path
     pyproject = tmp_path / "pyproject.toml"
     text = pyproject.read_text()
     pyproject.write_text(
-        text.replace('dependencies = [\n', 'dependencies = [\n  "left-pad-nowhere>=1",\n  ', 1)
-        .replace('"django>=6.1,<6.2"', '"django>=7.0"', 1)
+        text.replace(
+            "dependencies = [\n", 'dependencies = [\n  "left-pad-nowhere>=1",\n  ', 1
+        ).replace('"django>=6.1,<6.2"', '"django>=7.0"', 1)
     )
     lock = tmp_path / "pylock.toml"
     lock.write_text(
-        lock.read_text().replace(
-            "https://files.pythonhosted.org/", "file:///opt/pypi/files/", 1
-        )
+        lock.read_text().replace("https://files.pythonhosted.org/", "file:///opt/pypi/files/", 1)
     )
     found = lock_check().problems(tmp_path)
     assert "left-pad-nowhere>=1: in pyproject.toml, not in pylock.toml" in found
