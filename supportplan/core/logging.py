@@ -42,9 +42,10 @@ class ContextFilter(logging.Filter):
     as `context` for the text format)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
-        record.task_id = task_id.get()
-        record.context = " ".join(v for v in (record.request_id, record.task_id) if v)
+        rid, tid = request_id.get(), task_id.get()
+        record.request_id = rid
+        record.task_id = tid
+        record.context = " ".join(v for v in (rid, tid) if v)
         return True
 
 

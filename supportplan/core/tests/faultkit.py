@@ -181,7 +181,7 @@ def _worker_kill(*, cases: int, running_timeout: float) -> dict[str, Any]:
                 return int(cur.fetchone()[0])
 
         wait_until(
-            lambda: running("worker-a") and running("worker-b") and blocked() >= 2, 60, "both busy"
+            lambda: running("worker-a") and running("worker-b") and blocked() >= 2, 240, "both busy"
         )
         busy_after = time.monotonic() - started
         (victim,) = running("worker-a")
