@@ -403,20 +403,25 @@ def connection_drop(
             problems.append(f"{kinds['other']} answer(s) neither 2xx nor the 503 envelope")
         # Recovery: from each drop to the end of the last non-2xx answer that began before
         # the next drop.
-        recovery = []
+        recovery: list[float] = []
+        served_again: list[float | None] = []
         for k, dropped in enumerate(drop_times):
             until = drop_times[k + 1] if k + 1 < len(drop_times) else float("inf")
             failed = [
                 a[1] for a in answers if a[4] != "2xx" and dropped - 1 <= a[1] and a[0] < until
             ]
             recovery.append(round(max(failed) - dropped, 3) if failed else 0.0)
+            # the first request begun after the drop that was answered 2xx
+            ok = [a[1] for a in answers if a[4] == "2xx" and dropped <= a[0] < until]
+            served_again.append(round(min(ok) - dropped, 3) if ok else None)
         return {
             "requests": len(answers),
             "2xx": kinds["2xx"],
             "503": kinds["503"],
             "other": kinds["other"],
             "connections_terminated": terminated,
-            "recovery_after_each_drop_s": recovery,
+            "last_failure_ended_after_each_drop_s": recovery,
+            "first_2xx_after_each_drop_s": served_again,
             "requests_per_s": round(len(answers) / seconds, 1),
             "problems": problems,
         }
