@@ -99,7 +99,9 @@ def test_the_tasks_of_a_request_log_with_its_request_id(settings, records):
     assert request_id.get() == ""
 
 
-@pytest.mark.django_db
+# The worker closes connections it finds in a transaction (close_old_connections): no
+# test-wide transaction around it on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_a_task_no_request_enqueued_runs_without_a_request_id(settings, records):
     settings.TASKS = DB_TASKS
     result = prune_and_recover.enqueue(as_of=clock.now().isoformat())
