@@ -245,6 +245,13 @@ def _worker_kill(*, cases: int, running_timeout: float) -> dict[str, Any]:
         dead = [wid for wid in ("worker-b", "worker-c") if procs[wid].poll() is not None]
         if dead:
             problems.append(f"workers died: {dead}")
+        # The replacement may still be starting (the queue can drain first): stop it only
+        # once it runs its loop, as a supervisor's stop would find it.
+        wait_until(
+            lambda: b"worker_id=worker-c" in (Path(data_dir) / "workers.log").read_bytes(),
+            240,
+            "worker-c started",
+        )
         exits = {}
         for wid in ("worker-b", "worker-c"):
             procs[wid].send_signal(signal.SIGTERM)
