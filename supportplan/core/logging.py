@@ -2,9 +2,14 @@
 
 `SUPPORTPLAN_LOG_FORMAT=json` writes one JSON object a line (python-json-logger) with the
 fields `time level logger message request_id task_id` plus any `extra=`. The request id comes
-from the caller's `X-Request-ID` (or is generated), is echoed in the response and is written
-with each task the request enqueues (`task enqueued` line: task_id + request_id); the worker
-logs every line of a task with that `task_id`, so a request and its tasks join on it.
+from the caller's `X-Request-ID` (or is generated) and is echoed in the response.
+
+The tasks a request enqueues carry its request id: the id is stamped into the task's stored
+row when it is created (`args_kwargs["request_id"]`, beside the arguments, so no task's
+signature changes), whatever code enqueues it, and the worker sets it again while it runs the
+task: every line the task writes has the request's `request_id` and its own `task_id`. A task
+enqueued by that task inherits the same request id. One place does this for every task:
+`_stamp_request_id` (a `pre_save` hook on django-tasks-db's row) and `_on_started`.
 """
 
 from __future__ import annotations
@@ -21,17 +26,26 @@ if TYPE_CHECKING:  # the settings import this module: no Django imports at its t
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 task_id: contextvars.ContextVar[str] = contextvars.ContextVar("task_id", default="")
+# The request id in force before a task started (a task run in-process by the immediate
+# backend keeps its request's id; a worker goes back to none between tasks).
+_outer_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "outer_request_id", default=""
+)
+REQUEST_ID_KEY = "request_id"
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 log = logging.getLogger("supportplan.tasks")
 
 
 class ContextFilter(logging.Filter):
-    """Puts the current request id and task id on every record."""
+    """Puts the current request id and task id on every record (and both, space-separated,
+    as `context` for the text format)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
-        record.task_id = task_id.get()
+        rid, tid = request_id.get(), task_id.get()
+        record.request_id = rid
+        record.task_id = tid
+        record.context = " ".join(v for v in (rid, tid) if v)
         return True
 
 
@@ -61,8 +75,28 @@ def _on_enqueued(sender: Any, task_result: Any, **kwargs: Any) -> None:
     )
 
 
+def _stamp_request_id(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """Writes the current request id into a task row being created (django-tasks-db stores
+    the arguments as `{"args": [...], "kwargs": {...}}`; the worker reads only those two)."""
+    rid = request_id.get()
+    if rid and not raw and instance._state.adding and isinstance(instance.args_kwargs, dict):
+        instance.args_kwargs.setdefault(REQUEST_ID_KEY, rid)
+
+
+def enqueued_request_id(task_result: Any) -> str:
+    """The request id stored with a task (empty for a task no request enqueued)."""
+    row = getattr(task_result, "db_result", None)
+    stored = getattr(row, "args_kwargs", None)
+    value = stored.get(REQUEST_ID_KEY, "") if isinstance(stored, dict) else ""
+    return value if isinstance(value, str) and _SAFE_ID.match(value) else ""
+
+
 def _on_started(sender: Any, task_result: Any, **kwargs: Any) -> None:
     task_id.set(str(task_result.id))
+    _outer_request_id.set(request_id.get())
+    rid = enqueued_request_id(task_result)
+    if rid:
+        request_id.set(rid)
     log.info("task started %s", task_result.task.name, extra={"task": task_result.task.name})
 
 
@@ -74,6 +108,7 @@ def _on_finished(sender: Any, task_result: Any, **kwargs: Any) -> None:
         extra={"task": task_result.task.name, "status": str(task_result.status)},
     )
     task_id.set("")
+    request_id.set(_outer_request_id.get())
 
 
 # Business events written to the log (INFO) once their transaction commits. Only ids and
@@ -116,8 +151,13 @@ def connect_signals() -> None:
     from supportplan.core.audit import subscribe
 
     subscribe(log_business_event)
+    from django.db.models.signals import pre_save
     from django.tasks.signals import task_enqueued, task_finished, task_started
+    from django_tasks_db.models import DBTaskResult
 
+    pre_save.connect(
+        _stamp_request_id, sender=DBTaskResult, dispatch_uid="supportplan.core.logging.stamp"
+    )
     task_enqueued.connect(_on_enqueued, dispatch_uid="supportplan.core.logging.enqueued")
     task_started.connect(_on_started, dispatch_uid="supportplan.core.logging.started")
     task_finished.connect(_on_finished, dispatch_uid="supportplan.core.logging.finished")
@@ -133,9 +173,7 @@ def logging_config(log_format: str, level: str) -> dict[str, Any]:
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         }
         if log_format == "json"
-        else {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"
-        }
+        else {"format": "%(asctime)s %(levelname)s %(name)s [%(context)s] %(message)s"}
     )
     return {
         "version": 1,
