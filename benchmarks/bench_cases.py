@@ -5,6 +5,7 @@ Needs the database made by gen_cases.py (1,000,000 cases; default `bench_cases`)
 1. agent queue: first 50 active cases by SLA due time for staff of each tier (the query the
    queue endpoint runs, ORM included): p50 / p95 over many runs, and its plan;
 2. SLA sweep: find every case due to warn or breach at now (both partial-index scans);
+2b. the console queue page (HTML, the whole view and template) for a manager and an expert;
 3. opening a case over HTTP under 8 concurrent clients against the production server
    (gunicorn -c supportplan/config/gunicorn.py supportplan.config.wsgi, supportplan.config.settings.prod from env vars), side by
    side with a bare endpoint of the same stack doing one INSERT (the ceiling): throughput,
@@ -37,6 +38,7 @@ parser.add_argument("--seconds", type=float, default=20.0)
 parser.add_argument("--clients", type=int, default=8)
 parser.add_argument("--port", type=int, default=8765)
 parser.add_argument("--skip-http", action="store_true")
+parser.add_argument("--only-console", action="store_true", help="only the console queue page")
 args = parser.parse_args()
 
 DATABASE_URL = f"postgres://postgres@{args.host}/{args.db}"
@@ -120,6 +122,41 @@ def bench_sweep() -> None:
         sql, params = breach.values_list("pk", flat=True).query.sql_with_params()
         cur.execute("EXPLAIN " + sql, params)
         print("plan (breach):", " / ".join(r[0].strip() for r in cur.fetchall()[:3]))
+
+
+def bench_console() -> None:
+    """The console queue page (HTML) as a person gets it: the whole view, template included,
+    through Django's test client (no network), for a manager (every queue) and an expert."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    active = Case.objects.filter(state__in=["open", "in_progress", "waiting_on_customer"]).count()
+    runs = max(20, args.runs // 5)
+    print(f"== console queue page (GET /console/, HTML), {active:,} active cases, {runs} runs each")
+    with override_settings(ALLOWED_HOSTS=["testserver"]):
+        for username, query in (
+            ("bench-manager", ""),
+            ("bench-expert-0", ""),
+            ("bench-manager", "?page=3"),
+            ("bench-manager", "?severity=business_down"),
+        ):
+            client = Client()
+            client.force_login(User.objects.get(username=username))
+            for _ in range(5):
+                res = client.get("/console/" + query)
+            assert res.status_code == 200, res.status_code
+            times, cpu = [], []
+            for _ in range(runs):
+                t, c = time.perf_counter(), time.process_time()
+                res = client.get("/console/" + query)
+                times.append(time.perf_counter() - t)
+                cpu.append(time.process_time() - c)
+            label = f"{username} {query or '(page 1)'}"
+            print(
+                f"{label:40} p50={ms(pct(times, 50))}  p95={ms(pct(times, 95))}  "
+                f"max={ms(max(times))}  python cpu p50={ms(pct(cpu, 50))}  "
+                f"bytes={len(res.content):,}"
+            )
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -245,8 +282,12 @@ def main() -> None:
     call_command("migrate", verbosity=0)  # apps added since gen_cases.py ran
     total = Case.objects.count()
     print(f"database {args.db}: {total:,} cases")
-    bench_queue()
-    bench_sweep()
+    if not args.only_console:
+        bench_queue()
+        bench_sweep()
+    bench_console()
+    if args.only_console:
+        return
     if not args.skip_http:
         bench_http()
 
