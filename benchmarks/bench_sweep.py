@@ -3,12 +3,12 @@ the real sweep (`cases.sweep.case_sla_sweep`) fires after workers were stopped f
 on one worker and on two at once, and that each fired exactly once.
 
 A fresh copy of the gen_cases.py database (CREATE DATABASE … TEMPLATE, default from
-`perf_cases`) is the backlog: its open cases were opened over the last three hours, so
+`bench_cases`) is the backlog: its open cases were opened over the last three hours, so
 every warning and breach due by now is waiting (~35k events at 1M cases). Each run gets its
 own copy, so the source database is never changed. Prints events, seconds, events/s, and
 the exactly-once check (one audit entry per case and kind).
 
-Run: .venv/bin/python benchmarks/bench_sweep.py [--source perf_cases] [--workers 1 2]
+Run: .venv/bin/python benchmarks/bench_sweep.py [--source bench_cases] [--workers 1 2]
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--source", default="perf_cases", help="database made by gen_cases.py")
-parser.add_argument("--copy", default="perf_sweep", help="scratch copy (dropped and remade)")
+parser.add_argument("--source", default="bench_cases", help="database made by gen_cases.py")
+parser.add_argument("--copy", default="bench_sweep", help="scratch copy (dropped and remade)")
 parser.add_argument("--host", default="127.0.0.1:5432")
 parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
 parser.add_argument("--batch", type=int, default=200)
