@@ -39,6 +39,7 @@ parser.add_argument("--clients", type=int, default=8)
 parser.add_argument("--port", type=int, default=8765)
 parser.add_argument("--skip-http", action="store_true")
 parser.add_argument("--only-console", action="store_true", help="only the console queue page")
+parser.add_argument("--only-sweep", action="store_true", help="only the sweep's due-case lookups")
 args = parser.parse_args()
 
 DATABASE_URL = f"postgres://postgres@{args.host}/{args.db}"
@@ -99,6 +100,18 @@ def bench_queue() -> None:
         print("   ", line)
 
 
+def _warn_q(now):  # type: ignore[no-untyped-def]
+    from django.db.models import Q
+
+    return Q(sla_state=SlaState.RUNNING, sla_warned=False, warn_at__lte=now)
+
+
+def _breach_q(now):  # type: ignore[no-untyped-def]
+    from django.db.models import Q
+
+    return Q(sla_state=SlaState.RUNNING, sla_breached=False, first_response_due__lte=now)
+
+
 def bench_sweep() -> None:
     now = clock.now()
     warn = Case.objects.filter(sla_state=SlaState.RUNNING, sla_warned=False, warn_at__lte=now)
@@ -117,6 +130,25 @@ def bench_sweep() -> None:
     print(
         f"due to warn: {len(w):,}  due to breach: {len(b):,}  "
         f"p50={ms(pct(times, 50))}  p95={ms(pct(times, 95))}  max={ms(max(times))}"
+    )
+    # What a sweep worker actually runs: claim the next batch (200, oldest first, FOR UPDATE
+    # SKIP LOCKED), in a transaction rolled back so nothing changes.
+    from django.db import transaction
+
+    from supportplan.cases.sweep import _claim
+
+    claims = []
+    for _ in range(runs + 3):
+        t = time.perf_counter()
+        with transaction.atomic():
+            got = len(_claim(_warn_q(now), "warn_at", 200))
+            got += len(_claim(_breach_q(now), "first_response_due", 200))
+            transaction.set_rollback(True)
+        claims.append(time.perf_counter() - t)
+    claims = claims[3:]
+    print(
+        f"sweep claim (next 200 warnings + 200 breaches, locked): rows={got}  "
+        f"p50={ms(pct(claims, 50))}  p95={ms(pct(claims, 95))}  max={ms(max(claims))}"
     )
     with connection.cursor() as cur:
         sql, params = breach.values_list("pk", flat=True).query.sql_with_params()
@@ -283,8 +315,11 @@ def main() -> None:
     total = Case.objects.count()
     print(f"database {args.db}: {total:,} cases")
     if not args.only_console:
-        bench_queue()
+        if not args.only_sweep:
+            bench_queue()
         bench_sweep()
+        if args.only_sweep:
+            return
     bench_console()
     if args.only_console:
         return
