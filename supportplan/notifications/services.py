@@ -117,7 +117,7 @@ def on_audit_entries(entries: list[AuditEntry]) -> None:
         backend.validate_task(task)
         jobs = DBTaskResult.objects.bulk_create(
             DBTaskResult(
-                id=backend._get_id(),
+                id=backend._get_id(),  # type: ignore[attr-defined]
                 args_kwargs=normalize_json({"args": [], "kwargs": {"dispatch_id": r.pk}}),
                 priority=task.priority,
                 task_path=task.module_path,

@@ -166,13 +166,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         queue=f.get("tier") or None,
     )
     # The rows show the tenant and the assignee only: no requester or system joins.
-    qs = (
-        case_selectors.case_list(user, flt)
-        .select_related(None)
-        .select_related(  # type: ignore[arg-type]
-            "tenant", "assignee"
-        )
-    )
+    qs = case_selectors.case_list(user, flt)  # type: ignore[arg-type]
+    qs = qs.select_related(None).select_related("tenant", "assignee")
     if f.get("plan"):
         qs = qs.filter(plan_code=f["plan"])
     now = request_now(request)
