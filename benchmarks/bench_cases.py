@@ -5,6 +5,7 @@ Needs the database made by gen_cases.py (1,000,000 cases; default `bench_cases`)
 1. agent queue: first 50 active cases by SLA due time for staff of each tier (the query the
    queue endpoint runs, ORM included): p50 / p95 over many runs, and its plan;
 2. SLA sweep: find every case due to warn or breach at now (both partial-index scans);
+2b. the console queue page (HTML, the whole view and template) for a manager and an expert;
 3. opening a case over HTTP under 8 concurrent clients against the production server
    (gunicorn -c supportplan/config/gunicorn.py supportplan.config.wsgi, supportplan.config.settings.prod from env vars), side by
    side with a bare endpoint of the same stack doing one INSERT (the ceiling): throughput,
@@ -37,6 +38,8 @@ parser.add_argument("--seconds", type=float, default=20.0)
 parser.add_argument("--clients", type=int, default=8)
 parser.add_argument("--port", type=int, default=8765)
 parser.add_argument("--skip-http", action="store_true")
+parser.add_argument("--only-console", action="store_true", help="only the console queue page")
+parser.add_argument("--only-sweep", action="store_true", help="only the sweep's due-case lookups")
 args = parser.parse_args()
 
 DATABASE_URL = f"postgres://postgres@{args.host}/{args.db}"
@@ -97,6 +100,18 @@ def bench_queue() -> None:
         print("   ", line)
 
 
+def _warn_q(now):  # type: ignore[no-untyped-def]
+    from django.db.models import Q
+
+    return Q(sla_state=SlaState.RUNNING, sla_warned=False, warn_at__lte=now)
+
+
+def _breach_q(now):  # type: ignore[no-untyped-def]
+    from django.db.models import Q
+
+    return Q(sla_state=SlaState.RUNNING, sla_breached=False, first_response_due__lte=now)
+
+
 def bench_sweep() -> None:
     now = clock.now()
     warn = Case.objects.filter(sla_state=SlaState.RUNNING, sla_warned=False, warn_at__lte=now)
@@ -116,10 +131,64 @@ def bench_sweep() -> None:
         f"due to warn: {len(w):,}  due to breach: {len(b):,}  "
         f"p50={ms(pct(times, 50))}  p95={ms(pct(times, 95))}  max={ms(max(times))}"
     )
+    # What a sweep worker actually runs: claim the next batch (200, oldest first, FOR UPDATE
+    # SKIP LOCKED), in a transaction rolled back so nothing changes.
+    from django.db import transaction
+
+    from supportplan.cases.sweep import _claim
+
+    claims = []
+    for _ in range(runs + 3):
+        t = time.perf_counter()
+        with transaction.atomic():
+            got = len(_claim(_warn_q(now), "warn_at", 200))
+            got += len(_claim(_breach_q(now), "first_response_due", 200))
+            transaction.set_rollback(True)
+        claims.append(time.perf_counter() - t)
+    claims = claims[3:]
+    print(
+        f"sweep claim (next 200 warnings + 200 breaches, locked): rows={got}  "
+        f"p50={ms(pct(claims, 50))}  p95={ms(pct(claims, 95))}  max={ms(max(claims))}"
+    )
     with connection.cursor() as cur:
         sql, params = breach.values_list("pk", flat=True).query.sql_with_params()
         cur.execute("EXPLAIN " + sql, params)
         print("plan (breach):", " / ".join(r[0].strip() for r in cur.fetchall()[:3]))
+
+
+def bench_console() -> None:
+    """The console queue page (HTML) as a person gets it: the whole view, template included,
+    through Django's test client (no network), for a manager (every queue) and an expert."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    active = Case.objects.filter(state__in=["open", "in_progress", "waiting_on_customer"]).count()
+    runs = max(20, args.runs // 5)
+    print(f"== console queue page (GET /console/, HTML), {active:,} active cases, {runs} runs each")
+    with override_settings(ALLOWED_HOSTS=["testserver"]):
+        for username, query in (
+            ("bench-manager", ""),
+            ("bench-expert-0", ""),
+            ("bench-manager", "?page=3"),
+            ("bench-manager", "?severity=business_down"),
+        ):
+            client = Client()
+            client.force_login(User.objects.get(username=username))
+            for _ in range(5):
+                res = client.get("/console/" + query)
+            assert res.status_code == 200, res.status_code
+            times, cpu = [], []
+            for _ in range(runs):
+                t, c = time.perf_counter(), time.process_time()
+                res = client.get("/console/" + query)
+                times.append(time.perf_counter() - t)
+                cpu.append(time.process_time() - c)
+            label = f"{username} {query or '(page 1)'}"
+            print(
+                f"{label:40} p50={ms(pct(times, 50))}  p95={ms(pct(times, 95))}  "
+                f"max={ms(max(times))}  python cpu p50={ms(pct(cpu, 50))}  "
+                f"bytes={len(res.content):,}"
+            )
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -245,8 +314,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)  # apps added since gen_cases.py ran
     total = Case.objects.count()
     print(f"database {args.db}: {total:,} cases")
-    bench_queue()
-    bench_sweep()
+    if not args.only_console:
+        if not args.only_sweep:
+            bench_queue()
+        bench_sweep()
+        if args.only_sweep:
+            return
+    bench_console()
+    if args.only_console:
+        return
     if not args.skip_http:
         bench_http()
 

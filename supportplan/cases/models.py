@@ -175,9 +175,25 @@ class Case(models.Model):
         indexes = [
             # Agent queue: first 50 active cases by due time (NULLS LAST is PostgreSQL's
             # default for ASC, so ORDER BY first_response_due, id walks this index).
+            # It covers the console's filters and SLA counts (INCLUDE), so counting the
+            # active cases a page matches is an index-only scan, not ~20k scattered heap
+            # pages at a million cases (issue 16: 446 ms -> tens of ms).
             models.Index(
                 fields=["first_response_due", "id"],
                 condition=models.Q(state__in=ACTIVE_STATE_VALUES),
+                include=[
+                    "queue",
+                    "assignee",
+                    "tenant",
+                    "state",
+                    "severity",
+                    "provider",
+                    "plan_code",
+                    "sla_state",
+                    "sla_breached",
+                    "sla_warned",
+                    "warn_at",
+                ],  # fmt: skip
                 name="case_queue_due",
             ),
             models.Index(

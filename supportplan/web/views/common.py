@@ -153,13 +153,21 @@ PER_PAGE = 25
 
 
 def paginate(
-    request: HttpRequest, items: Any, *, per_page: int = PER_PAGE, param: str = "page"
+    request: HttpRequest,
+    items: Any,
+    *,
+    per_page: int = PER_PAGE,
+    param: str = "page",
+    count: int | None = None,
 ) -> Any:
     """One page of `items` (a queryset or list) from `?<param>=N`. A page number that is not a
-    number, or past the end, shows the nearest page instead of an error (a stale link)."""
+    number, or past the end, shows the nearest page instead of an error (a stale link).
+    `count`, when the caller already has it (e.g. from an aggregate), spares the COUNT(*)."""
     from django.core.paginator import Paginator
 
     paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count  # type: ignore[misc]  # cached_property, set up front
     page = paginator.get_page(request.GET.get(param))
     page.param = param  # type: ignore[attr-defined]
     return page

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,24 +43,73 @@ from .common import call_service, paginate, request_now, staff_view, user_of
 
 def _sla_counts(qs: Any, now: Any) -> dict[str, int]:
     """Running / warning / breached over every case the filters match (not only this page),
-    with the same rule as the badges (templatetags.web.sla_status) expressed in SQL."""
-    from django.db.models import Count, Q
+    with the same rule as the badges (templatetags.web.sla_status) expressed in SQL; `total`
+    is the pager's count. One pass over the matching cases, each put in one bucket by a
+    single CASE (three COUNT … FILTERs evaluated the rule three times a row), read from the
+    index case_queue_due alone on PostgreSQL, which covers these columns."""
+    from django.db.models import Case as CaseWhen
+    from django.db.models import CharField, Count, Q, Value, When
 
-    stopped = Q(sla_state__in=["met", "paused", "stopped"])
-    breached = ~stopped & (
-        Q(sla_state="breached") | Q(sla_breached=True) | Q(first_response_due__lte=now)
+    bucket = CaseWhen(
+        When(Q(sla_state__in=["met", "paused", "stopped"]), then=Value("")),
+        When(
+            Q(sla_state="breached") | Q(sla_breached=True) | Q(first_response_due__lte=now),
+            then=Value("breached"),
+        ),
+        When(first_response_due__isnull=True, then=Value("")),
+        When(Q(sla_warned=True) | Q(warn_at__lte=now), then=Value("warning")),
+        default=Value("running"),
+        output_field=CharField(),
     )
-    warning = (
-        ~stopped
-        & ~breached
-        & Q(first_response_due__isnull=False)
-        & (Q(sla_warned=True) | Q(warn_at__lte=now))
+    rows = (
+        qs.order_by()
+        .annotate(sla_bucket=bucket)
+        .values_list("sla_bucket")
+        .annotate(n=Count("id"))
+        .values_list("sla_bucket", "n")
     )
-    running = ~stopped & ~breached & ~warning & Q(first_response_due__isnull=False)
-    return qs.aggregate(
-        breached=Count("id", filter=breached),
-        warning=Count("id", filter=warning),
-        running=Count("id", filter=running),
+    counts = {"breached": 0, "warning": 0, "running": 0, "total": 0}
+    for name, n in rows:
+        if name:
+            counts[name] = n
+        counts["total"] += n
+    return counts
+
+
+class _QuickSelect(forms.Select):
+    """The same `<select>` markup as Django's template widget, written in Python: the queue's
+    filter selects list every tenant, and the template engine took ~13 ms a select for the
+    `<option>`s (most of the page's time at 200 tenants)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"', widget["name"]), _attrs(widget["attrs"]), ">"]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in options:
+                parts.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>',
+                        str(option["value"]),
+                        _attrs(option["attrs"]),
+                        option["label"],
+                    )
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # every part escaped by format_html
+
+
+def _attrs(attrs: dict[str, Any]) -> SafeString:
+    """django/forms/widgets/attrs.html: `True` writes the bare name, `False` leaves it out."""
+    return mark_safe(  # escaped by format_html
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+            for name, value in attrs.items()
+            if value is not False
+        )
     )
 
 
@@ -81,10 +133,18 @@ def _filter_form(request: HttpRequest) -> QueueFilterForm:
             seen.setdefault(sev.code, sev.name.get(lang))
     form.choice_field("severity").choices = any_ + list(seen.items())
     form.choice_field("tenant").choices = any_ + [
-        (str(t.pk), t.name)
-        for t in perms.visible_tenants(request.user)  # type: ignore[arg-type]
+        (str(pk), name)
+        for pk, name in perms.visible_tenants(request.user).values_list(  # type: ignore[arg-type]
+            "pk", "name"
+        )
     ]
     form.choice_field("state").choices = [("", pgettext("web", "Active"))] + list(CaseState.choices)
+    for field in form.fields.values():
+        quick = _QuickSelect()
+        quick.choices = field.widget.choices  # type: ignore[attr-defined]
+        quick.is_required = field.widget.is_required
+        quick.attrs = field.widget.attrs  # shared: full_clean marks invalid fields on it
+        field.widget = quick
     return form
 
 
@@ -105,14 +165,19 @@ def queue(request: HttpRequest) -> HttpResponse:
         assignee_id=user.pk if scope == "mine" else None,
         queue=f.get("tier") or None,
     )
+    # The rows show the tenant and the assignee only: no requester or system joins.
     qs = case_selectors.case_list(user, flt)  # type: ignore[arg-type]
+    qs = qs.select_related(None).select_related("tenant", "assignee")
     if f.get("plan"):
         qs = qs.filter(plan_code=f["plan"])
     now = request_now(request)
-    cases = paginate(
-        request, qs.order_by(F("first_response_due").asc(nulls_last=True), "id"), per_page=50
-    )
     counts = _sla_counts(qs, now)
+    cases = paginate(
+        request,
+        qs.order_by(F("first_response_due").asc(nulls_last=True), "id"),
+        per_page=50,
+        count=counts["total"],
+    )
     return render(
         request,
         "web/console/queue.html",
