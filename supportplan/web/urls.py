@@ -4,6 +4,7 @@ from supportplan.compat import views as access_keys
 from supportplan.integrations import views as alerts
 
 from .views import (
+    account,
     advisories,
     bookings,
     cases,
@@ -20,6 +21,10 @@ from .views import (
 web_patterns = [
     path("lang/", common.set_language, name="set_language"),
     path("account/access-keys/", access_keys.access_keys, name="access_keys"),
+    path("account/api-keys/", account.api_keys_page, name="api_keys"),
+    path(
+        "account/api-keys/<int:key_id>/revoke/", account.api_key_revoke_view, name="api_key_revoke"
+    ),
     path("org/alerts/", alerts.receivers_page, name="alert_receivers"),
     path("console/cases/<int:case_id>/vendor/", alerts.case_vendor, name="case_vendor"),
     path(
@@ -69,6 +74,11 @@ web_patterns = [
     path("organisation/robot/", org.robot_save, name="org_robot"),
     path("organisation/robot/<int:robot_id>/remove/", org.robot_remove, name="org_robot_remove"),
     path("organisation/robot/<int:robot_id>/test/", org.robot_test, name="org_robot_test"),
+    path(
+        "organisation/people/<int:user_id>/<str:action>/",
+        org.person_action,
+        name="org_person",
+    ),
     path("organisation/<str:which>/", org.settings_save, name="org_save"),
     # staff console
     path("console/", console.queue, name="queue"),

@@ -368,6 +368,7 @@ NOTIFICATIONS_ROBOT_EXTRA_HOSTS = tuple(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "supportplan.api.authentication.ApiKeyAuthentication",
         "supportplan.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

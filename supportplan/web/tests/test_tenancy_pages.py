@@ -158,6 +158,10 @@ PAGES: dict[str, Page] = {
     "web:advisories": Page(SELF),
     "web:inbox": Page(SELF),
     "web:access_keys": Page(SELF),
+    "web:api_keys": Page(SELF),
+    "web:api_key_revoke": Page(
+        TENANT, kwargs=lambda w: {"key_id": w.obj["api_key"].pk}, post_only=True
+    ),
     "web:alert_receivers": Page(SELF),
     "web:case_vendor": Page(STAFF, kwargs=case_b),
     "web:alert_receiver_remove": Page(
@@ -165,6 +169,12 @@ PAGES: dict[str, Page] = {
     ),
     "web:access_key_revoke": Page(
         TENANT, kwargs=lambda w: {"key_id": w.obj["access_key"].pk}, post_only=True
+    ),
+    "web:org_person": Page(
+        TENANT,
+        kwargs=lambda w: {"user_id": w.b_member.pk, "action": "deactivate"},
+        post_only=True,
+        body=lambda w: {"role": "customer_admin"},
     ),
     "web:inbox_read": Page(SELF),  # tested: B's notice id leaves it unread
     # B's objects
@@ -287,6 +297,7 @@ PAGES: dict[str, Page] = {
 # Every other action a POST-only page of B's object accepts is attacked too.
 ACTIONS = {
     "web:case_state": ["close", "reopen", "delete"],
+    "web:org_person": ["role", "deactivate", "reactivate", "mfa-reset"],
     "web:booking_action": ["cancel", "accept", "rate"],
     "web:console_action": ["reply", "severity", "escalate", "wait", "resolve", "take", "resume"],
     "web:staff_booking_action": ["confirm", "deliver", "cancel"],
