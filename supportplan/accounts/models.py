@@ -109,6 +109,13 @@ class Tenant(models.Model):
         limit_choices_to={"role": "architect"},
     )
     created_at = models.DateTimeField(_("created at"))
+    awaiting_approval = models.BooleanField(
+        _("awaiting approval"),
+        default=False,
+        help_text=_(
+            "Registered by itself on the sign-up page: no case can be opened until staff approve it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("tenant")

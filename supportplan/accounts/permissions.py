@@ -17,6 +17,10 @@ MANAGE_TENANTS = frozenset(
     {Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.TAM, Role.BUSINESS_MANAGER}
 )
 MANAGE_PEOPLE = frozenset({Role.PLATFORM_ADMIN})
+# Create customer organisations in the console and approve self-registered ones.
+ONBOARD_ORGANISATIONS = frozenset(
+    {Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.BUSINESS_MANAGER}
+)
 HANDLE_CASES = frozenset(
     {
         Role.ENGINEER,

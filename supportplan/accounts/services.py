@@ -33,6 +33,7 @@ def tenant_create(
     slug: str = "",
     language: str = "zh-hans",
     report_emails: list[str] | None = None,
+    awaiting_approval: bool = False,
 ) -> Tenant:
     name = name.strip()
     if not name:
@@ -51,15 +52,41 @@ def tenant_create(
         report_emails=list(report_emails or []),
         language=language,
         created_at=now,
+        awaiting_approval=awaiting_approval,
     )
     audit_log(
-        action="tenant.created",
+        action="tenant.registered" if awaiting_approval else "tenant.created",
         at=now,
         actor=actor,
         tenant=tenant,
         target=tenant,
         data={"name": name},
     )
+    return tenant
+
+
+@transaction.atomic
+def tenant_approve(*, actor: User, tenant: Tenant, now: datetime) -> Tenant:
+    """Staff accept an organisation that registered itself, once its administrator's e-mail
+    address is verified; from then on its people may open cases."""
+    from allauth.account.models import EmailAddress
+
+    from . import permissions as perms
+
+    perms.require_role(actor, perms.ONBOARD_ORGANISATIONS)
+    tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    if not tenant.awaiting_approval:
+        return tenant
+    if not EmailAddress.objects.filter(
+        user__tenant=tenant, user__role=Role.CUSTOMER_ADMIN, verified=True
+    ).exists():
+        raise DomainError(
+            "tenant.email_unverified",
+            _("The organisation's administrator has not verified their e-mail address yet."),
+        )
+    tenant.awaiting_approval = False
+    tenant.save(update_fields=["awaiting_approval"])
+    audit_log(action="tenant.approved", at=now, actor=actor, tenant=tenant, target=tenant, data={})
     return tenant
 
 

@@ -11,6 +11,7 @@ from .views import (
     common,
     console,
     inbox,
+    onboarding,
     org,
     payments,
     portal,
@@ -74,6 +75,20 @@ web_patterns = [
     path("organisation/robot/", org.robot_save, name="org_robot"),
     path("organisation/robot/<int:robot_id>/remove/", org.robot_remove, name="org_robot_remove"),
     path("organisation/robot/<int:robot_id>/test/", org.robot_test, name="org_robot_test"),
+    path("organisation/invitations/", onboarding.org_invite, name="org_invite"),
+    path(
+        "organisation/invitations/<int:invitation_id>/<str:action>/",
+        onboarding.org_invitation_action,
+        name="org_invitation",
+    ),
+    path("invitations/accept/", onboarding.invitation_accept, name="invitation_accept"),
+    path("invitations/<str:key>/", onboarding.invitation_open, name="invitation_open"),
+    path("console/organisations/", onboarding.console_onboarding, name="console_onboarding"),
+    path(
+        "console/organisations/<int:tenant_id>/approve/",
+        onboarding.console_tenant_approve,
+        name="console_tenant_approve",
+    ),
     path(
         "organisation/people/<int:user_id>/<str:action>/",
         org.person_action,

@@ -32,14 +32,16 @@ def org() -> dict[str, Any]:
     tenant = make_tenant("Acme")
     return {
         "tenant": tenant,
-        "admin": make_user(Role.CUSTOMER_ADMIN, tenant=tenant, username="acme-admin"),
+        "admin": make_user(
+            Role.CUSTOMER_ADMIN, tenant=tenant, username="acme-admin", language="en"
+        ),
         "member": make_user(Role.CUSTOMER_MEMBER, tenant=tenant, username="acme-bob"),
     }
 
 
 @pytest.fixture
 def platform_admin() -> User:
-    return make_user(Role.PLATFORM_ADMIN, username="root-admin")
+    return make_user(Role.PLATFORM_ADMIN, username="root-admin", language="en")
 
 
 # --------------------------------------------------------------------------- the service

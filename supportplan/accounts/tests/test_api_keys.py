@@ -4,7 +4,7 @@ audited; through the API and the portal page."""
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -25,8 +25,12 @@ def org():
     tenant = make_tenant("Acme")
     return {
         "tenant": tenant,
-        "admin": make_user(Role.CUSTOMER_ADMIN, tenant=tenant, username="acme-admin"),
-        "member": make_user(Role.CUSTOMER_MEMBER, tenant=tenant, username="acme-bob"),
+        "admin": make_user(
+            Role.CUSTOMER_ADMIN, tenant=tenant, username="acme-admin", language="en"
+        ),
+        "member": make_user(
+            Role.CUSTOMER_MEMBER, tenant=tenant, username="acme-bob", language="en"
+        ),
     }
 
 
@@ -54,9 +58,12 @@ def test_created_key_is_shown_once_and_stored_as_a_fingerprint(org, now):
     assert raw.startswith(stored.prefix + "_") and len(raw) == len(stored.prefix) + 1 + 64
     assert stored.secret_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert raw not in str(ApiKey.objects.filter(pk=stored.pk).values().get())
-    assert (body["scope"], body["state"], body["expires_at"]) == (
-        "read_only", "active", "2026-12-23T02:00:00Z",
-    )  # fmt: skip
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert (body["scope"], body["state"], expires) == (
+        "read_only",
+        "active",
+        T0 + timedelta(days=30),
+    )
     listed = api_client(org["member"]).get(reverse("api-key-list")).json()
     assert "key" not in listed["results"][0]
     entry = AuditEntry.objects.get(action="api_key.created")
@@ -146,7 +153,9 @@ def test_tenant_admin_makes_and_revokes_a_colleagues_key(org, now):
     assert response.json()["username"] == "acme-bob"
     key_id = response.json()["id"]
     # the member sees their own; the admin sees the organisation's
-    assert [k["id"] for k in api_client(org["member"]).get(reverse("api-key-list")).json()["results"]] == [key_id]
+    assert [
+        k["id"] for k in api_client(org["member"]).get(reverse("api-key-list")).json()["results"]
+    ] == [key_id]
     response = admin.post(reverse("api-key-revoke", args=[key_id]))
     assert response.json()["state"] == "revoked"
     entry = AuditEntry.objects.get(action="api_key.revoked")
@@ -184,7 +193,8 @@ def test_portal_page_shows_the_key_once_and_revokes(org, now):
     client.force_login(org["admin"])
     url = reverse("web:api_keys")
     response = client.post(
-        url, {"name": "nightly export", "scope": "read_only", "days": "30", "owner": org["member"].pk}
+        url,
+        {"name": "nightly export", "scope": "read_only", "days": "30", "owner": org["member"].pk},
     )
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
@@ -195,7 +205,7 @@ def test_portal_page_shows_the_key_once_and_revokes(org, now):
     again = client.get(url).content.decode()
     assert "Copy the key now" not in again and "nightly export" in again
     zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    zh.force_login(org["admin"])
+    zh.force_login(make_user(Role.CUSTOMER_MEMBER, tenant=org["tenant"], username="acme-zh"))
     assert "只读" in zh.get(url).content.decode()
     response = client.post(reverse("web:api_key_revoke", args=[key.pk]))
     assert response.status_code == 302

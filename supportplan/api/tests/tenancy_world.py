@@ -220,6 +220,12 @@ def _populate(now: datetime) -> World:
     w.obj["api_key"] = api_key_create(
         actor=None, user=b_admin, scope="full", days=30, now=now, name=f"{MARK_B} deploy script"
     ).key
+    from supportplan.signin.invitations import invitation_send
+
+    w.obj["invitation"] = invitation_send(
+        actor=b_admin, tenant=b, email="quokka@zeta-victim.example", role="customer_member",
+        now=now,
+    )  # fmt: skip
     from supportplan.integrations.services import alert_receiver_create
 
     w.obj["alert_receiver"] = alert_receiver_create(

@@ -72,6 +72,13 @@ def case_open(
         requester = actor
     if system is not None and system.tenant_id != tenant.pk:
         raise NotFound(domain.WHAT_SYSTEM)
+    if tenant.awaiting_approval:  # self-registered, not yet approved by staff (accounts)
+        raise DomainError(
+            "case.organisation_pending",
+            _(
+                "Your organisation is waiting for the provider's approval; cases can be opened once it is approved."
+            ),
+        )
     subject = _require_text(
         subject, "case.subject_required", _("Give the case a short subject."), "subject", 200
     )

@@ -176,6 +176,20 @@ PAGES: dict[str, Page] = {
         post_only=True,
         body=lambda w: {"role": "customer_admin"},
     ),
+    "web:org_invite": Page(SELF),  # always into the caller's own organisation
+    "web:org_invitation": Page(
+        TENANT,
+        kwargs=lambda w: {"invitation_id": w.obj["invitation"].pk, "action": "resend"},
+        post_only=True,
+        body=lambda w: {},
+    ),
+    # the invited person's pages: no one signed in needed; the key in the session decides
+    "web:invitation_open": Page(OPEN, kwargs=lambda w: {"key": "quokka-not-a-key"}),
+    "web:invitation_accept": Page(OPEN),
+    "web:console_onboarding": Page(STAFF),
+    "web:console_tenant_approve": Page(
+        STAFF, kwargs=lambda w: {"tenant_id": w.b.pk}, post_only=True, body=lambda w: {}
+    ),
     "web:inbox_read": Page(SELF),  # tested: B's notice id leaves it unread
     # B's objects
     "web:case": Page(TENANT, kwargs=case_b),
@@ -298,6 +312,7 @@ PAGES: dict[str, Page] = {
 ACTIONS = {
     "web:case_state": ["close", "reopen", "delete"],
     "web:org_person": ["role", "deactivate", "reactivate", "mfa-reset"],
+    "web:org_invitation": ["resend", "withdraw"],
     "web:booking_action": ["cancel", "accept", "rate"],
     "web:console_action": ["reply", "severity", "escalate", "wait", "resolve", "take", "resume"],
     "web:staff_booking_action": ["confirm", "deliver", "cancel"],
@@ -439,7 +454,15 @@ SELF_PAGES = [
     for n, p in PAGES.items()
     if p.kind == SELF
     and n in WEB_ROUTES
-    and n not in ("logout", "set_language", "web:set_language", "web:org_save", "web:inbox_read")
+    and n
+    not in (
+        "logout",
+        "set_language",
+        "web:set_language",
+        "web:org_save",
+        "web:org_invite",
+        "web:inbox_read",
+    )
     and n not in SIGNIN_REFUSED
 ]
 

@@ -89,6 +89,20 @@ def _page(request: HttpRequest, forms: dict[str, Any], status: int = 200) -> Htt
         for r in robots
     ]
     context["robot_form"] = forms.get("robot_form") or RobotForm(prefix="robot")
+    from supportplan.signin.models import Invitation
+
+    from .onboarding import InviteForm
+
+    now = request_now(request)
+    context["invite_form"] = forms.get("invite_form") or InviteForm(
+        prefix="invite", initial={"language": tenant.language}
+    )
+    context["invitations"] = [
+        {"invitation": i, "state": i.state_at(now)}
+        for i in Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by(
+            "-created_at", "-pk"
+        )[:50]
+    ]
     context["im"] = notif_selectors.im_entitlement(tenant, request_now(request), get_language())
     return render(request, "web/org/settings.html", context, status=status)
 
