@@ -83,7 +83,7 @@ class UserAdminForm(forms.ModelForm):
     actor: Any = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.instance.pk is None or self.errors:
             return data
         stored = User.objects.get(pk=self.instance.pk)
@@ -115,8 +115,10 @@ class UserAdmin(BaseUserAdmin):
         (_("Support platform"), {"fields": ("role", "tenant", "handler_tier", "language")}),
     )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(
+        self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
         if obj is None:
             return form
         return type("UserChangeForm", (UserAdminForm, form), {"actor": request.user})

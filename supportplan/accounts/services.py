@@ -166,7 +166,7 @@ def _check_assignee(key: str, person: User | None) -> None:
             "tenant.bad_assignee",
             _("%(user)s cannot be this organisation's %(what)s."),
             user=person.get_username(),
-            what=Tenant._meta.get_field(key).verbose_name,
+            what=getattr(Tenant._meta.get_field(key), "verbose_name", key),
             field=key,
         )
 
@@ -369,7 +369,7 @@ def access_change_problem(
     demoted = role != Role.CUSTOMER_ADMIN or changes.get("is_active", user.is_active) is False
     if user.role == Role.CUSTOMER_ADMIN and user.is_active and demoted:
         others = (
-            User.objects.filter(tenant_id=user.tenant_id, role=Role.CUSTOMER_ADMIN, is_active=True)
+            User.objects.filter(tenant=user.tenant, role=Role.CUSTOMER_ADMIN, is_active=True)
             .exclude(pk=user.pk)
             .exists()
         )

@@ -50,6 +50,9 @@ class AccountAdapter(DefaultAccountAdapter):
         from supportplan.accounts import services as accounts
         from supportplan.accounts.models import Role
 
+        if "organisation" not in form.cleaned_data or str(getattr(user, "role", "") or ""):
+            # single sign-on's sign-up form: the IdP's organisation placed the person already
+            return super().save_user(request, user, form, commit=commit)
         name = str(form.cleaned_data.get("organisation") or "").strip()
         language = (translation.get_language() or "zh-hans").lower()
         language = "en" if language.startswith("en") else "zh-hans"

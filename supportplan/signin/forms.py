@@ -12,6 +12,13 @@ from django.utils.translation import gettext_lazy as _
 class SignupForm(forms.Form):
     organisation = forms.CharField(label=_("Organisation name"), max_length=200)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if getattr(self, "sociallogin", None) is not None:
+            # allauth builds single sign-on's sign-up form on this class too: there the
+            # organisation is the one whose identity provider signed the person in
+            del self.fields["organisation"]
+
     def clean_organisation(self) -> str:
         from supportplan.accounts.models import Tenant
 

@@ -285,3 +285,17 @@ def test_accept_refuses_a_weak_password_on_the_form():
     assert "too short" in response.content.decode()
     assert not User.objects.filter(username="eve").exists()
     assert accounts  # the services module is the one write path (imported for readers)
+
+
+@pytest.mark.django_db
+def test_single_sign_on_sign_up_form_asks_no_organisation():
+    """allauth builds the SSO sign-up form on ACCOUNT_SIGNUP_FORM_CLASS too; there the IdP's
+    organisation places the person, so no organisation is asked (nor created)."""
+    from allauth.socialaccount.forms import SignupForm as SsoSignupForm
+    from allauth.socialaccount.models import SocialAccount, SocialLogin
+
+    login = SocialLogin(user=User(email="a@acme.example"), account=SocialAccount(provider="x"))
+    assert "organisation" not in SsoSignupForm(sociallogin=login).fields
+    from supportplan.signin.forms import SignupForm
+
+    assert "organisation" in SignupForm().fields

@@ -52,7 +52,7 @@ class NewApiKeyForm(forms.Form):
         super().__init__(*args, **kwargs)
         if actor.role == Role.CUSTOMER_ADMIN and actor.tenant_id:
             people = User.objects.filter(tenant_id=actor.tenant_id, is_active=True)
-            self.fields["owner"].choices = [
+            self.fields["owner"].choices = [  # type: ignore[attr-defined]
                 (p.pk, p.get_full_name() or p.username) for p in people.order_by("username")
             ]
             self.fields["owner"].initial = actor.pk
@@ -98,7 +98,7 @@ def api_keys_page(request: HttpRequest) -> HttpResponse:
     owner = actor
     chosen = form.cleaned_data.get("owner")
     if chosen and chosen != actor.pk:
-        owner = User.objects.get(pk=chosen, tenant_id=actor.tenant_id)  # among the choices
+        owner = User.objects.get(pk=chosen, tenant=actor.tenant)  # among the choices
     ok, made = call_service(
         request, form, api_keys.api_key_create,
         actor=actor, user=owner, now=request_now(request),
