@@ -115,6 +115,12 @@ class UserAdmin(BaseUserAdmin):
         (_("Support platform"), {"fields": ("role", "tenant", "handler_tier", "language")}),
     )
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Moving a person to another organisation would carry their access with them,
+        # unaudited: create a new person there instead (the form offers it on "add").
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "tenant") if obj is not None else readonly
+
     def get_form(
         self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any
     ) -> Any:

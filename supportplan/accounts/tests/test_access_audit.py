@@ -412,3 +412,16 @@ def test_admin_new_tenant_and_person_are_created_by_the_services(admin_client, p
     assert entries(person, "user.") == [
         ("user.created", platform_admin.pk, {"role": "customer_admin"})
     ]
+
+
+def test_admin_cannot_move_a_person_to_another_organisation(org, admin_client):
+    other = make_tenant("Other Org")
+    member = org["member"]
+    url = reverse("admin:accounts_user_change", args=[member.pk])
+    data = admin_form_data(admin_client, url)
+    assert "tenant" not in data
+    data["tenant"] = str(other.pk)
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.tenant == org["tenant"]
