@@ -399,6 +399,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "ApiKeyScopeEnum": "supportplan.accounts.models.ApiKeyScope",
         "AdvisoryStateEnum": "supportplan.advisories.models.State",
         "CaseStateEnum": "supportplan.cases.models.CaseState",
         "SlaStateEnum": "supportplan.cases.models.SlaState",

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from supportplan.accounts import api_keys
@@ -84,7 +84,11 @@ def _page(request: HttpRequest, form: NewApiKeyForm, created: Any = None) -> Htt
 
 
 def _state_label(state: str) -> str:
-    return {"active": _("Active"), "expired": _("Expired"), "revoked": _("Revoked")}[state]
+    return {
+        "active": pgettext("state", "Active"),
+        "expired": pgettext("state", "Expired"),
+        "revoked": pgettext("state", "Revoked"),
+    }[state]
 
 
 @signed_in_view

@@ -51,12 +51,12 @@ class OnboardForm(BaseForm):
         help_text=gettext_lazy("One per line: the cloud and the account ID, e.g. “huawei 0a1b2c”."),
     )
     tam = forms.ModelChoiceField(
-        label=gettext_lazy("Technical account manager"),
+        label=pgettext_lazy("web", "Technical account manager"),
         queryset=User.objects.none(),
         required=False,
     )
     business_manager = forms.ModelChoiceField(
-        label=gettext_lazy("Business manager"), queryset=User.objects.none(), required=False
+        label=pgettext_lazy("web", "Business manager"), queryset=User.objects.none(), required=False
     )
     admin_email = forms.EmailField(
         label=gettext_lazy("Administrator's e-mail"),
