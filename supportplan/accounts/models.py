@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -107,6 +109,13 @@ class Tenant(models.Model):
         limit_choices_to={"role": "architect"},
     )
     created_at = models.DateTimeField(_("created at"))
+    awaiting_approval = models.BooleanField(
+        _("awaiting approval"),
+        default=False,
+        help_text=_(
+            "Registered by itself on the sign-up page: no case can be opened until staff approve it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("tenant")
@@ -273,3 +282,44 @@ class CloudAccount(models.Model):
         from supportplan.catalog.selectors import cloud_name
 
         return str(cloud_name(self.cloud))
+
+
+class ApiKeyScope(models.TextChoices):
+    READ_ONLY = "read_only", _("Read only")
+    CASES = "cases", _("Cases only")
+    FULL = "full", _("Everything I may do")
+
+
+class ApiKey(models.Model):
+    """A personal key for the REST API (`Authorization: Bearer spk_…`). Only a SHA-256 of the
+    key is stored: the key is 256 random bits, so a slow hash would add nothing but cost on
+    every request. `prefix` is the public part it is looked up by (shown in lists)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("what the key is for"), max_length=200, blank=True)
+    prefix = models.CharField(_("key prefix"), max_length=20, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scope = models.CharField(_("scope"), max_length=20, choices=ApiKeyScope.choices)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.prefix
+
+    def usable_at(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+    def state_at(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if now < self.expires_at else "expired"

@@ -17,6 +17,10 @@ MANAGE_TENANTS = frozenset(
     {Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.TAM, Role.BUSINESS_MANAGER}
 )
 MANAGE_PEOPLE = frozenset({Role.PLATFORM_ADMIN})
+# Create customer organisations in the console and approve self-registered ones.
+ONBOARD_ORGANISATIONS = frozenset(
+    {Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.BUSINESS_MANAGER}
+)
 HANDLE_CASES = frozenset(
     {
         Role.ENGINEER,
@@ -84,12 +88,63 @@ def require_tenant_admin(user: User, tenant: Tenant) -> None:
 
 def may_manage_keys_of(actor: Any, owner: Any) -> bool:
     """A person manages their own keys (cloud-API access keys, API keys); a customer admin
-    those of their organisation's people; a platform superuser anyone's."""
-    if actor.pk == owner.pk or actor.is_superuser:
+    those of their organisation's people; a platform administrator anyone's."""
+    if actor.pk == owner.pk or actor.is_superuser or actor.role == Role.PLATFORM_ADMIN:
         return True
     return bool(
         owner.tenant_id and actor.tenant_id == owner.tenant_id and actor.role == Role.CUSTOMER_ADMIN
     )
+
+
+# Staff who look after people: a support manager sets handler tiers (who takes which queue);
+# everything else about staff is the platform administrator's.
+SET_HANDLER_TIERS = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER})
+
+
+def require_may_manage_person(actor: Any, person: User, aspects: set[str]) -> None:
+    """May `actor` change `aspects` (role, handler_tier, is_active, is_staff, is_superuser, mfa)
+    of `person`? A customer administrator manages the people of their own organisation (a
+    person of another organisation is "not found"); account-management staff manage any
+    customer's people; provider staff are managed by platform administrators (handler tiers
+    also by support managers). Admin-site flags are the platform administrator's alone."""
+    if not (actor and actor.is_authenticated):
+        raise PermissionDenied()
+    if actor.is_superuser or actor.role == Role.PLATFORM_ADMIN:
+        return
+    if aspects & {"is_staff", "is_superuser"}:
+        raise PermissionDenied(
+            "user.admin_flags_forbidden",
+            _("Only a platform administrator gives access to the admin site."),
+        )
+    if person.role in (Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER):
+        if is_staff(actor):
+            require_role(actor, MANAGE_TENANTS)
+            return
+        if actor.tenant_id != person.tenant_id:
+            raise NotFound(_("Person"))
+        if actor.role != Role.CUSTOMER_ADMIN:
+            raise PermissionDenied(
+                "tenant.admin_required",
+                _("Only an administrator of your organisation can change this."),
+            )
+        return
+    if not is_staff(actor):
+        raise NotFound(_("Person"))
+    if aspects <= {"handler_tier"} and actor.role in SET_HANDLER_TIERS:
+        return
+    raise PermissionDenied(
+        "user.manage_forbidden",
+        _("Only a platform administrator changes the roles and access of provider staff."),
+    )
+
+
+def people_visible_to(user: Any) -> QuerySet[User]:
+    """The people `user` may look up: their own organisation's, or (staff) everyone."""
+    if is_staff(user):
+        return User.objects.all()
+    if user and user.is_authenticated and user.tenant_id:
+        return User.objects.filter(tenant_id=user.tenant_id)
+    return User.objects.none()
 
 
 def tier_may_handle(staff_tier: str, case_tier: str) -> bool:

@@ -1,7 +1,8 @@
 """The caller's identity and tenant: people, registered systems, cloud accounts."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,9 +10,18 @@ from rest_framework.views import APIView
 
 from supportplan.accounts import permissions as perms
 from supportplan.accounts import selectors, services
-from supportplan.accounts.models import CloudAccount, RegisteredSystem, Tenant, User
+from supportplan.accounts.models import (
+    CloudAccount,
+    HandlerTier,
+    RegisteredSystem,
+    Role,
+    Tenant,
+    User,
+)
 from supportplan.core import clock
+from supportplan.core.errors import NotFound
 
+from .keys import ERRORS
 from .permissions import user_of
 
 
@@ -61,6 +71,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
             "tenant",
             "handler_tier",
             "language",
+            "is_active",
         ]
         read_only_fields = fields
 
@@ -143,3 +154,58 @@ class TenantViewSet(viewsets.GenericViewSet):
     def users(self, request: Request, pk: str | None = None) -> Response:
         tenant = perms.tenant_for(user_of(request), pk)
         return Response(UserSerializer(selectors.users_of(tenant), many=True).data)
+
+
+class PersonChangeSerializer(serializers.Serializer):
+    """What may change about a person's access; every change is audited."""
+
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    handler_tier = serializers.ChoiceField(
+        choices=["", *HandlerTier.values], required=False, allow_blank=True
+    )
+    is_active = serializers.BooleanField(required=False)
+
+
+class MfaResetSerializer(serializers.Serializer):
+    removed = serializers.ListField(child=serializers.CharField())
+
+
+class PersonViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One person: a customer administrator manages their own organisation's people (a person
+    of another organisation is not found); staff as their role allows."""
+
+    serializer_class = UserSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return perms.people_visible_to(user_of(self.request)).order_by("pk")
+
+    def _person(self, pk: str | None) -> User:
+        person = self.get_queryset().filter(pk=pk).first()
+        if person is None:
+            raise NotFound(_("Person"))
+        return person
+
+    @extend_schema(
+        request=PersonChangeSerializer,
+        responses={200: UserSerializer, **ERRORS},
+        summary="Change a person's role, handler tier or active state (audited)",
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        person = self._person(pk)
+        data = PersonChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = services.user_access_change(
+            actor=user_of(request), user=person, now=clock.now(), **data.validated_data
+        )
+        return Response(UserSerializer(person).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: MfaResetSerializer, **ERRORS},
+        summary="Remove a person's second factors (audited)",
+    )
+    @action(detail=True, methods=["post"], url_path="mfa-reset")
+    def mfa_reset(self, request: Request, pk: str | None = None) -> Response:
+        person = self._person(pk)
+        removed = services.user_mfa_reset(actor=user_of(request), user=person, now=clock.now())
+        return Response({"removed": removed})

@@ -1,12 +1,58 @@
-"""API authentication classes."""
+"""API authentication classes: personal API keys (`Authorization: Bearer spk_…`, or
+`Api-Key spk_…`) with their scope, and the older per-person DRF token."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
+
+from supportplan.accounts import api_keys
+from supportplan.accounts.models import ApiKeyScope
+from supportplan.core import clock
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CASES_PREFIX = "/api/cases/"
+
+
+class ApiKeyScopeDenied(exceptions.APIException):
+    """A valid key used beyond its scope: 403 with its own code, so a script's author sees
+    at once that the key, not the person, lacks the right."""
+
+    status_code = 403
+    envelope_code = "api_key.scope"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keywords = ("bearer", "api-key")
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        header = authentication.get_authorization_header(request).split()
+        if len(header) != 2 or header[0].decode("latin-1").lower() not in self.keywords:
+            return None
+        try:
+            raw = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
+        if not raw.startswith(api_keys.KEY_START):
+            return None  # another kind of bearer token: not ours to judge
+        key = api_keys.api_key_check(raw, now=clock.now())
+        if key is None:
+            raise exceptions.AuthenticationFailed(_("This API key is unknown, revoked or expired."))
+        if key.scope == ApiKeyScope.READ_ONLY and request.method not in SAFE_METHODS:
+            raise ApiKeyScopeDenied(_("This API key may only read (its scope is read only)."))
+        if key.scope == ApiKeyScope.CASES and not request.path_info.startswith(CASES_PREFIX):
+            raise ApiKeyScopeDenied(
+                _("This API key may only use /api/cases/ (its scope is cases only).")
+            )
+        return (key.user, key)
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -21,3 +67,18 @@ class TokenAuthentication(authentication.TokenAuthentication):
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    """The OpenAPI security scheme of ApiKeyAuthentication."""
+
+    target_class = "supportplan.api.authentication.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "spk_<prefix>_<secret>",
+            "description": "A personal API key (/api/api-keys/); its scope limits what it may do.",
+        }

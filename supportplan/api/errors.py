@@ -75,6 +75,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.APIException):
         code, message = "error", str(exc.detail)
         for cls, (mapped, text) in _DRF_CODES.items():
+            if getattr(exc, "envelope_code", None):  # an exception that names its own code
+                code = exc.envelope_code  # type: ignore[attr-defined]
+                break
             if isinstance(exc, cls):
                 code = mapped
                 message = str(text) if text else str(exc.detail)

@@ -1,13 +1,12 @@
 """API routes. Each context adds its routes here with one or two lines."""
 
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from supportplan.compat import api as compat_api
 from supportplan.integrations import api as alerts_api
 
-from . import accounts, bookings, calendars, cases, catalog, sla, subscriptions
+from . import accounts, bookings, calendars, cases, catalog, keys, sla, subscriptions
 from . import advisories as advisories_api
 from . import notifications as notifications_api
 from . import reports as reports_api
@@ -29,6 +28,8 @@ router.include_format_suffixes = False
 router.register("reports", reports_api.ReportViewSet, basename="report")
 router.register("report-sources", reports_api.DataSourceViewSet, basename="report-source")
 router.register("tenants", accounts.TenantViewSet, basename="tenant")
+router.register("people", accounts.PersonViewSet, basename="person")
+router.register("api-keys", keys.ApiKeyViewSet, basename="api-key")
 router.register("catalog/providers", catalog.CatalogProviderViewSet, basename="catalog-provider")
 router.register("cases", cases.CaseViewSet, basename="case")
 router.register("access-keys", compat_api.AccessKeyViewSet, basename="access-key")
@@ -40,7 +41,7 @@ notifications_api.register(router)
 advisories_api.register(router)
 
 urlpatterns = [
-    path("token/", obtain_auth_token, name="api-token"),
+    path("token/", keys.TokenView.as_view(), name="api-token"),
     path("me/", accounts.MeView.as_view(), name="me"),
     path("bench/ceiling/", cases.BenchCeilingView.as_view(), name="bench-ceiling"),
     *calendars.urlpatterns(),

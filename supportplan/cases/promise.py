@@ -61,6 +61,14 @@ def check_opener(actor: User, tenant: Tenant) -> bool:
 def check_system(system: RegisteredSystem | None, tenant: Tenant) -> None:
     if system is not None and system.tenant_id != tenant.pk:
         raise NotFound(domain.WHAT_SYSTEM)
+    if tenant.awaiting_approval:  # self-registered, not yet approved by staff (accounts)
+        raise DomainError(
+            "case.organisation_pending",
+            _(
+                "Your organisation is waiting for the provider's approval; cases can be "
+                "opened once it is approved."
+            ),
+        )
 
 
 @dataclass(frozen=True)

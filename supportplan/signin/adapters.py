@@ -35,6 +35,41 @@ class AccountAdapter(DefaultAccountAdapter):
             now=clock.now(),
         )
 
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        """Self-registration only where the provider enables it (SUPPORTPLAN_ALLOW_SIGNUP):
+        allauth's own default is open."""
+        from django.conf import settings
+
+        return bool(getattr(settings, "ACCOUNT_ALLOW_SIGNUPS", False))
+
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        """A self-registered person registers an organisation (awaiting staff approval) and
+        is its administrator; no one is ever created without an organisation or a role."""
+        from django.db import transaction
+
+        from supportplan.accounts import services as accounts
+        from supportplan.accounts.models import Role
+
+        if "organisation" not in form.cleaned_data or str(getattr(user, "role", "") or ""):
+            # single sign-on's sign-up form: the IdP's organisation placed the person already
+            return super().save_user(request, user, form, commit=commit)
+        name = str(form.cleaned_data.get("organisation") or "").strip()
+        language = (translation.get_language() or "zh-hans").lower()
+        language = "en" if language.startswith("en") else "zh-hans"
+        with transaction.atomic():
+            tenant = accounts.tenant_create(
+                name=name,
+                registered_email=form.cleaned_data.get("email") or "",
+                language=language,
+                awaiting_approval=True,
+                now=clock.now(),
+            )
+            user.role = Role.CUSTOMER_ADMIN
+            user.tenant = tenant
+            user.language = language
+            user.date_joined = clock.now()
+            return super().save_user(request, user, form, commit=commit)
+
 
 class MfaAdapter(DefaultMFAAdapter):
     pass

@@ -23,6 +23,7 @@ def signin_email_send(
     subject: str,
     body: str,
     now: datetime,
+    tenant: Any = None,
 ) -> Outbox:
     content = domain.Content(subject=subject.strip(), intro=body.strip())
     with transaction.atomic():
@@ -30,7 +31,7 @@ def signin_email_send(
             rule=f"signin.{kind}",
             topic=Topic.SYSTEM,
             channel=Channel.EMAIL,
-            tenant=getattr(user, "tenant", None),
+            tenant=tenant or getattr(user, "tenant", None),
             user=user,
             address=address,
             language=language,

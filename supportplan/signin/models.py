@@ -120,3 +120,45 @@ class SsoConfig(models.Model):
     def allows(self, email: str) -> bool:
         domain = email.rpartition("@")[2].lower()
         return bool(domain) and domain in {d.lower().lstrip("@") for d in self.email_domains}
+
+
+class Invitation(models.Model):
+    """An e-mail invitation to join an organisation with a role. Only a SHA-256 of the link's
+    key is stored; re-sending makes a new key (the old link stops working) and a new expiry."""
+
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=30)
+    language = models.CharField(_("language"), max_length=10)
+    key_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def state_at(self, now) -> str:  # type: ignore[no-untyped-def]
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "withdrawn"
+        return "pending" if now < self.expires_at else "expired"

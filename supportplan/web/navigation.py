@@ -51,6 +51,12 @@ STAFF_NAV = (
     NavItem("web:staff_reports", "reports", pgettext_lazy("navigation", "Reports")),
     NavItem("web:staff_teams", "teams", pgettext_lazy("navigation", "Teams")),
     NavItem(
+        "web:console_onboarding",
+        "onboarding",
+        pgettext_lazy("navigation", "New customers"),
+        lambda user: perms.has_role(user, perms.ONBOARD_ORGANISATIONS),
+    ),
+    NavItem(
         "web:dashboard", "dashboard", pgettext_lazy("navigation", "Dashboard"), may_see_dashboard
     ),
 )

@@ -5,12 +5,14 @@ from supportplan.integrations import im_pages
 from supportplan.integrations import views as alerts
 
 from .views import (
+    account,
     advisories,
     bookings,
     cases,
     common,
     console,
     inbox,
+    onboarding,
     org,
     payments,
     portal,
@@ -21,6 +23,10 @@ from .views import (
 web_patterns = [
     path("lang/", common.set_language, name="set_language"),
     path("account/access-keys/", access_keys.access_keys, name="access_keys"),
+    path("account/api-keys/", account.api_keys_page, name="api_keys"),
+    path(
+        "account/api-keys/<int:key_id>/revoke/", account.api_key_revoke_view, name="api_key_revoke"
+    ),
     path("org/alerts/", alerts.receivers_page, name="alert_receivers"),
     path("console/cases/<int:case_id>/vendor/", alerts.case_vendor, name="case_vendor"),
     path("org/im-groups/", im_pages.im_groups_page, name="im_groups"),
@@ -73,6 +79,25 @@ web_patterns = [
     path("organisation/robot/", org.robot_save, name="org_robot"),
     path("organisation/robot/<int:robot_id>/remove/", org.robot_remove, name="org_robot_remove"),
     path("organisation/robot/<int:robot_id>/test/", org.robot_test, name="org_robot_test"),
+    path("organisation/invitations/", onboarding.org_invite, name="org_invite"),
+    path(
+        "organisation/invitations/<int:invitation_id>/<str:action>/",
+        onboarding.org_invitation_action,
+        name="org_invitation",
+    ),
+    path("invitations/accept/", onboarding.invitation_accept, name="invitation_accept"),
+    path("invitations/<str:key>/", onboarding.invitation_open, name="invitation_open"),
+    path("console/organisations/", onboarding.console_onboarding, name="console_onboarding"),
+    path(
+        "console/organisations/<int:tenant_id>/approve/",
+        onboarding.console_tenant_approve,
+        name="console_tenant_approve",
+    ),
+    path(
+        "organisation/people/<int:user_id>/<str:action>/",
+        org.person_action,
+        name="org_person",
+    ),
     path("organisation/<str:which>/", org.settings_save, name="org_save"),
     # staff console
     path("console/", console.queue, name="queue"),

@@ -215,6 +215,17 @@ def _populate(now: datetime) -> World:
     w.obj["access_key"] = access_key_create(
         actor=None, user=b_admin, now=now, description=f"{MARK_B} backup script"
     ).key
+    from supportplan.accounts.api_keys import api_key_create
+
+    w.obj["api_key"] = api_key_create(
+        actor=None, user=b_admin, scope="full", days=30, now=now, name=f"{MARK_B} deploy script"
+    ).key
+    from supportplan.signin.invitations import invitation_send
+
+    w.obj["invitation"] = invitation_send(
+        actor=b_admin, tenant=b, email="quokka@zeta-victim.example", role="customer_member",
+        now=now,
+    )  # fmt: skip
     from supportplan.integrations.services import alert_receiver_create
 
     w.obj["alert_receiver"] = alert_receiver_create(

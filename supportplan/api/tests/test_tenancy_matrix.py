@@ -185,6 +185,18 @@ ROUTES: dict[str, Route] = {
         SELF, note="the caller's own cloud API key pairs; a new pair is always the caller's own"
     ),
     "access-key-revoke": Route(TENANT, obj="access_key", body={}),
+    "api-key-list": Route(
+        LIST,
+        body=lambda w: {"scope": "full", "name": "evil", "user": w.b_member.pk},
+        note="own keys (an organisation administrator: its people's); B's person is not found",
+    ),
+    "api-key-revoke": Route(TENANT, obj="api_key", body={}),
+    "person-detail": Route(
+        TENANT,
+        kwargs=lambda w: {"pk": w.b_member.pk},
+        body={"role": "customer_admin", "is_active": False},
+    ),
+    "person-mfa-reset": Route(TENANT, kwargs=lambda w: {"pk": w.b_member.pk}, body={}),
     "alert-receiver-list": Route(
         SELF, note="the caller's organisation's receivers; a new one is always in it"
     ),

@@ -329,7 +329,10 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = None
+# Read by signin.adapters.AccountAdapter.is_open_for_signup (allauth's own switch,
+# ACCOUNT_SIGNUP_ENABLED, defaults to open).
 ACCOUNT_ALLOW_SIGNUPS = env_bool("SUPPORTPLAN_ALLOW_SIGNUP", False)
+ACCOUNT_SIGNUP_FORM_CLASS = "supportplan.signin.forms.SignupForm"
 ACCOUNT_ADAPTER = "supportplan.signin.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SUPPORTPLAN_SITE_URL.startswith("https") else "http"
 ACCOUNT_RATE_LIMITS = {
@@ -368,6 +371,7 @@ NOTIFICATIONS_ROBOT_EXTRA_HOSTS = tuple(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "supportplan.api.authentication.ApiKeyAuthentication",
         "supportplan.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -395,6 +399,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "ApiKeyScopeEnum": "supportplan.accounts.models.ApiKeyScope",
         "AdvisoryStateEnum": "supportplan.advisories.models.State",
         "CaseStateEnum": "supportplan.cases.models.CaseState",
         "SlaStateEnum": "supportplan.cases.models.SlaState",

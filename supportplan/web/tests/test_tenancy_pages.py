@@ -159,6 +159,10 @@ PAGES: dict[str, Page] = {
     "web:advisories": Page(SELF),
     "web:inbox": Page(SELF),
     "web:access_keys": Page(SELF),
+    "web:api_keys": Page(SELF),
+    "web:api_key_revoke": Page(
+        TENANT, kwargs=lambda w: {"key_id": w.obj["api_key"].pk}, post_only=True
+    ),
     "web:alert_receivers": Page(SELF),
     "web:im_groups": Page(SELF),
     "web:im_group_remove": Page(
@@ -170,6 +174,26 @@ PAGES: dict[str, Page] = {
     ),
     "web:access_key_revoke": Page(
         TENANT, kwargs=lambda w: {"key_id": w.obj["access_key"].pk}, post_only=True
+    ),
+    "web:org_person": Page(
+        TENANT,
+        kwargs=lambda w: {"user_id": w.b_member.pk, "action": "deactivate"},
+        post_only=True,
+        body=lambda w: {"role": "customer_admin"},
+    ),
+    "web:org_invite": Page(SELF),  # always into the caller's own organisation
+    "web:org_invitation": Page(
+        TENANT,
+        kwargs=lambda w: {"invitation_id": w.obj["invitation"].pk, "action": "resend"},
+        post_only=True,
+        body=lambda w: {},
+    ),
+    # the invited person's pages: no one signed in needed; the key in the session decides
+    "web:invitation_open": Page(OPEN, kwargs=lambda w: {"key": "quokka-not-a-key"}),
+    "web:invitation_accept": Page(OPEN),
+    "web:console_onboarding": Page(STAFF),
+    "web:console_tenant_approve": Page(
+        STAFF, kwargs=lambda w: {"tenant_id": w.b.pk}, post_only=True, body=lambda w: {}
     ),
     "web:inbox_read": Page(SELF),  # tested: B's notice id leaves it unread
     # B's objects
@@ -292,6 +316,8 @@ PAGES: dict[str, Page] = {
 # Every other action a POST-only page of B's object accepts is attacked too.
 ACTIONS = {
     "web:case_state": ["close", "reopen", "delete"],
+    "web:org_person": ["role", "deactivate", "reactivate", "mfa-reset"],
+    "web:org_invitation": ["resend", "withdraw"],
     "web:booking_action": ["cancel", "accept", "rate"],
     "web:console_action": ["reply", "severity", "escalate", "wait", "resolve", "take", "resume"],
     "web:staff_booking_action": ["confirm", "deliver", "cancel"],
@@ -433,7 +459,15 @@ SELF_PAGES = [
     for n, p in PAGES.items()
     if p.kind == SELF
     and n in WEB_ROUTES
-    and n not in ("logout", "set_language", "web:set_language", "web:org_save", "web:inbox_read")
+    and n
+    not in (
+        "logout",
+        "set_language",
+        "web:set_language",
+        "web:org_save",
+        "web:org_invite",
+        "web:inbox_read",
+    )
     and n not in SIGNIN_REFUSED
 ]
 

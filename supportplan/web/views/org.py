@@ -72,6 +72,10 @@ def _page(request: HttpRequest, forms: dict[str, Any], status: int = 200) -> Htt
         "systems": account_selectors.systems_of(tenant),
         "cloud_accounts": account_selectors.cloud_accounts_of(tenant),
         "people": account_selectors.users_of(tenant),
+        "role_choices": [
+            (Role.CUSTOMER_MEMBER.value, Role.CUSTOMER_MEMBER.label),
+            (Role.CUSTOMER_ADMIN.value, Role.CUSTOMER_ADMIN.label),
+        ],
         **forms,
     }
     robots = list(notif_selectors.robots_of_tenant(tenant))
@@ -85,6 +89,20 @@ def _page(request: HttpRequest, forms: dict[str, Any], status: int = 200) -> Htt
         for r in robots
     ]
     context["robot_form"] = forms.get("robot_form") or RobotForm(prefix="robot")
+    from supportplan.signin.models import Invitation
+
+    from .onboarding import InviteForm
+
+    now = request_now(request)
+    context["invite_form"] = forms.get("invite_form") or InviteForm(
+        prefix="invite", initial={"language": tenant.language}
+    )
+    context["invitations"] = [
+        {"invitation": i, "state": i.state_at(now)}
+        for i in Invitation.objects.filter(tenant=tenant, accepted_at__isnull=True).order_by(
+            "-created_at", "-pk"
+        )[:50]
+    ]
     context["im"] = notif_selectors.im_entitlement(tenant, request_now(request), get_language())
     return render(request, "web/org/settings.html", context, status=status)
 
@@ -287,3 +305,55 @@ def send_robot_test(request: HttpRequest, robot: Any) -> None:
     )
     if ok:
         (messages.success if result.ok else messages.error)(request, result.message)
+
+
+PERSON_ACTIONS = ("role", "deactivate", "reactivate", "mfa-reset")
+
+
+@require_POST
+@customer_view
+def person_action(request: HttpRequest, user_id: int, action: str) -> HttpResponse:
+    """A customer administrator changes a colleague's role, deactivates or reactivates them,
+    or removes their second factors (a lost phone). Checked and audited by the service; a
+    person of another organisation is not found."""
+    tenant = request.tenant  # type: ignore[attr-defined]
+    now, user = request_now(request), user_of(request)
+    person = account_selectors.users_of(tenant).filter(pk=user_id).first()
+    if person is None or action not in PERSON_ACTIONS:
+        from django.http import Http404
+
+        raise Http404()
+    if action == "mfa-reset":
+        ok, _r = call_service(
+            request, None, account_services.user_mfa_reset, actor=user, user=person, now=now
+        )
+        done = _(
+            "The second factors of %(user)s were removed; they set up a new one at their next sign-in."
+        )
+    else:
+        if action == "role":
+            role = request.POST.get("role", "")
+            if role not in (Role.CUSTOMER_ADMIN, Role.CUSTOMER_MEMBER):
+                messages.error(request, _("Choose a role."))
+                return redirect(reverse("web:org") + "#users")
+            change: dict[str, Any] = {"role": role}
+            done = _("The role of %(user)s was changed.")
+        else:
+            change = {"is_active": action == "reactivate"}
+            done = (
+                _("%(user)s can sign in again.")
+                if action == "reactivate"
+                else _("%(user)s is deactivated and can no longer sign in.")
+            )
+        ok, _r = call_service(
+            request,
+            None,
+            account_services.user_access_change,
+            actor=user,
+            user=person,
+            now=now,
+            **change,
+        )
+    if ok:
+        messages.success(request, done % {"user": person.get_full_name() or person.username})
+    return redirect(reverse("web:org") + "#users")
