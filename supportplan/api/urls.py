@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from supportplan.compat import api as compat_api
+from supportplan.insights import api as insights_api
 from supportplan.integrations import api as alerts_api
 
 from . import accounts, bookings, calendars, cases, catalog, subscriptions
@@ -45,5 +46,6 @@ urlpatterns = [
     *calendars.urlpatterns(),
     *subscriptions.urlpatterns(),
     *notifications_api.urlpatterns(),
+    *insights_api.urlpatterns(),
     path("", include(router.urls)),
 ]

@@ -166,7 +166,12 @@ PAGES: dict[str, Page] = {
     "web:access_key_revoke": Page(
         TENANT, kwargs=lambda w: {"key_id": w.obj["access_key"].pk}, post_only=True
     ),
-    "web:inbox_read": Page(SELF),  # tested: B's notice id leaves it unread
+    "web:inbox_read": Page(SELF),
+    # supportplan.insights: the advisor replays the caller's own tenant (members are sent home)
+    "insights:plan_advisor": Page(SELF),
+    "insights:staff_plan_advisor": Page(STAFF),
+    "insights:staffing": Page(STAFF),
+    "insights:staffing_csv": Page(STAFF),  # tested: B's notice id leaves it unread
     # B's objects
     "web:case": Page(TENANT, kwargs=case_b),
     "web:case_reply": Page(TENANT, kwargs=case_b, post_only=True, body=lambda w: {"body": "evil"}),
