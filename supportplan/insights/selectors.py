@@ -72,18 +72,37 @@ def parse_range(start: str | None, end: str | None, now: datetime) -> tuple[date
 # --------------------------------------------------------------------------- plan advisor
 
 
-def providers_of(tenant: Any, now: datetime) -> list[str]:
-    """The providers a tenant has a plan with, else the ones it opened cases with."""
+def _provider_and_plan(
+    tenant: Any, now: datetime, catalogs: dict[str, Any], provider: str | None
+) -> tuple[str, str | None]:
+    """The provider to replay (asked for, else the tenant's plan's, else the one it opened
+    cases with, else the first) and the tenant's plan code with it now."""
     from supportplan.cases.models import Case
-    from supportplan.catalog.selectors import current_catalogs
-    from supportplan.subscriptions.selectors import plans_in_force
+    from supportplan.subscriptions.selectors import plan_in_force, plans_in_force
 
-    known = current_catalogs()
-    out = [p.provider_code for p in plans_in_force(tenant, now) if p.provider_code in known]
-    if not out:
-        used = Case.objects.for_tenant(tenant).values_list("provider", flat=True).distinct()
-        out = sorted(p for p in set(used) if p in known)
-    return out or sorted(known)
+    if provider:
+        pif = plan_in_force(tenant, provider, now)
+        return provider, pif.plan_code if pif is not None else None
+    for pif in plans_in_force(tenant, now):
+        if pif.provider_code in catalogs:
+            return pif.provider_code, pif.plan_code
+    used = Case.objects.for_tenant(tenant).values_list("provider", flat=True).distinct()
+    known = sorted(p for p in set(used) if p in catalogs) or sorted(catalogs)
+    return known[0], None
+
+
+def _calendars() -> Any:
+    """calendar_for, asked once per code within one answer."""
+    from supportplan.calendars.selectors import calendar_for
+
+    seen: dict[str, Any] = {}
+
+    def get(code: str) -> Any:
+        if code not in seen:
+            seen[code] = calendar_for(code)
+        return seen[code]
+
+    return get
 
 
 def tenant_history(tenant: Any, provider: str, start: datetime, end: datetime) -> Any:
@@ -132,9 +151,7 @@ class PlanAdvice:
 def plan_advice(
     tenant: Any, now: datetime, *, provider: str | None = None, start: Any = None, end: Any = None
 ) -> PlanAdvice:
-    from supportplan.calendars.selectors import calendar_for, working_days_calendar
     from supportplan.catalog.selectors import current_catalogs
-    from supportplan.subscriptions.selectors import plan_in_force
 
     catalogs = current_catalogs()
     if provider:
@@ -146,27 +163,26 @@ def plan_advice(
                 provider=provider[:40],
                 known=", ".join(sorted(catalogs)),
             )
-    else:
-        provider = providers_of(tenant, now)[0]
+    provider, plan_code = _provider_and_plan(tenant, now, catalogs, provider)
     if isinstance(start, datetime) and isinstance(end, datetime):
         first, last = start, end
     else:
         first, last = parse_range(start, end, now)
     catalog = catalogs[provider]
-    pif = plan_in_force(tenant, provider, now)
     current = None
-    if pif is not None:
+    if plan_code is not None:
         try:
-            current = catalog.plan(pif.plan_code)
-        except LookupError:
+            current = catalog.plan(plan_code)
+        except LookupError:  # a plan the current catalog version no longer sells
             current = None
     history = tenant_history(tenant, provider, first, last)
+    calendars = _calendars()
     advice = domain.advise(
         catalog,
         current,
         history,
-        calendars=calendar_for,
-        business_hours=working_days_calendar(),
+        calendars=calendars,
+        business_hours=calendars("5x8"),
         as_of=now,
     )
     return PlanAdvice(tenant, provider, first, last, advice)
@@ -199,8 +215,8 @@ def advice_as_dict(result: PlanAdvice, lang: str) -> dict[str, Any]:
                 "met": r.met,
                 "missed": r.missed,
                 "attainment": r.attainment,
-                "monthly_price": str(r.monthly_price),
-                "price_difference": str(r.price_difference),
+                "monthly_price": _cents(r.monthly_price),
+                "price_difference": _cents(r.price_difference),
                 "targets": [
                     {
                         "severity": code,
@@ -227,6 +243,12 @@ def advice_as_dict(result: PlanAdvice, lang: str) -> dict[str, Any]:
             for r in a.replays
         ],
     }
+
+
+def _cents(amount: Any) -> str:
+    from decimal import Decimal
+
+    return str(Decimal(amount).quantize(Decimal("0.01")))
 
 
 def _refusal(x: domain.Refusal, lang: str) -> dict[str, Any]:
