@@ -169,9 +169,7 @@ StaffingPlanSerializer._declared_fields["from"] = serializers.DateTimeField()
 STAFFING_PARAMS = [
     *RANGE_PARAMS,
     OpenApiParameter("aht_minutes", float, description="handling time per case, default 30"),
-    OpenApiParameter(
-        "patience_minutes", float, description="hotline callers' patience, default 3"
-    ),
+    OpenApiParameter("patience_minutes", float, description="hotline callers' patience, default 3"),
     OpenApiParameter("goal", float, description="% of first responses on time, default 95"),
 ]
 
@@ -206,8 +204,7 @@ def staffing_as_dict(plan: domain.StaffingPlan) -> dict[str, Any]:
 
 
 ROSTER_ASSUMPTION = _(
-    "Shifts are not recorded: every active handler of a tier is counted for every hour "
-    "of the week."
+    "Shifts are not recorded: every active handler of a tier is counted for every hour of the week."
 )
 
 

@@ -322,7 +322,14 @@ VERDICTS: dict[str, Any] = {
 
 def _render(template: Any, params: Mapping[str, Any], lang: str) -> str:
     with translation.override(lang):
-        values = {k: (v.get(lang) if isinstance(v, Text) else v) for k, v in params.items()}
+        values = {
+            k: v.get(lang)
+            if isinstance(v, Text)
+            else _fmt_duration(v)
+            if isinstance(v, timedelta)
+            else v
+            for k, v in params.items()
+        }
         return str(template) % values
 
 
@@ -363,9 +370,7 @@ def _fmt_duration(d: timedelta) -> str:
 
 
 def _attainment_reason(r: PlanReplay) -> Reason:
-    return Reason(
-        "attainment", {"plan": r.plan.name, "met": r.met, "judged": r.met + r.missed}
-    )
+    return Reason("attainment", {"plan": r.plan.name, "met": r.met, "judged": r.met + r.missed})
 
 
 def _refusal_reasons(r: PlanReplay) -> list[Reason]:
@@ -491,11 +496,7 @@ def advise(
             target_plan, best, count = stronger
         else:
             target_plan = next(
-                (
-                    r.plan
-                    for r in replays
-                    if r.plan.rank > current.rank and not r.services_short
-                ),
+                (r.plan for r in replays if r.plan.rank > current.rank and not r.services_short),
                 current,
             )
         if target_plan.code != current.code:
@@ -508,14 +509,19 @@ def advise(
                             "count": count,
                             "plan": target_plan.name,
                             "severity": best.severity.name,
-                            "target": _fmt_duration(best.targets.first_response),
+                            "target": best.targets.first_response,
                         },
                     )
                 )
             reasons += [
                 Reason(
                     "service_short",
-                    {"service": s.name, "used": s.used, "quota": s.quota or 0, "plan": current.name},
+                    {
+                        "service": s.name,
+                        "used": s.used,
+                        "quota": s.quota or 0,
+                        "plan": current.name,
+                    },
                 )
                 for s in short
             ]

@@ -315,7 +315,10 @@ def staffing_plan(
     patience = _number(patience_minutes, "patience_minutes", 3, 0.1, 120)
     goal = _number(goal_percent, "goal", 95, 1, 99.9)
     phones = frozenset(
-        c.code for catalog in current_catalogs().values() for c in catalog.channels if c.staff_logged
+        c.code
+        for catalog in current_catalogs().values()
+        for c in catalog.channels
+        if c.staff_logged
     )
     rows = (
         Case.objects.filter(created_at__gte=first, created_at__lt=last)

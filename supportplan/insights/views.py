@@ -61,9 +61,9 @@ def _advice_context(request: HttpRequest, tenant: Any) -> tuple[dict[str, Any], 
             t["text"] = _duration(t["first_response_seconds"])
     context["advice"] = data
     context["chosen"]["provider"] = result.provider
-    context["range_last"] = (result.end - timedelta(microseconds=1)).astimezone(
-        selectors.BUSINESS_TZ
-    ).date()
+    context["range_last"] = (
+        (result.end - timedelta(microseconds=1)).astimezone(selectors.BUSINESS_TZ).date()
+    )
     context["range_first"] = result.start.astimezone(selectors.BUSINESS_TZ).date()
     return context, 200
 
@@ -81,9 +81,7 @@ def plan_advisor(request: HttpRequest) -> HttpResponse:
 def staff_plan_advisor(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     if not access.may_see_plan_advice(user):
-        return render(
-            request, "insights/forbidden.html", {"nav": "plan_advisor_staff"}, status=403
-        )
+        return render(request, "insights/forbidden.html", {"nav": "plan_advisor_staff"}, status=403)
     tenants = list(perms.visible_tenants(user).order_by("name").values_list("pk", "name"))
     context: dict[str, Any] = {"nav": "plan_advisor_staff", "tenants": tenants, "staff": True}
     status = 200
@@ -117,7 +115,9 @@ def staffing(request: HttpRequest) -> HttpResponse:
     q = request.GET
     context: dict[str, Any] = {
         "nav": "staffing",
-        "chosen": {k: q.get(k, "") for k in ("from", "until", "aht_minutes", "patience_minutes", "goal")},
+        "chosen": {
+            k: q.get(k, "") for k in ("from", "until", "aht_minutes", "patience_minutes", "goal")
+        },
         "query": request.GET.urlencode(),
         "assumption": api.ROSTER_ASSUMPTION,
         "hours": range(24),
@@ -136,9 +136,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
             "rostered": plan.inputs.roster.get(tier, 0),
             "peak": plan.peak_needed(tier),
             "short": plan.short_hours(tier),
-            "rows": [
-                {"day": DAY_NAMES[d], "cells": row} for d, row in enumerate(plan.grid(tier))
-            ],
+            "rows": [{"day": DAY_NAMES[d], "cells": row} for d, row in enumerate(plan.grid(tier))],
         }
         for tier in plan.inputs.tiers
     ]

@@ -24,15 +24,23 @@ def catalogs(db):
 def people(db):
     start = clock.now() - timedelta(days=2)
     return {
-        "manager": make_user(Role.SUPPORT_MANAGER, username="mgr", now=start, language="en",
-                             handler_tier="senior_expert"),  # fmt: skip
+        "manager": make_user(
+            Role.SUPPORT_MANAGER,
+            username="mgr",
+            now=start,
+            language="en",
+            handler_tier="senior_expert",
+        ),  # fmt: skip
         "business": make_user(Role.BUSINESS_MANAGER, username="biz", now=start, language="en"),
-        "engineer": make_user(Role.ENGINEER, username="eng", now=start, language="en",
-                              handler_tier="engineer"),  # fmt: skip
-        "engineer2": make_user(Role.ENGINEER, username="eng2", now=start, language="en",
-                               handler_tier="engineer"),  # fmt: skip
-        "expert": make_user(Role.EXPERT, username="exp", now=start, language="en",
-                            handler_tier="expert"),  # fmt: skip
+        "engineer": make_user(
+            Role.ENGINEER, username="eng", now=start, language="en", handler_tier="engineer"
+        ),  # fmt: skip
+        "engineer2": make_user(
+            Role.ENGINEER, username="eng2", now=start, language="en", handler_tier="engineer"
+        ),  # fmt: skip
+        "expert": make_user(
+            Role.EXPERT, username="exp", now=start, language="en", handler_tier="expert"
+        ),  # fmt: skip
     }
 
 
@@ -72,7 +80,9 @@ def add_cases(customer: Any, rows: list[tuple[datetime, str, str, str, int | Non
             created_at=created,
             updated_at=created,
             first_response_target=target,
-            first_responded_at=created + timedelta(minutes=minutes) if minutes is not None else None,
+            first_responded_at=created + timedelta(minutes=minutes)
+            if minutes is not None
+            else None,
         )
         for created, severity, channel, system, minutes in rows
     )

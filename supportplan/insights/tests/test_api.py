@@ -128,8 +128,10 @@ def test_a_case_opened_and_answered_through_the_services_is_replayed(dedicated, 
 def test_plan_advice_reads_in_a_few_queries(dedicated, django_assert_max_num_queries):
     add_cases(
         dedicated,
-        [(local(1 + i % 80, i % 24), "production_down", "ticket", "production", 20)
-         for i in range(300)],  # fmt: skip
+        [
+            (local(1 + i % 80, i % 24), "production_down", "ticket", "production", 20)
+            for i in range(300)
+        ],  # fmt: skip
     )
     client = api_client(dedicated.admin)
     client.get(advice_url(dedicated))  # warm the catalog and calendar caches
@@ -146,8 +148,16 @@ def test_plan_advice_reads_in_a_few_queries(dedicated, django_assert_max_num_que
 def burst(customer, n, channel="ticket", days_ago=3, hour=10, tier="engineer"):
     add_cases(
         customer,
-        [(local(days_ago, hour) + timedelta(seconds=i * 3600 // n), "production_down", channel,
-          "production", 5) for i in range(n)],  # fmt: skip
+        [
+            (
+                local(days_ago, hour) + timedelta(seconds=i * 3600 // n),
+                "production_down",
+                channel,
+                "production",
+                5,
+            )
+            for i in range(n)
+        ],  # fmt: skip
         tier=tier,
         target=timedelta(seconds=20),
     )

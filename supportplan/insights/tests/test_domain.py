@@ -105,9 +105,7 @@ def test_guidance_only_on_dedicated_is_advised_to_downgrade():
 
 
 def test_core_outages_filed_as_production_down_on_basic_advise_upgrading():
-    cases = [
-        case(at(d, 20), "production_down", 20, system="core_production") for d in (2, 3, 4)
-    ]
+    cases = [case(at(d, 20), "production_down", 20, system="core_production") for d in (2, 3, 4)]
     advice = advise("basic", cases)
     assert (advice.verdict, advice.plan.code) == ("upgrade", "dedicated")
     assert advice.evidence("en") == [
