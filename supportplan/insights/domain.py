@@ -26,10 +26,11 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from supportplan.calendars.domain import WorkCalendar, is_open
+from supportplan.calendars.domain import WorkCalendar, bulk_add_seconds
 from supportplan.catalog.domain import Catalog, Plan, Text
 from supportplan.sla import domain as sla
 
@@ -143,6 +144,49 @@ def _escort_index(
     return out
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The history as arrays, computed once and shared by every plan's replay: the cases
+    grouped by (severity, channel, escort interval), since a plan decides per group."""
+
+    keys: tuple[tuple[str, str, int], ...]
+    key_of: npt.NDArray[np.int64]  # per case: index into keys
+    opened: npt.NDArray[np.int64]  # epoch seconds
+    replied: npt.NDArray[np.float64]  # epoch seconds, NaN when unanswered
+    outside: npt.NDArray[np.bool_]  # opened outside business hours
+    escorts: tuple[tuple[datetime, datetime], ...]
+
+
+def prepare(history: TenantHistory, business_hours: WorkCalendar) -> Prepared:
+    cases = history.cases
+    escorts = tuple(sorted(history.escorts))
+    esc = _escort_index([c.created_at for c in cases], escorts)
+    index: dict[tuple[str, str, int], int] = {}
+    key_of = np.fromiter(
+        (
+            index.setdefault((c.severity, c.channel, e), len(index))
+            for c, e in zip(cases, esc, strict=True)
+        ),
+        dtype=np.int64,
+        count=len(cases),
+    )
+    opened = np.fromiter(
+        (math.floor(c.created_at.timestamp()) for c in cases), dtype=np.int64, count=len(cases)
+    )
+    replied = np.fromiter(
+        (c.first_response_at.timestamp() if c.first_response_at else np.nan for c in cases),
+        dtype=np.float64,
+        count=len(cases),
+    )
+    # Open at t exactly when one business second from t ends at t + 1.
+    if len(cases):
+        one = bulk_add_seconds(business_hours, opened, np.ones_like(opened)).due
+        outside = one != opened + 1
+    else:
+        outside = np.zeros(0, dtype=np.bool_)
+    return Prepared(tuple(index), key_of, opened, replied, outside, escorts)
+
+
 def replay_plan(
     catalog: Catalog,
     plan: Plan,
@@ -152,92 +196,90 @@ def replay_plan(
     business_hours: WorkCalendar,
     as_of: datetime,
     current: Plan | None,
+    prepared: Prepared | None = None,
 ) -> PlanReplay:
     """How `history` would have fared under `plan`."""
-    cases = history.cases
-    ordered_escorts = tuple(sorted(history.escorts))
+    prep = prepared if prepared is not None else prepare(history, business_hours)
     escort_service = next(
         (g.service for g in plan.services if g.service.urgent_first_response is not None), None
-    )
-    escort_at = (
-        _escort_index([c.created_at for c in cases], ordered_escorts)
-        if escort_service is not None
-        else [-1] * len(cases)
     )
     escort_objs: tuple[sla.Escort, ...] = ()
     if escort_service is not None and escort_service.urgent_first_response is not None:
         cal = calendars(escort_service.during_calendar or "7x24")
         escort_objs = tuple(
-            sla.Escort(a, b, escort_service.urgent_first_response, cal) for a, b in ordered_escorts
+            sla.Escort(a, b, escort_service.urgent_first_response, cal) for a, b in prep.escorts
         )
-
-    refused_sev: dict[str, list[CaseFact]] = defaultdict(list)
-    refused_chan: dict[str, list[CaseFact]] = defaultdict(list)
-    policies: dict[tuple[str, str, int], sla.SlaPolicy] = {}
-    rows: list[tuple[CaseFact, sla.SlaPolicy]] = []
-    for fact, esc in zip(cases, escort_at, strict=True):
-        if not plan.includes_severity(fact.severity):
-            refused_sev[fact.severity].append(fact)
+    nkeys = len(prep.keys)
+    # per group: 0 offered, 1 severity refused, 2 channel refused
+    verdict = np.zeros(nkeys, dtype=np.int8)
+    cal_of = np.zeros(nkeys, dtype=np.int64)
+    seconds_of = np.zeros(nkeys, dtype=np.int64)
+    cal_list: list[WorkCalendar] = []
+    cal_pos: dict[str, int] = {}
+    policies: dict[tuple[str, str, bool], sla.SlaPolicy] = {}
+    for k, (severity, channel, esc) in enumerate(prep.keys):
+        if not plan.includes_severity(severity):
+            verdict[k] = 1
             continue
-        if not plan.includes_channel(fact.channel):
-            refused_chan[fact.channel].append(fact)
+        if not plan.includes_channel(channel):
+            verdict[k] = 2
             continue
-        key = (fact.severity, fact.channel, esc)
-        policy = policies.get(key)
+        in_escort = esc >= 0 and bool(escort_objs)
+        policy = policies.get((severity, channel, in_escort))
         if policy is None:
-            targets = plan.target_for(fact.severity)
-            opened = ordered_escorts[esc][0] if esc >= 0 else history.start
             ctx = sla.PolicyContext(
                 provider=catalog.provider.code,
                 plan=plan.code,
-                severity=fact.severity,
-                urgent=catalog.severity(fact.severity).urgent,
-                channel=fact.channel,
-                opened_at=opened,
-                escorts=escort_objs if esc >= 0 else (),
+                severity=severity,
+                urgent=catalog.severity(severity).urgent,
+                channel=channel,
+                opened_at=prep.escorts[esc][0] if in_escort else history.start,
+                escorts=escort_objs if in_escort else (),
             )
             policy = sla.resolve_policy(
                 ctx,
-                first_response=targets.first_response,
-                channel_calendar=calendars(catalog.channel(fact.channel).calendar),
+                first_response=plan.target_for(severity).first_response,
+                channel_calendar=calendars(catalog.channel(channel).calendar),
             )
-            policies[key] = policy
-        rows.append((fact, policy))
+            policies[(severity, channel, in_escort)] = policy
+        target = policy.first_response
+        pos = cal_pos.get(target.calendar.code)
+        if pos is None:
+            pos = cal_pos[target.calendar.code] = len(cal_list)
+            cal_list.append(target.calendar)
+        cal_of[k] = pos
+        seconds_of[k] = int(target.duration.total_seconds())
 
+    case_verdict = verdict[prep.key_of] if nkeys else np.zeros(0, dtype=np.int8)
+    offered = case_verdict == 0
     met = missed = answered = 0
     years: tuple[int, ...] = ()
-    if rows:
-        cal_list: list[WorkCalendar] = []
-        cal_pos: dict[str, int] = {}
-        index = np.empty(len(rows), dtype=np.int64)
-        opened = np.empty(len(rows), dtype=np.int64)
-        seconds = np.empty(len(rows), dtype=np.int64)
-        replied = np.empty(len(rows), dtype=np.float64)
-        for i, (fact, policy) in enumerate(rows):
-            target = policy.first_response
-            k = cal_pos.get(target.calendar.code)
-            if k is None:
-                k = cal_pos[target.calendar.code] = len(cal_list)
-                cal_list.append(target.calendar)
-            index[i] = k
-            opened[i] = math.floor(fact.created_at.timestamp())
-            seconds[i] = int(target.duration.total_seconds())
-            replied[i] = fact.first_response_at.timestamp() if fact.first_response_at else np.nan
-        due = sla.bulk_due(cal_list, index, opened, seconds)
+    if offered.any():
+        keys = prep.key_of[offered]
+        due = sla.bulk_due(cal_list, cal_of[keys], prep.opened[offered], seconds_of[keys])
         years = due.missing_years
+        replied = prep.replied[offered]
         has_reply = ~np.isnan(replied)
         answered = int(has_reply.sum())
         on_time = has_reply & (replied < due.due)
         met = int(on_time.sum())
-        overdue_unanswered = ~has_reply & (due.due <= as_of.timestamp())
-        missed = int((has_reply & ~on_time).sum() + overdue_unanswered.sum())
+        overdue = ~has_reply & (due.due <= as_of.timestamp())
+        missed = int((has_reply & ~on_time).sum() + overdue.sum())
 
-    def refusals(groups: Mapping[str, list[CaseFact]], kind: str) -> tuple[Refusal, ...]:
+    def refusals(kind: int) -> tuple[Refusal, ...]:
+        mask = case_verdict == kind
+        if not mask.any():
+            return ()
+        pick = 0 if kind == 1 else 1  # the severity or the channel of the group
+        codes = np.array([prep.keys[k][pick] for k in range(nkeys)], dtype=object)[
+            prep.key_of[mask]
+        ]
+        outside = prep.outside[mask]
         out = []
-        for code, facts in groups.items():
-            name = catalog.severity(code).name if kind == "severity" else catalog.channel(code).name
-            outside = sum(1 for f in facts if not is_open(business_hours, f.created_at).value)
-            out.append(Refusal(code, name, len(facts), outside))
+        for code in sorted(set(codes)):
+            rows = codes == code
+            name = catalog.severity(code).name if kind == 1 else catalog.channel(code).name
+            out.append(Refusal(code, name, int(rows.sum()), int(outside[rows].sum())))
         return tuple(sorted(out, key=lambda r: (-r.cases, r.code)))
 
     used = Counter[str]()
@@ -262,8 +304,8 @@ def replay_plan(
     return PlanReplay(
         plan=plan,
         current=current is not None and current.code == plan.code,
-        cases=len(cases),
-        offered=len(rows),
+        cases=len(history.cases),
+        offered=int(offered.sum()),
         answered=answered,
         met=met,
         missed=missed,
@@ -271,8 +313,8 @@ def replay_plan(
             (st.severity.code, st.severity.name, st.targets.first_response)
             for st in plan.severity_targets
         ),
-        refused_severities=refusals(refused_sev, "severity"),
-        refused_channels=refusals(refused_chan, "channel"),
+        refused_severities=refusals(1),
+        refused_channels=refusals(2),
         services=tuple(lines),
         monthly_price=price,
         price_difference=price - current.monthly_price if current is not None else Decimal(0),
@@ -449,6 +491,7 @@ def advise(
     """Replay `history` through every plan of `catalog` that handles cases and recommend,
     with the evidence each verdict rests on."""
     plans = [p for p in catalog.plans if p.severity_targets]
+    prepared = prepare(history, business_hours)
     replays = tuple(
         replay_plan(
             catalog,
@@ -458,6 +501,7 @@ def advise(
             business_hours=business_hours,
             as_of=as_of,
             current=current,
+            prepared=prepared,
         )
         for p in plans
     )

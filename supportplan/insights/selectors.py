@@ -154,15 +154,14 @@ def plan_advice(
     from supportplan.catalog.selectors import current_catalogs
 
     catalogs = current_catalogs()
-    if provider:
-        if provider not in catalogs:
-            raise DomainError(
-                "insights.unknown_provider",
-                _("Unknown provider %(provider)s. Choose one of: %(known)s."),
-                field="provider",
-                provider=provider[:40],
-                known=", ".join(sorted(catalogs)),
-            )
+    if provider and provider not in catalogs:
+        raise DomainError(
+            "insights.unknown_provider",
+            _("Unknown provider %(provider)s. Choose one of: %(known)s."),
+            field="provider",
+            provider=provider[:40],
+            known=", ".join(sorted(catalogs)),
+        )
     provider, plan_code = _provider_and_plan(tenant, now, catalogs, provider)
     if isinstance(start, datetime) and isinstance(end, datetime):
         first, last = start, end
