@@ -8,7 +8,6 @@ import pytest
 from django.utils import translation
 
 from supportplan.core import clock
-from supportplan.reports.advice import derive_advice
 
 from .conftest import add_cases, local
 
