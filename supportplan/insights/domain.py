@@ -507,13 +507,14 @@ def advise(
     )
     by_code = {r.plan.code: r for r in replays}
     currency = catalog.provider.currency
-    base = dict(currency=currency, provider=catalog.provider.name, replays=replays)
+
+    def done(verdict: str, plan: Plan | None, reasons: Iterable[Reason]) -> Advice:
+        return Advice(verdict, plan, tuple(reasons), replays, currency, catalog.provider.name)
+
     if not history.cases:
         start = history.start.astimezone(_tz()).date().isoformat()
         end = (history.end.astimezone(_tz()) - timedelta(microseconds=1)).date().isoformat()
-        return Advice(
-            "nothing", current, (Reason("no_cases", {"start": start, "end": end}),), **base
-        )
+        return done("nothing", current, (Reason("no_cases", {"start": start, "end": end}),))
 
     def fits(r: PlanReplay) -> bool:
         return r.refused == 0 and not r.services_short
@@ -522,14 +523,13 @@ def advise(
         choice = min((r for r in replays if fits(r)), key=lambda r: r.monthly_price, default=None)
         if choice is None:
             choice = replays[-1]
-        return Advice(
+        return done(
             "choose",
             choice.plan,
             (
                 Reason("covers_everything", {"plan": choice.plan.name, "cases": choice.cases}),
                 _attainment_reason(choice),
             ),
-            **base,
         )
 
     mine = by_code[current.code]
@@ -570,7 +570,7 @@ def advise(
                 for s in short
             ]
             reasons.append(_price_reason(by_code[target_plan.code], currency))
-            return Advice("upgrade", target_plan, tuple(reasons), **base)
+            return done("upgrade", target_plan, tuple(reasons))
 
     cheaper = sorted(
         (r for r in replays if r.monthly_price < mine.monthly_price), key=lambda r: r.monthly_price
@@ -578,7 +578,7 @@ def advise(
     fitting = [r for r in cheaper if fits(r)]
     if fitting:
         pick = fitting[0]
-        return Advice(
+        return done(
             "downgrade",
             pick.plan,
             (
@@ -587,7 +587,6 @@ def advise(
                 _attainment_reason(mine),
                 _price_reason(pick, currency),
             ),
-            **base,
         )
     reasons = [Reason("current_fits", {"plan": current.name})]
     if cheaper:
@@ -597,7 +596,7 @@ def advise(
     else:
         reasons.append(Reason("no_cheaper", {"provider": catalog.provider.name}))
     reasons.append(_attainment_reason(mine))
-    return Advice("stay", current, tuple(reasons), **base)
+    return done("stay", current, tuple(reasons))
 
 
 def _tz() -> Any:

@@ -325,7 +325,7 @@ def staffing_plan(
         .values_list("created_at", "handler_tier", "channel", "first_response_target")
     )
     arrivals = tuple(
-        domain.Arrival(created, tier, channel, int(target.total_seconds()))
+        domain.Arrival(created, tier, channel, int(target.total_seconds()) if target else 0)
         for created, tier, channel, target in rows.iterator(chunk_size=5000)
     )
     return domain.plan_staffing(

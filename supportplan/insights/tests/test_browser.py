@@ -13,9 +13,9 @@ import pytest
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from supportplan.web.tests.test_browser import browser, go, open_page, shot  # noqa: E402,F401
+from supportplan.web.tests.test_browser import browser, go, open_page, shot  # noqa: F401
 
-from .conftest import add_cases, local, night_history  # noqa: E402
+from .conftest import add_cases, local, night_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,7 +30,9 @@ EVIDENCE = {
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_the_customer_admin_reads_the_advice_and_a_member_is_turned_away(
-    dedicated, language, open_page
+    dedicated,
+    language,
+    open_page,  # noqa: F811
 ):
     night_history(dedicated)
     page = open_page(dedicated.admin, language)
@@ -51,14 +53,19 @@ def test_the_customer_admin_reads_the_advice_and_a_member_is_turned_away(
     assert page.js_errors == []
 
     member = open_page(dedicated.member, language)
-    assert member.locator("nav.mainnav a:has-text('%s')" % label).count() == 0
+    assert member.locator(f"nav.mainnav a:has-text('{label}')").count() == 0
     go(member, "/insights/plan-advisor/")
     assert member.url.rstrip("/") == member.base  # sent home, with the reason
     assert member.locator(".flash-error").count() == 1
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_business_manager_and_support_manager_pages(dedicated, people, language, open_page):
+def test_business_manager_and_support_manager_pages(
+    dedicated,
+    people,
+    language,
+    open_page,  # noqa: F811
+):
     night_history(dedicated)
     add_cases(
         dedicated,
@@ -88,7 +95,8 @@ def test_business_manager_and_support_manager_pages(dedicated, people, language,
     with manager.expect_download() as info:
         manager.click("#staffing-csv")
     path = info.value.path()
-    text = open(path, encoding="utf-8-sig").read()
+    with open(path, encoding="utf-8-sig") as handle:
+        text = handle.read()
     assert text.splitlines()[0] == "tier,day,hour,arrivals_per_hour,needed,rostered,gap,method"
     assert len(text.splitlines()) == 1 + 3 * 7 * 24
     go(manager, "/console/staffing/?goal=150")
