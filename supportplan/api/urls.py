@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from supportplan.compat import api as compat_api
+from supportplan.insights import api as insights_api
 from supportplan.integrations import api as alerts_api
 
 from . import accounts, bookings, calendars, cases, catalog, keys, sla, subscriptions
@@ -48,5 +49,6 @@ urlpatterns = [
     *sla.urlpatterns(),
     *subscriptions.urlpatterns(),
     *notifications_api.urlpatterns(),
+    *insights_api.urlpatterns(),
     path("", include(router.urls)),
 ]

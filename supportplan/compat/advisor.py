@@ -34,6 +34,11 @@ CHECKS: dict[str, tuple[Any, str, Any]] = {
         _("Systems without high availability"), "fault_tolerance",
         _("Registered systems served by a single instance."),
     ),
+    "plan_advice": (
+        _("Support plan fit"), "cost_optimizing",
+        _("The support plan advisor's replay of the last 90 days of cases: a plan that fits "
+          "better."),
+    ),
     "repeated_production_down": (
         _("Repeated production outages"), "fault_tolerance",
         _("Systems with several production-down cases in the month."),

@@ -27,6 +27,8 @@ urlpatterns = [
     path("accounts/sso/", signin_views.sso_lookup, name="signin_sso_lookup"),
     path("accounts/mfa-policy/", signin_views.mfa_policy, name="signin_mfa_policy"),
     path("accounts/", include("allauth.urls")),
+    # Plan advisor and staffing planner pages (before the portal's catch-all prefix).
+    path("", include("supportplan.insights.urls")),
     path("", include("supportplan.web.urls")),
 ]
 # Uploaded attachments and generated reports are never served from MEDIA_URL, not even in

@@ -139,6 +139,12 @@ TEXTS: dict[str, tuple[Any, Any, Any]] = {
         _("Enable WAF protection for the Internet-facing domains."),
         _("%(attacks)s web attacks were recorded without WAF blocking."),
     ),
+    # From the plan advisor (supportplan.insights): its texts arrive in the tenant's language.
+    "plan_advice": (
+        _("Plan review: %(subject)s"),
+        "%(headline)s",
+        "%(reason)s",
+    ),
     "repeated_production_down": (
         _("Repeated production outages on %(subject)s"),
         _(
@@ -240,6 +246,16 @@ def derive_advice(
                     {"count": len(ids), "cases": sorted(ids)},
                 )
             )
+    pa = data.platform.plan_advice
+    if pa:
+        out.append(
+            Advice(
+                "plan_advice",
+                "medium",
+                pa["plan_name"],
+                {"verdict": pa["verdict"], "headline": pa["headline"], "reason": pa["reason"]},
+            )
+        )
     rank = {lvl: i for i, lvl in enumerate(LEVELS)}
     return tuple(sorted(out, key=lambda a: (rank[a.level], a.code, a.subject)))
 

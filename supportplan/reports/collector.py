@@ -99,7 +99,15 @@ def collect_platform(tenant: Any, month: Month, plan: Any | None) -> PlatformDat
         severity_order=severity_order,
         channel_names=channel_names,
         production_down_severities=prod_down,
+        plan_advice=_plan_advice(tenant, start, end),
     )
+
+
+def _plan_advice(tenant: Any, start: Any, end: Any) -> dict[str, str] | None:
+    """The plan advisor's upgrade or downgrade advice as of the month's last instant."""
+    from supportplan.insights.selectors import report_plan_advice
+
+    return report_plan_advice(tenant, start, end, end - timedelta(microseconds=1))
 
 
 def _date(value: datetime | None, last: bool = False) -> Any:

@@ -260,6 +260,9 @@ class PlatformData:
     severity_order: tuple[str, ...] = ()
     channel_names: dict[str, Texts] = field(default_factory=dict)
     production_down_severities: tuple[str, ...] = ("core_production_down", "production_down")
+    # The plan advisor's recommendation over the 90 days to the month's end, already in the
+    # tenant's language (supportplan.insights): verdict, plan, plan_name, headline, reason.
+    plan_advice: dict[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from django.utils.translation import pgettext_lazy
 
 from supportplan.accounts import permissions as perms
 from supportplan.core.errors import DomainError
+from supportplan.insights import access as insights_access
+from supportplan.insights import navigation as insights_nav
 
 
 def may_confirm_payments(user: Any) -> bool:
@@ -59,6 +61,15 @@ STAFF_NAV = (
     NavItem(
         "web:dashboard", "dashboard", pgettext_lazy("navigation", "Dashboard"), may_see_dashboard
     ),
+    NavItem(
+        "insights:staff_plan_advisor",
+        "plan_advisor_staff",
+        insights_nav.PLAN_ADVISOR,
+        insights_access.may_see_plan_advice,
+    ),
+    NavItem(
+        "insights:staffing", "staffing", insights_nav.STAFFING, insights_access.may_plan_staffing
+    ),
 )
 
 CUSTOMER_NAV = (
@@ -69,6 +80,12 @@ CUSTOMER_NAV = (
     NavItem("web:advisories", "advisories", pgettext_lazy("navigation", "Advisories")),
     NavItem("web:reports", "reports", pgettext_lazy("navigation", "Reports")),
     NavItem("web:statements", "statements", pgettext_lazy("navigation", "Statements")),
+    NavItem(
+        "insights:plan_advisor",
+        "plan_advisor",
+        insights_nav.PLAN_ADVISOR,
+        insights_access.may_see_plan_advice,
+    ),
     NavItem("web:org", "org", pgettext_lazy("navigation", "Organisation")),
 )
 

@@ -128,6 +128,8 @@ ROUTES: dict[str, Route] = {
     "advisory-task-list": Route(STAFF),
     "advisory-task-contact": Route(STAFF, obj="advisory_target", body={"note": "evil"}),
     "advisory-task-plan": Route(STAFF, obj="advisory_target", body={"handling_plan": "evil"}),
+    "staffing-plan": Route(STAFF, note="support managers and platform admins: no tenant data"),
+    "staffing-plan-csv": Route(STAFF),
     # ---------------------------------------------------------------- collections
     "tenant-list": Route(LIST),
     "quote": Route(
@@ -241,6 +243,7 @@ ROUTES: dict[str, Route] = {
         TENANT, obj="tenant", body={"cloud": "huawei", "account_id": "evil-1", "regions": []}
     ),
     "tenant-users": Route(TENANT, obj="tenant"),
+    "tenant-plan-advice": Route(TENANT, obj="tenant", query={"provider": "partner"}),
     "report-detail": Route(TENANT, obj="report"),
     "report-html": Route(TENANT, obj="report"),
     "report-pdf": Route(TENANT, obj="report"),

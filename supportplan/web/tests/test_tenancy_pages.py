@@ -196,6 +196,11 @@ PAGES: dict[str, Page] = {
         STAFF, kwargs=lambda w: {"tenant_id": w.b.pk}, post_only=True, body=lambda w: {}
     ),
     "web:inbox_read": Page(SELF),  # tested: B's notice id leaves it unread
+    # supportplan.insights: the advisor replays the caller's own tenant (members are sent home)
+    "insights:plan_advisor": Page(SELF),
+    "insights:staff_plan_advisor": Page(STAFF),
+    "insights:staffing": Page(STAFF),
+    "insights:staffing_csv": Page(STAFF),
     # B's objects
     "web:case": Page(TENANT, kwargs=case_b),
     "web:case_reply": Page(TENANT, kwargs=case_b, post_only=True, body=lambda w: {"body": "evil"}),
