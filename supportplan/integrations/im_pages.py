@@ -77,7 +77,7 @@ def _form(tenant, data=None) -> ImGroupForm:  # type: ignore[no-untyped-def]
     plans = upstream.plans_in_force(tenant, clock.now())
     if len(plans) > 1:
         form.fields["provider"].required = True
-        form.fields["provider"].choices = [
+        form.fields["provider"].choices = [  # type: ignore[attr-defined]
             (p.provider, tr(upstream.catalog_for_version(p.catalog_version_id).provider.name))
             for p in plans
         ]
