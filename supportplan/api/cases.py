@@ -14,7 +14,7 @@ from typing import Any
 from django.http import FileResponse, Http404
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from supportplan.accounts import permissions as perms
-from supportplan.accounts.models import RegisteredSystem, User
+from supportplan.accounts.models import HandlerTier, RegisteredSystem, User
 from supportplan.api.parsers import JSONParser
 from supportplan.cases import attachments, selectors, services, upstream
 from supportplan.cases import domain as case_domain
@@ -249,6 +249,42 @@ class CaseDetailSerializer(CaseSerializer):
         return {"score": rating.score, "comment": rating.comment, "created_at": rating.created_at}
 
 
+class CaseMovedSerializer(serializers.Serializer):
+    """The answer to an action that succeeded but moved the case beyond what the caller may
+    see (an escalation to a higher tier): where the case went, not the case itself."""
+
+    id = serializers.IntegerField()
+    visible = serializers.BooleanField(help_text="Always false: you no longer see this case.")
+    queue = serializers.ChoiceField(choices=HandlerTier.choices)
+    queue_name = serializers.CharField()
+    escalation_level = serializers.IntegerField()
+    assignee = PersonSerializer(allow_null=True)
+    message = serializers.CharField()
+
+
+def moved_body(case: Case) -> dict[str, Any]:
+    assignee = case.assignee
+    assignee_name = (assignee.get_full_name() or assignee.username) if assignee else None
+    queue_name = str(HandlerTier(case.queue).label)
+    return {
+        "id": case.pk,
+        "visible": False,
+        "queue": case.queue,
+        "queue_name": queue_name,
+        "escalation_level": case.escalation_level,
+        "assignee": PersonSerializer(assignee).data if assignee else None,
+        "message": str(case_domain.moved_out_of_sight(case.pk, queue_name, assignee_name)),
+    }
+
+
+# What a case action answers: the case as the caller now sees it, or where it went.
+CASE_AFTER_ACTION = PolymorphicProxySerializer(
+    component_name="CaseAfterAction",
+    serializers=[CaseDetailSerializer, CaseMovedSerializer],
+    resource_type_field_name=None,
+)
+
+
 class OpenCaseSerializer(FieldTemplateMixin, serializers.Serializer):
     provider = serializers.CharField(
         required=False,
@@ -384,7 +420,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         return selectors.case_for(user_of(self.request), pk)
 
     def _detail(self, case: Case, code: int = 200) -> Response:
-        fresh = selectors.case_for(user_of(self.request), case.pk)
+        """The case after an action, as the caller may still see it; when the action moved it
+        out of their sight (escalated past their tier), where it went: the action succeeded,
+        so never a 404."""
+        try:
+            fresh = selectors.case_for(user_of(self.request), case.pk)
+        except NotFound:
+            moved = Case.objects.select_related("assignee").get(pk=case.pk)
+            return Response(moved_body(moved), status=code)
         return Response(
             CaseDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code
         )
@@ -451,7 +494,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             CaseDetailSerializer(self._case(pk), context=self.get_serializer_context()).data
         )
 
-    @extend_schema(request=BodySerializer, responses=CaseDetailSerializer, summary="Public reply")
+    @extend_schema(request=BodySerializer, responses=CASE_AFTER_ACTION, summary="Public reply")
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -462,7 +505,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case)
 
     @extend_schema(
-        request=BodySerializer, responses=CaseDetailSerializer, summary="Internal note (staff)"
+        request=BodySerializer, responses=CASE_AFTER_ACTION, summary="Internal note (staff)"
     )
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: str | None = None) -> Response:
@@ -474,7 +517,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=SeveritySerializer, responses=CaseDetailSerializer, summary="Change severity"
+        request=SeveritySerializer, responses=CASE_AFTER_ACTION, summary="Change severity"
     )
     @action(detail=True, methods=["post"])
     def severity(self, request: Request, pk: str | None = None) -> Response:
@@ -484,7 +527,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case)
 
     @extend_schema(
-        request=MessageSerializer, responses=CaseDetailSerializer, summary="Wait on customer"
+        request=MessageSerializer, responses=CASE_AFTER_ACTION, summary="Wait on customer"
     )
     @action(detail=True, methods=["post"])
     def wait(self, request: Request, pk: str | None = None) -> Response:
@@ -494,14 +537,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case)
 
-    @extend_schema(request=None, responses=CaseDetailSerializer, summary="Resume a waiting case")
+    @extend_schema(request=None, responses=CASE_AFTER_ACTION, summary="Resume a waiting case")
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         services.case_resume(actor=user_of(request), case=case, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=SummarySerializer, responses=CaseDetailSerializer, summary="Resolve")
+    @extend_schema(request=SummarySerializer, responses=CASE_AFTER_ACTION, summary="Resolve")
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -510,7 +553,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case)
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer, summary="Reopen")
+    @extend_schema(request=ReasonSerializer, responses=CASE_AFTER_ACTION, summary="Reopen")
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -519,14 +562,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case)
 
-    @extend_schema(request=None, responses=CaseDetailSerializer, summary="Close")
+    @extend_schema(request=None, responses=CASE_AFTER_ACTION, summary="Close")
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         services.case_close(actor=user_of(request), case=case, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=CaseRateSerializer, responses=CaseDetailSerializer, summary="Rate (1–5)")
+    @extend_schema(request=CaseRateSerializer, responses=CASE_AFTER_ACTION, summary="Rate (1–5)")
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -535,7 +578,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case)
 
-    @extend_schema(request=AssignSerializer, responses=CaseDetailSerializer, summary="Assign")
+    @extend_schema(request=AssignSerializer, responses=CASE_AFTER_ACTION, summary="Assign")
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -546,14 +589,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         services.case_assign(actor=user_of(request), case=case, assignee=assignee, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=None, responses=CaseDetailSerializer, summary="Take the case myself")
+    @extend_schema(request=None, responses=CASE_AFTER_ACTION, summary="Take the case myself")
     @action(detail=True, methods=["post"])
     def take(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         services.case_take(actor=user_of(request), case=case, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer, summary="Escalate")
+    @extend_schema(request=ReasonSerializer, responses=CASE_AFTER_ACTION, summary="Escalate")
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -563,7 +606,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case)
 
     @extend_schema(
-        request=ScopeFlagSerializer, responses=CaseDetailSerializer, summary="Flag out of scope"
+        request=ScopeFlagSerializer, responses=CASE_AFTER_ACTION, summary="Flag out of scope"
     )
     @action(detail=True, methods=["post"], url_path="out-of-scope")
     def out_of_scope(self, request: Request, pk: str | None = None) -> Response:
@@ -576,7 +619,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=BestEffortSerializer,
-        responses=CaseDetailSerializer,
+        responses=CASE_AFTER_ACTION,
         summary="Decide best-effort help for an out-of-scope case",
     )
     @action(detail=True, methods=["post"], url_path="best-effort")

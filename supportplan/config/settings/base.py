@@ -397,6 +397,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AdvisoryStateEnum": "supportplan.advisories.models.State",
         "CaseStateEnum": "supportplan.cases.models.CaseState",
+        "HandlerTierEnum": "supportplan.accounts.models.HandlerTier",
         "SlaStateEnum": "supportplan.cases.models.SlaState",
     },
 }
