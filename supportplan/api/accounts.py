@@ -13,9 +13,10 @@ from supportplan.accounts.models import CloudAccount, RegisteredSystem, Tenant, 
 from supportplan.core import clock
 
 from .permissions import user_of
+from .serializers import RefuseReadOnlyMixin
 
 
-class TenantSerializer(serializers.ModelSerializer[Tenant]):
+class TenantSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[Tenant]):
     tam = serializers.SerializerMethodField()
     has_technical_contact = serializers.BooleanField(read_only=True)
 
@@ -65,13 +66,13 @@ class UserSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
 
-class SystemSerializer(serializers.ModelSerializer[RegisteredSystem]):
+class SystemSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[RegisteredSystem]):
     class Meta:
         model = RegisteredSystem
         fields = ["id", "name", "classification", "description", "cloud"]
 
 
-class CloudAccountSerializer(serializers.ModelSerializer[CloudAccount]):
+class CloudAccountSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[CloudAccount]):
     class Meta:
         model = CloudAccount
         fields = ["id", "cloud", "account_id", "display_name", "regions"]

@@ -31,6 +31,7 @@ from supportplan.core import clock
 from supportplan.core.errors import NotFound, PermissionDenied
 
 from .permissions import user_of
+from .serializers import RefuseReadOnlyMixin
 
 
 def _language() -> str:
@@ -67,7 +68,7 @@ class CustomerTargetSerializer(serializers.ModelSerializer[AdvisoryTarget]):
         read_only_fields = fields
 
 
-class AdvisorySerializer(serializers.ModelSerializer[Advisory]):
+class AdvisorySerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[Advisory]):
     kind = serializers.CharField()
     severity = serializers.CharField()
     kind_label = serializers.SerializerMethodField()
@@ -197,12 +198,12 @@ class AdvisoryViewSet(viewsets.GenericViewSet):
         return Response(CustomerTargetSerializer(target).data)
 
 
-class ContactSerializer(serializers.Serializer):
+class ContactSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     handling_plan = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PlanSerializer(serializers.Serializer):
+class PlanSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     handling_plan = serializers.CharField(allow_blank=True)
 
 
@@ -265,7 +266,7 @@ class AdvisoryTaskViewSet(viewsets.GenericViewSet):
         return Response(TargetSerializer(target).data)
 
 
-class InventorySoftwareSerializer(serializers.ModelSerializer[SoftwareItem]):
+class InventorySoftwareSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[SoftwareItem]):
     system = serializers.IntegerField(source="system_id", required=False, allow_null=True)
 
     class Meta:

@@ -25,7 +25,7 @@ from supportplan.core import clock
 from supportplan.subscriptions.services import not_found
 
 from .permissions import user_of
-from .serializers import validated
+from .serializers import RefuseReadOnlyMixin, validated
 from .subscriptions import TENANT_PARAM, _tenant, _visible
 
 
@@ -100,7 +100,7 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
         ]
 
 
-class BookingRequestSerializer(serializers.Serializer):
+class BookingRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     tenant = serializers.IntegerField(required=False)
     service = serializers.CharField()
     start_date = serializers.DateField()
@@ -110,21 +110,21 @@ class BookingRequestSerializer(serializers.Serializer):
     event_description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ConfirmSerializer(serializers.Serializer):
+class ConfirmSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     team = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
 
 
-class DeliverSerializer(serializers.Serializer):
+class DeliverSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     report = serializers.FileField(required=False)
 
 
-class BookingRateSerializer(serializers.Serializer):
+class BookingRateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     rating = serializers.IntegerField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 

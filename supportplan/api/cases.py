@@ -34,7 +34,7 @@ from supportplan.core.errors import DomainError, NotFound
 from supportplan.core.models import AuditEntry
 
 from .permissions import user_of
-from .serializers import FieldTemplateMixin, validated
+from .serializers import FieldTemplateMixin, RefuseReadOnlyMixin, validated
 
 
 def _text(value: Text | None) -> str | None:
@@ -285,7 +285,7 @@ CASE_AFTER_ACTION = PolymorphicProxySerializer(
 )
 
 
-class OpenCaseSerializer(FieldTemplateMixin, serializers.Serializer):
+class OpenCaseSerializer(RefuseReadOnlyMixin, FieldTemplateMixin, serializers.Serializer):
     provider = serializers.CharField(
         required=False,
         help_text="Provider code; defaults to the only provider you have a plan with.",
@@ -308,51 +308,51 @@ class OpenCaseSerializer(FieldTemplateMixin, serializers.Serializer):
     requester = serializers.IntegerField(required=False, help_text="Staff recording a call only.")
 
 
-class BodySerializer(serializers.Serializer):
+class BodySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     body = serializers.CharField(allow_blank=True)
 
 
-class SeveritySerializer(serializers.Serializer):
+class SeveritySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     severity = serializers.CharField()
     reason = serializers.CharField(allow_blank=True)
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class SummarySerializer(serializers.Serializer):
+class SummarySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CaseRateSerializer(serializers.Serializer):
+class CaseRateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     score = serializers.IntegerField()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     assignee = serializers.IntegerField()
 
 
-class ScopeFlagSerializer(serializers.Serializer):
+class ScopeFlagSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     code = serializers.CharField()
 
 
-class BestEffortSerializer(serializers.Serializer):
+class BestEffortSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     help = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     file = serializers.FileField()
     internal = serializers.BooleanField(required=False, default=False)
 
 
-class DetectSerializer(serializers.Serializer):
+class DetectSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     provider = serializers.CharField()
     text = serializers.CharField(allow_blank=True)
 

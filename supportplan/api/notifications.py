@@ -32,6 +32,7 @@ from supportplan.notifications.models import (
 )
 
 from .permissions import user_of
+from .serializers import RefuseReadOnlyMixin
 
 VIEW_DELIVERIES = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.TAM})
 
@@ -133,7 +134,7 @@ def _int(value: Any) -> int:
 # --------------------------------------------------------------------------- preferences
 
 
-class PreferenceSerializer(serializers.Serializer):
+class PreferenceSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     topic = serializers.CharField()
     channel = serializers.CharField()
     enabled = serializers.BooleanField()
@@ -175,7 +176,7 @@ def _preferences(request: Request) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- robots
 
 
-class RobotSerializer(serializers.ModelSerializer[Robot]):
+class RobotSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[Robot]):
     webhook_url = serializers.CharField(write_only=True, required=False)
     secret = serializers.CharField(write_only=True, required=False, allow_blank=True)
     has_secret = serializers.BooleanField(read_only=True)

@@ -21,6 +21,7 @@ from supportplan.reports.models import DataSource, Report
 from supportplan.reports.render import STORED_REPORT_CSP
 
 from .permissions import IsProviderStaff, user_of
+from .serializers import RefuseReadOnlyMixin
 
 
 class ReportSerializer(serializers.ModelSerializer[Report]):
@@ -76,7 +77,7 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
         return f"/api/reports/{obj.pk}/pdf/" if obj.pdf_file else None
 
 
-class GenerateSerializer(serializers.Serializer):
+class GenerateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     tenant = serializers.IntegerField()
     month = serializers.CharField(help_text="YYYY-MM, the month the report is about")
     force = serializers.BooleanField(default=False)
@@ -199,7 +200,7 @@ class ReportViewSet(viewsets.GenericViewSet):
         )
 
 
-class DataSourceSerializer(serializers.ModelSerializer[DataSource]):
+class DataSourceSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[DataSource]):
     secret = serializers.JSONField(write_only=True, required=False)
     credentials = serializers.SerializerMethodField()
     cloud_account = serializers.PrimaryKeyRelatedField(

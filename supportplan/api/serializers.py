@@ -3,10 +3,34 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
+
+READ_ONLY_SENT = _("This field is read-only: it cannot be set here.")
+
+
+class RefuseReadOnlyMixin:
+    """A serializer used for writes refuses a read-only field that is sent (400 naming it).
+
+    DRF drops such a field silently, so `PATCH {"in_proof_of_concept": true}` answered 200
+    and changed nothing: the caller believed it had. Every serializer that reads a request
+    body or query inherits this (api/tests/test_read_only_fields.py checks that it does).
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            sent = [
+                name
+                for name, field in self.fields.items()  # type: ignore[attr-defined]
+                if field.read_only and name in data
+            ]
+            if sent:
+                raise serializers.ValidationError({name: [READ_ONLY_SENT] for name in sent})
+        return super().to_internal_value(data)  # type: ignore[misc]
 
 
 class FieldTemplateMixin:

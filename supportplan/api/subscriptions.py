@@ -40,7 +40,7 @@ from supportplan.subscriptions.models import (
 )
 
 from .permissions import user_of
-from .serializers import validated
+from .serializers import RefuseReadOnlyMixin, validated
 
 TENANT_PARAM = OpenApiParameter(
     "tenant", OpenApiTypes.INT, description="Staff: the tenant (customers: always their own)."
@@ -169,7 +169,7 @@ class PlansForSaleView(APIView):
 # --------------------------------------------------------------------------- quote & orders
 
 
-class QuoteRequestSerializer(serializers.Serializer):
+class QuoteRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     tenant = serializers.IntegerField(required=False)
     provider = serializers.CharField()
     plan = serializers.CharField()
@@ -238,12 +238,12 @@ class OrderSerializer(serializers.ModelSerializer[Order]):
         read_only_fields = fields
 
 
-class AgreementSerializer(serializers.Serializer):
+class AgreementSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     agreement_version = serializers.CharField()
     accept = serializers.BooleanField()
 
 
-class PaySerializer(serializers.Serializer):
+class PaySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     method = serializers.CharField()
 
 
@@ -351,7 +351,7 @@ class OrderViewSet(viewsets.GenericViewSet):
 # --------------------------------------------------------------------------- payments (staff)
 
 
-class ConfirmPaymentSerializer(serializers.Serializer):
+class ConfirmPaymentSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     idempotency_key = serializers.CharField(required=False, allow_blank=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     reference = serializers.CharField(required=False, allow_blank=True, default="")
@@ -475,11 +475,11 @@ def subscription_state(subscription: Subscription, now: Any) -> dict[str, Any]:
     }
 
 
-class ChangeSerializer(serializers.Serializer):
+class ChangeSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     plan = serializers.CharField()
 
 
-class AutoRenewSerializer(serializers.Serializer):
+class AutoRenewSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     auto_renew = serializers.BooleanField()
 
 
