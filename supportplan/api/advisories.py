@@ -31,7 +31,7 @@ from supportplan.core import clock
 from supportplan.core.errors import NotFound, PermissionDenied
 
 from .permissions import user_of
-from .serializers import RefuseReadOnlyMixin
+from .serializers import RefuseReadOnlyMixin, id_field
 
 
 def _language() -> str:
@@ -267,7 +267,7 @@ class AdvisoryTaskViewSet(viewsets.GenericViewSet):
 
 
 class InventorySoftwareSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[SoftwareItem]):
-    system = serializers.IntegerField(source="system_id", required=False, allow_null=True)
+    system = id_field(source="system_id", required=False, allow_null=True)
 
     class Meta:
         model = SoftwareItem

@@ -25,7 +25,7 @@ from supportplan.core import clock
 from supportplan.subscriptions.services import not_found
 
 from .permissions import user_of
-from .serializers import RefuseReadOnlyMixin, validated
+from .serializers import RefuseReadOnlyMixin, id_field, validated
 from .subscriptions import TENANT_PARAM, _tenant, _visible
 
 
@@ -101,7 +101,7 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
 
 
 class BookingRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    tenant = serializers.IntegerField(required=False)
+    tenant = id_field(required=False)
     service = serializers.CharField()
     start_date = serializers.DateField()
     # Kept as text so "1.5" reaches the service and gets its own clear refusal.
@@ -111,7 +111,7 @@ class BookingRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
 
 
 class ConfirmSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    team = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    team = serializers.ListField(child=id_field(), allow_empty=True, max_length=50)
 
 
 class DeliverSerializer(RefuseReadOnlyMixin, serializers.Serializer):
@@ -120,7 +120,7 @@ class DeliverSerializer(RefuseReadOnlyMixin, serializers.Serializer):
 
 
 class BookingRateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    rating = serializers.IntegerField()
+    rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 

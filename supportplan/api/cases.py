@@ -34,7 +34,7 @@ from supportplan.core.errors import DomainError, NotFound
 from supportplan.core.models import AuditEntry
 
 from .permissions import user_of
-from .serializers import FieldTemplateMixin, RefuseReadOnlyMixin, validated
+from .serializers import FieldTemplateMixin, RefuseReadOnlyMixin, id_field, validated
 
 
 def _text(value: Text | None) -> str | None:
@@ -294,7 +294,7 @@ class OpenCaseSerializer(RefuseReadOnlyMixin, FieldTemplateMixin, serializers.Se
     severity = serializers.CharField()
     subject = serializers.CharField(max_length=200, allow_blank=True)
     description = serializers.CharField(allow_blank=True)
-    system = serializers.IntegerField(required=False, allow_null=True)
+    system = id_field(required=False, allow_null=True)
     cloud = serializers.CharField(required=False, allow_blank=True, default="")
     product = serializers.CharField(required=False, allow_blank=True, default="")
     im_platform = serializers.CharField(required=False, allow_blank=True, default="")
@@ -304,8 +304,8 @@ class OpenCaseSerializer(RefuseReadOnlyMixin, FieldTemplateMixin, serializers.Se
     out_of_scope_code = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Staff only."
     )
-    tenant = serializers.IntegerField(required=False, help_text="Staff recording a call only.")
-    requester = serializers.IntegerField(required=False, help_text="Staff recording a call only.")
+    tenant = id_field(required=False, help_text="Staff recording a call only.")
+    requester = id_field(required=False, help_text="Staff recording a call only.")
 
 
 class BodySerializer(RefuseReadOnlyMixin, serializers.Serializer):
@@ -330,12 +330,12 @@ class ReasonSerializer(RefuseReadOnlyMixin, serializers.Serializer):
 
 
 class CaseRateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    score = serializers.IntegerField()
+    score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class AssignSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    assignee = serializers.IntegerField()
+    assignee = id_field()
 
 
 class ScopeFlagSerializer(RefuseReadOnlyMixin, serializers.Serializer):

@@ -32,7 +32,7 @@ from supportplan.notifications.models import (
 )
 
 from .permissions import user_of
-from .serializers import RefuseReadOnlyMixin
+from .serializers import RefuseReadOnlyMixin, id_field
 
 VIEW_DELIVERIES = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.TAM})
 
@@ -180,7 +180,7 @@ class RobotSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[Robot]):
     webhook_url = serializers.CharField(write_only=True, required=False)
     secret = serializers.CharField(write_only=True, required=False, allow_blank=True)
     has_secret = serializers.BooleanField(read_only=True)
-    tenant = serializers.IntegerField(source="tenant_id", required=False, allow_null=True)
+    tenant = id_field(source="tenant_id", required=False, allow_null=True)
     platform = serializers.ChoiceField(choices=Platform.choices)
     team = serializers.SlugRelatedField(
         slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True

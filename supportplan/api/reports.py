@@ -21,7 +21,7 @@ from supportplan.reports.models import DataSource, Report
 from supportplan.reports.render import STORED_REPORT_CSP
 
 from .permissions import IsProviderStaff, user_of
-from .serializers import RefuseReadOnlyMixin
+from .serializers import RefuseReadOnlyMixin, id_field
 
 
 class ReportSerializer(serializers.ModelSerializer[Report]):
@@ -78,7 +78,7 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
 
 
 class GenerateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    tenant = serializers.IntegerField()
+    tenant = id_field()
     month = serializers.CharField(help_text="YYYY-MM, the month the report is about")
     force = serializers.BooleanField(default=False)
     send = serializers.BooleanField(default=False, help_text="E-mail it once it is ready.")

@@ -10,6 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
+# The largest id a row can have (BigAutoField); an id field refuses more with a clear 400
+# instead of letting the database driver overflow.
+MAX_ID = 2**63 - 1
+
+
+def id_field(**kwargs: Any) -> serializers.IntegerField:
+    """An id in a request body: a whole number from 1 to MAX_ID."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 READ_ONLY_SENT = _("This field is read-only: it cannot be set here.")
 
 

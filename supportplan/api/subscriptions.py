@@ -40,7 +40,7 @@ from supportplan.subscriptions.models import (
 )
 
 from .permissions import user_of
-from .serializers import RefuseReadOnlyMixin, validated
+from .serializers import RefuseReadOnlyMixin, id_field, validated
 
 TENANT_PARAM = OpenApiParameter(
     "tenant", OpenApiTypes.INT, description="Staff: the tenant (customers: always their own)."
@@ -170,11 +170,11 @@ class PlansForSaleView(APIView):
 
 
 class QuoteRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    tenant = serializers.IntegerField(required=False)
+    tenant = id_field(required=False)
     provider = serializers.CharField()
     plan = serializers.CharField()
     term = serializers.ChoiceField(choices=domain.TERMS)
-    count = serializers.IntegerField(min_value=1)
+    count = serializers.IntegerField(min_value=1, max_value=36)
     auto_renew = serializers.BooleanField(required=False, default=False)
 
 

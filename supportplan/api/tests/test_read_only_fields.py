@@ -87,3 +87,49 @@ def test_a_created_object_with_its_id_sent_is_refused_not_given_another_id():
     assert res.status_code == 400
     assert res.json()["fields"] == {"id": ["This field is read-only: it cannot be set here."]}
     assert tenant.systems.count() == before
+
+
+def _integer_fields(serializer, prefix=""):
+    from rest_framework import serializers
+
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        child = getattr(field, "child", None)
+        if isinstance(field, serializers.IntegerField):
+            yield prefix + name, field
+        if isinstance(child, serializers.IntegerField):
+            yield f"{prefix}{name}[]", child
+        if isinstance(field, serializers.Serializer):
+            yield from _integer_fields(field, f"{prefix}{name}.")
+
+
+@pytest.mark.parametrize(("module", "name"), _input_serializers())
+def test_every_integer_a_request_carries_is_bounded(module, name):
+    """Issue 15.12: an unbounded integer (days = 5,000,000) reached date arithmetic and was a
+    500 OverflowError; every integer field that reads a request has a minimum and a maximum."""
+    cls = getattr(importlib.import_module(f"supportplan.api.{module}"), name)
+    unbounded = [
+        field_name
+        for field_name, field in _integer_fields(cls())
+        if field.min_value is None or field.max_value is None
+    ]
+    assert unbounded == [], f"{module}.{name}"
+
+
+def test_every_integer_a_web_form_carries_is_bounded():
+    from django import forms
+
+    from supportplan.web import forms as web_forms
+
+    unbounded = [
+        f"{cls.__name__}.{name}"
+        for cls in vars(web_forms).values()
+        if isinstance(cls, type) and issubclass(cls, forms.BaseForm)
+        for name, field in getattr(cls, "base_fields", {}).items()
+        # a DecimalField is an IntegerField to Django; max_digits bounds it
+        if isinstance(field, forms.IntegerField)
+        and not (isinstance(field, forms.DecimalField) and field.max_digits)
+        and (field.min_value is None or field.max_value is None)
+    ]
+    assert unbounded == []
