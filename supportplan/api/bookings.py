@@ -25,11 +25,11 @@ from supportplan.core import clock
 from supportplan.subscriptions.services import not_found
 
 from .permissions import user_of
-from .serializers import RefuseReadOnlyMixin, id_field, validated
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field, validated
 from .subscriptions import TENANT_PARAM, _tenant, _visible
 
 
-class BookingSerializer(serializers.ModelSerializer[Booking]):
+class BookingSerializer(BlankChoicesMixin, serializers.ModelSerializer[Booking]):
     provider = serializers.CharField(source="provider_code")
     plan = serializers.CharField(source="plan_code")
     service = serializers.CharField(source="service_code")

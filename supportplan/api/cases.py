@@ -34,7 +34,13 @@ from supportplan.core.errors import DomainError, NotFound
 from supportplan.core.models import AuditEntry
 
 from .permissions import user_of
-from .serializers import FieldTemplateMixin, RefuseReadOnlyMixin, id_field, validated
+from .serializers import (
+    BlankChoicesMixin,
+    FieldTemplateMixin,
+    RefuseReadOnlyMixin,
+    id_field,
+    validated,
+)
 
 
 def _text(value: Text | None) -> str | None:
@@ -66,7 +72,7 @@ def _catalogs(context: Any) -> _Catalogs:
 # --------------------------------------------------------------------------- serializers
 
 
-class PersonSerializer(FieldTemplateMixin, serializers.ModelSerializer[User]):
+class PersonSerializer(FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[User]):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -77,11 +83,11 @@ class PersonSerializer(FieldTemplateMixin, serializers.ModelSerializer[User]):
         return obj.get_full_name() or obj.username
 
 
-class CaseSerializer(FieldTemplateMixin, serializers.ModelSerializer[Case]):
+class CaseSerializer(FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[Case]):
     severity_name = serializers.SerializerMethodField()
     channel_name = serializers.SerializerMethodField()
     tenant_name = serializers.CharField(source="tenant.name", read_only=True)
-    assignee = PersonSerializer(read_only=True)
+    assignee = PersonSerializer(read_only=True, allow_null=True)
     system_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -143,7 +149,9 @@ class CaseSerializer(FieldTemplateMixin, serializers.ModelSerializer[Case]):
         return obj.system.name if obj.system_id and obj.system else None
 
 
-class CommunicationSerializer(FieldTemplateMixin, serializers.ModelSerializer[Communication]):
+class CommunicationSerializer(
+    FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[Communication]
+):
     author = PersonSerializer(read_only=True)
 
     class Meta:
@@ -152,7 +160,9 @@ class CommunicationSerializer(FieldTemplateMixin, serializers.ModelSerializer[Co
         read_only_fields = fields
 
 
-class AttachmentSerializer(FieldTemplateMixin, serializers.ModelSerializer[Attachment]):
+class AttachmentSerializer(
+    FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[Attachment]
+):
     class Meta:
         model = Attachment
         fields = [
@@ -176,7 +186,7 @@ class CaseDetailSerializer(CaseSerializer):
     sla = serializers.SerializerMethodField()
     scope = serializers.SerializerMethodField()
     rating = serializers.SerializerMethodField()
-    tam = PersonSerializer(read_only=True)
+    tam = PersonSerializer(read_only=True, allow_null=True)
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -636,7 +646,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         request={"multipart/form-data": UploadSerializer},
         responses={201: AttachmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def attachments(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         user = user_of(request)
@@ -649,7 +659,8 @@ class CaseViewSet(viewsets.GenericViewSet):
             return Response(AttachmentSerializer(attachment).data, status=201)
         return Response(AttachmentSerializer(selectors.attachments_of(case, user), many=True).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # The file is served with its own content type, whatever it is.
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(
         detail=True,
         methods=["get"],
@@ -770,7 +781,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         responses=CaseSerializer(many=True),
         summary="Agent queue: cases I may work, most urgent SLA first (max 50)",
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def queue(self, request: Request) -> Response:
         user = user_of(request)
         if not perms.is_staff(user):

@@ -32,7 +32,7 @@ from supportplan.notifications.models import (
 )
 
 from .permissions import user_of
-from .serializers import RefuseReadOnlyMixin, id_field
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field
 
 VIEW_DELIVERIES = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.TAM})
 
@@ -45,7 +45,7 @@ def _language(request: Request) -> str:
 # --------------------------------------------------------------------------- message centre
 
 
-class InAppSerializer(serializers.ModelSerializer[InAppNotification]):
+class InAppSerializer(BlankChoicesMixin, serializers.ModelSerializer[InAppNotification]):
     subject = serializers.SerializerMethodField()
     intro = serializers.SerializerMethodField()
     facts = serializers.SerializerMethodField()
@@ -176,7 +176,7 @@ def _preferences(request: Request) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- robots
 
 
-class RobotSerializer(RefuseReadOnlyMixin, serializers.ModelSerializer[Robot]):
+class RobotSerializer(RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[Robot]):
     webhook_url = serializers.CharField(write_only=True, required=False)
     secret = serializers.CharField(write_only=True, required=False, allow_blank=True)
     has_secret = serializers.BooleanField(read_only=True)
@@ -294,13 +294,13 @@ class RobotViewSet(viewsets.GenericViewSet):
 # --------------------------------------------------------------------------- delivery log
 
 
-class AttemptSerializer(serializers.ModelSerializer[DeliveryAttempt]):
+class AttemptSerializer(BlankChoicesMixin, serializers.ModelSerializer[DeliveryAttempt]):
     class Meta:
         model = DeliveryAttempt
         fields = ["number", "at", "ok", "permanent", "detail"]
 
 
-class DeliverySerializer(serializers.ModelSerializer[Outbox]):
+class DeliverySerializer(BlankChoicesMixin, serializers.ModelSerializer[Outbox]):
     subject = serializers.CharField(read_only=True)
     recipient = serializers.SerializerMethodField()
     attempt_log = AttemptSerializer(many=True, read_only=True)

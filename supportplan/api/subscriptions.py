@@ -40,7 +40,7 @@ from supportplan.subscriptions.models import (
 )
 
 from .permissions import user_of
-from .serializers import RefuseReadOnlyMixin, id_field, validated
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field, validated
 
 TENANT_PARAM = OpenApiParameter(
     "tenant", OpenApiTypes.INT, description="Staff: the tenant (customers: always their own)."
@@ -121,7 +121,7 @@ def plan_entitlements(catalog: Catalog, plan: Plan, term: str | None) -> dict[st
 class PlansForSaleView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("provider", OpenApiTypes.STR)],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: {"type": "array", "items": {"type": "object"}}},
         summary="Plans for sale with their prices",
     )
     def get(self, request: Request) -> Response:
@@ -178,7 +178,7 @@ class QuoteRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     auto_renew = serializers.BooleanField(required=False, default=False)
 
 
-class PaymentSerializer(serializers.ModelSerializer[Payment]):
+class PaymentSerializer(BlankChoicesMixin, serializers.ModelSerializer[Payment]):
     class Meta:
         model = Payment
         fields = [
@@ -195,7 +195,7 @@ class PaymentSerializer(serializers.ModelSerializer[Payment]):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer[Order]):
+class OrderSerializer(BlankChoicesMixin, serializers.ModelSerializer[Order]):
     number = serializers.CharField(read_only=True)
     provider = serializers.CharField(source="provider_code")
     plan = serializers.CharField(source="plan_code")
