@@ -19,6 +19,10 @@ from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin
 class TenantSerializer(RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[Tenant]):
     tam = serializers.SerializerMethodField()
     has_technical_contact = serializers.BooleanField(read_only=True)
+    # A list of addresses, never null (the column is NOT NULL: null was a 500).
+    report_emails = serializers.ListField(
+        child=serializers.EmailField(), required=False, allow_empty=True, max_length=20
+    )
 
     class Meta:
         model = Tenant

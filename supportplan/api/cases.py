@@ -515,7 +515,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case)
 
     @extend_schema(
-        request=BodySerializer, responses=CASE_AFTER_ACTION, summary="Internal note (staff)"
+        request=BodySerializer,
+        responses={201: CASE_AFTER_ACTION},
+        summary="Internal note (staff)",
     )
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: str | None = None) -> Response:

@@ -36,12 +36,14 @@ BODY_ERRORS = {
     "415": "The request body's media type is not accepted.",
 }
 METHODS = ("get", "put", "post", "patch", "delete")
+# Paths that lock out repeated failures (the token endpoint: too many wrong passwords).
+LOCKOUT_PATHS = {"/api/token/": {"429": "Too many failed attempts; try again later."}}
 
 
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: Any) -> Any:
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     ref = {"$ref": "#/components/schemas/Error"}
-    for path_item in result.get("paths", {}).values():
+    for path, path_item in result.get("paths", {}).items():
         for method, operation in path_item.items():
             if method not in METHODS:
                 continue
@@ -49,6 +51,7 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
             wanted = dict(ERRORS)
             if "requestBody" in operation:
                 wanted.update(BODY_ERRORS)
+            wanted.update(LOCKOUT_PATHS.get(path, {}))
             for status, description in wanted.items():
                 responses.setdefault(
                     status,

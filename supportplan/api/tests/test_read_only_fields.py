@@ -133,3 +133,15 @@ def test_every_integer_a_web_form_carries_is_bounded():
         and (field.min_value is None or field.max_value is None)
     ]
     assert unbounded == []
+
+
+@pytest.mark.django_db
+def test_null_report_emails_is_a_400_not_a_500():
+    """Found by schemathesis: the column is NOT NULL, so null was an IntegrityError."""
+    load_catalogs()
+    tenant, admin, _systems = customer("partner", "basic")
+    res = api_client(admin).patch(
+        f"/api/tenants/{tenant.pk}/", {"report_emails": None}, format="json"
+    )
+    assert res.status_code == 400
+    assert list(res.json()["fields"]) == ["report_emails"]
