@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -67,9 +67,13 @@ class BlankChoicesMixin:
     # that the answers carry (a booking's event_kind, a user's handler_tier). Every model
     # serializer in the API inherits this.
 
-    def include_extra_kwargs(self, kwargs: dict[str, Any], extra_kwargs: Any) -> dict[str, Any]:
+    def include_extra_kwargs(
+        self, kwargs: MutableMapping[str, Any], extra_kwargs: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
         blank = kwargs.get("allow_blank")
-        result: dict[str, Any] = super().include_extra_kwargs(kwargs, extra_kwargs)  # type: ignore[misc]
+        result: MutableMapping[str, Any] = super().include_extra_kwargs(  # type: ignore[misc]
+            kwargs, extra_kwargs
+        )
         if blank and result.get("read_only") and "choices" in result:
             result["allow_blank"] = True
         return result
