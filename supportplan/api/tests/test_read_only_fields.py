@@ -51,7 +51,7 @@ def test_patching_a_read_only_tenant_field_is_refused_and_changes_nothing(langua
     tenant, admin, _systems = customer("partner", "basic")
     res = api_client(admin, language=language).patch(
         f"/api/tenants/{tenant.pk}/",
-        {"in_proof_of_concept": True, "report_emails": "ops@example.com"},
+        {"in_proof_of_concept": True, "report_emails": ["ops@example.com"]},
         format="json",
     )
     assert res.status_code == 400
@@ -60,7 +60,7 @@ def test_patching_a_read_only_tenant_field_is_refused_and_changes_nothing(langua
     assert body["fields"] == {"in_proof_of_concept": [message]}
     tenant.refresh_from_db()
     assert tenant.in_proof_of_concept is False
-    assert tenant.report_emails != "ops@example.com"
+    assert tenant.report_emails != ["ops@example.com"]
 
 
 @pytest.mark.django_db
@@ -68,10 +68,10 @@ def test_a_writable_field_still_saves():
     load_catalogs()
     tenant, admin, _systems = customer("partner", "basic")
     res = api_client(admin).patch(
-        f"/api/tenants/{tenant.pk}/", {"report_emails": "ops@example.com"}, format="json"
+        f"/api/tenants/{tenant.pk}/", {"report_emails": ["ops@example.com"]}, format="json"
     )
     assert res.status_code == 200, res.json()
-    assert res.json()["report_emails"] == "ops@example.com"
+    assert res.json()["report_emails"] == ["ops@example.com"]
 
 
 @pytest.mark.django_db
