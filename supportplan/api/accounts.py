@@ -23,11 +23,16 @@ from supportplan.core.errors import NotFound
 
 from .keys import ERRORS
 from .permissions import user_of
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin
 
 
-class TenantSerializer(serializers.ModelSerializer[Tenant]):
+class TenantSerializer(RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[Tenant]):
     tam = serializers.SerializerMethodField()
     has_technical_contact = serializers.BooleanField(read_only=True)
+    # A list of addresses, never null (the column is NOT NULL: null was a 500).
+    report_emails = serializers.ListField(
+        child=serializers.EmailField(), required=False, allow_empty=True, max_length=20
+    )
 
     class Meta:
         model = Tenant
@@ -58,7 +63,7 @@ class TenantSerializer(serializers.ModelSerializer[Tenant]):
         }
 
 
-class UserSerializer(serializers.ModelSerializer[User]):
+class UserSerializer(BlankChoicesMixin, serializers.ModelSerializer[User]):
     class Meta:
         model = User
         fields = [
@@ -76,13 +81,17 @@ class UserSerializer(serializers.ModelSerializer[User]):
         read_only_fields = fields
 
 
-class SystemSerializer(serializers.ModelSerializer[RegisteredSystem]):
+class SystemSerializer(
+    RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[RegisteredSystem]
+):
     class Meta:
         model = RegisteredSystem
         fields = ["id", "name", "classification", "description", "cloud"]
 
 
-class CloudAccountSerializer(serializers.ModelSerializer[CloudAccount]):
+class CloudAccountSerializer(
+    RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[CloudAccount]
+):
     class Meta:
         model = CloudAccount
         fields = ["id", "cloud", "account_id", "display_name", "regions"]
@@ -121,8 +130,11 @@ class TenantViewSet(viewsets.GenericViewSet):
         )
         return Response(TenantSerializer(tenant).data)
 
-    @extend_schema(request=SystemSerializer, responses=SystemSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @extend_schema(
+        request=SystemSerializer,
+        responses={200: SystemSerializer(many=True), 201: SystemSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def systems(self, request: Request, pk: str | None = None) -> Response:
         tenant = perms.tenant_for(user_of(request), pk)
         if request.method == "POST":
@@ -135,8 +147,11 @@ class TenantViewSet(viewsets.GenericViewSet):
             return Response(SystemSerializer(system).data, status=201)
         return Response(SystemSerializer(selectors.systems_of(tenant), many=True).data)
 
-    @extend_schema(request=CloudAccountSerializer, responses=CloudAccountSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="cloud-accounts")
+    @extend_schema(
+        request=CloudAccountSerializer,
+        responses={200: CloudAccountSerializer(many=True), 201: CloudAccountSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="cloud-accounts", pagination_class=None)
     def cloud_accounts(self, request: Request, pk: str | None = None) -> Response:
         tenant = perms.tenant_for(user_of(request), pk)
         if request.method == "POST":
@@ -150,7 +165,7 @@ class TenantViewSet(viewsets.GenericViewSet):
         return Response(CloudAccountSerializer(selectors.cloud_accounts_of(tenant), many=True).data)
 
     @extend_schema(responses=UserSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def users(self, request: Request, pk: str | None = None) -> Response:
         tenant = perms.tenant_for(user_of(request), pk)
         return Response(UserSerializer(selectors.users_of(tenant), many=True).data)

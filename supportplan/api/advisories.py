@@ -31,6 +31,7 @@ from supportplan.core import clock
 from supportplan.core.errors import NotFound, PermissionDenied
 
 from .permissions import user_of
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field
 
 
 def _language() -> str:
@@ -38,7 +39,7 @@ def _language() -> str:
     return "en" if lang.startswith("en") else "zh-hans"
 
 
-class TargetSerializer(serializers.ModelSerializer[AdvisoryTarget]):
+class TargetSerializer(BlankChoicesMixin, serializers.ModelSerializer[AdvisoryTarget]):
     tenant_name = serializers.CharField(source="tenant.name", read_only=True)
     reached = serializers.BooleanField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -58,7 +59,7 @@ class TargetSerializer(serializers.ModelSerializer[AdvisoryTarget]):
         return obj.advisory.text("title", _language())
 
 
-class CustomerTargetSerializer(serializers.ModelSerializer[AdvisoryTarget]):
+class CustomerTargetSerializer(BlankChoicesMixin, serializers.ModelSerializer[AdvisoryTarget]):
     """What a customer sees of their own organisation's row (no internal notes)."""
 
     class Meta:
@@ -67,7 +68,9 @@ class CustomerTargetSerializer(serializers.ModelSerializer[AdvisoryTarget]):
         read_only_fields = fields
 
 
-class AdvisorySerializer(serializers.ModelSerializer[Advisory]):
+class AdvisorySerializer(
+    RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[Advisory]
+):
     kind = serializers.CharField()
     severity = serializers.CharField()
     kind_label = serializers.SerializerMethodField()
@@ -103,6 +106,12 @@ class AdvisorySerializer(serializers.ModelSerializer[Advisory]):
 
     def get_actions_text(self, obj: Advisory) -> str:
         return obj.text("actions", _language())
+
+
+class TargetsSummarySerializer(serializers.Serializer):
+    reached = serializers.IntegerField()
+    not_reached = serializers.IntegerField()
+    targets = TargetSerializer(many=True)
 
 
 class AdvisoryViewSet(viewsets.GenericViewSet):
@@ -171,7 +180,7 @@ class AdvisoryViewSet(viewsets.GenericViewSet):
         )
         return Response(TargetSerializer(targets, many=True).data)
 
-    @extend_schema(responses=TargetSerializer(many=True))
+    @extend_schema(responses=TargetsSummarySerializer)
     @action(detail=True, methods=["get"])
     def targets(self, request: Request, pk: str | None = None) -> Response:
         """Who has been reached and who not (staff)."""
@@ -188,7 +197,7 @@ class AdvisoryViewSet(viewsets.GenericViewSet):
             }
         )
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses=CustomerTargetSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: str | None = None) -> Response:
         target = services.advisory_acknowledge(
@@ -197,12 +206,12 @@ class AdvisoryViewSet(viewsets.GenericViewSet):
         return Response(CustomerTargetSerializer(target).data)
 
 
-class ContactSerializer(serializers.Serializer):
+class ContactSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     handling_plan = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PlanSerializer(serializers.Serializer):
+class PlanSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     handling_plan = serializers.CharField(allow_blank=True)
 
 
@@ -265,8 +274,10 @@ class AdvisoryTaskViewSet(viewsets.GenericViewSet):
         return Response(TargetSerializer(target).data)
 
 
-class InventorySoftwareSerializer(serializers.ModelSerializer[SoftwareItem]):
-    system = serializers.IntegerField(source="system_id", required=False, allow_null=True)
+class InventorySoftwareSerializer(
+    RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[SoftwareItem]
+):
+    system = id_field(source="system_id", required=False, allow_null=True)
 
     class Meta:
         model = SoftwareItem

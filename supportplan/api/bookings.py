@@ -25,11 +25,11 @@ from supportplan.core import clock
 from supportplan.subscriptions.services import not_found
 
 from .permissions import user_of
-from .serializers import validated
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field, validated
 from .subscriptions import TENANT_PARAM, _tenant, _visible
 
 
-class BookingSerializer(serializers.ModelSerializer[Booking]):
+class BookingSerializer(BlankChoicesMixin, serializers.ModelSerializer[Booking]):
     provider = serializers.CharField(source="provider_code")
     plan = serializers.CharField(source="plan_code")
     service = serializers.CharField(source="service_code")
@@ -100,8 +100,8 @@ class BookingSerializer(serializers.ModelSerializer[Booking]):
         ]
 
 
-class BookingRequestSerializer(serializers.Serializer):
-    tenant = serializers.IntegerField(required=False)
+class BookingRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
+    tenant = id_field(required=False)
     service = serializers.CharField()
     start_date = serializers.DateField()
     # Kept as text so "1.5" reaches the service and gets its own clear refusal.
@@ -110,21 +110,21 @@ class BookingRequestSerializer(serializers.Serializer):
     event_description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ConfirmSerializer(serializers.Serializer):
-    team = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+class ConfirmSerializer(RefuseReadOnlyMixin, serializers.Serializer):
+    team = serializers.ListField(child=id_field(), allow_empty=True, max_length=50)
 
 
-class DeliverSerializer(serializers.Serializer):
+class DeliverSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     report = serializers.FileField(required=False)
 
 
-class BookingRateSerializer(serializers.Serializer):
-    rating = serializers.IntegerField()
+class BookingRateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CancelSerializer(serializers.Serializer):
+class CancelSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 

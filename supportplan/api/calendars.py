@@ -37,7 +37,7 @@ class CalendarListView(APIView):
     @extend_schema(
         summary="Business calendars with their windows and known holiday years",
         operation_id="calendars_list",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: {"type": "array", "items": {"type": "object"}}},
     )
     def get(self, request: Request) -> Response:
         codes = list(Calendar.objects.order_by("code").values_list("code", flat=True))

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import FileResponse, Http404
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from supportplan.accounts import permissions as perms
-from supportplan.accounts.models import RegisteredSystem, User
+from supportplan.accounts.models import HandlerTier, RegisteredSystem, User
 from supportplan.api.parsers import JSONParser
 from supportplan.cases import attachments, selectors, services, upstream
 from supportplan.cases import domain as case_domain
@@ -34,7 +34,13 @@ from supportplan.core.errors import DomainError, NotFound
 from supportplan.core.models import AuditEntry
 
 from .permissions import user_of
-from .serializers import FieldTemplateMixin, validated
+from .serializers import (
+    BlankChoicesMixin,
+    FieldTemplateMixin,
+    RefuseReadOnlyMixin,
+    id_field,
+    validated,
+)
 
 
 def _text(value: Text | None) -> str | None:
@@ -66,7 +72,7 @@ def _catalogs(context: Any) -> _Catalogs:
 # --------------------------------------------------------------------------- serializers
 
 
-class PersonSerializer(FieldTemplateMixin, serializers.ModelSerializer[User]):
+class PersonSerializer(FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[User]):
     name = serializers.SerializerMethodField()
 
     class Meta:
@@ -77,11 +83,11 @@ class PersonSerializer(FieldTemplateMixin, serializers.ModelSerializer[User]):
         return obj.get_full_name() or obj.username
 
 
-class CaseSerializer(FieldTemplateMixin, serializers.ModelSerializer[Case]):
+class CaseSerializer(FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[Case]):
     severity_name = serializers.SerializerMethodField()
     channel_name = serializers.SerializerMethodField()
     tenant_name = serializers.CharField(source="tenant.name", read_only=True)
-    assignee = PersonSerializer(read_only=True)
+    assignee = PersonSerializer(read_only=True, allow_null=True)
     system_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -143,7 +149,9 @@ class CaseSerializer(FieldTemplateMixin, serializers.ModelSerializer[Case]):
         return obj.system.name if obj.system_id and obj.system else None
 
 
-class CommunicationSerializer(FieldTemplateMixin, serializers.ModelSerializer[Communication]):
+class CommunicationSerializer(
+    FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[Communication]
+):
     author = PersonSerializer(read_only=True)
 
     class Meta:
@@ -152,7 +160,9 @@ class CommunicationSerializer(FieldTemplateMixin, serializers.ModelSerializer[Co
         read_only_fields = fields
 
 
-class AttachmentSerializer(FieldTemplateMixin, serializers.ModelSerializer[Attachment]):
+class AttachmentSerializer(
+    FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[Attachment]
+):
     class Meta:
         model = Attachment
         fields = [
@@ -176,7 +186,7 @@ class CaseDetailSerializer(CaseSerializer):
     sla = serializers.SerializerMethodField()
     scope = serializers.SerializerMethodField()
     rating = serializers.SerializerMethodField()
-    tam = PersonSerializer(read_only=True)
+    tam = PersonSerializer(read_only=True, allow_null=True)
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -249,7 +259,43 @@ class CaseDetailSerializer(CaseSerializer):
         return {"score": rating.score, "comment": rating.comment, "created_at": rating.created_at}
 
 
-class OpenCaseSerializer(FieldTemplateMixin, serializers.Serializer):
+class CaseMovedSerializer(serializers.Serializer):
+    """The answer to an action that succeeded but moved the case beyond what the caller may
+    see (an escalation to a higher tier): where the case went, not the case itself."""
+
+    id = serializers.IntegerField()
+    visible = serializers.BooleanField(help_text="Always false: you no longer see this case.")
+    queue = serializers.ChoiceField(choices=HandlerTier.choices)
+    queue_name = serializers.CharField()
+    escalation_level = serializers.IntegerField()
+    assignee = PersonSerializer(allow_null=True)
+    message = serializers.CharField()
+
+
+def moved_body(case: Case) -> dict[str, Any]:
+    assignee = case.assignee
+    assignee_name = (assignee.get_full_name() or assignee.username) if assignee else None
+    queue_name = str(HandlerTier(case.queue).label)
+    return {
+        "id": case.pk,
+        "visible": False,
+        "queue": case.queue,
+        "queue_name": queue_name,
+        "escalation_level": case.escalation_level,
+        "assignee": PersonSerializer(assignee).data if assignee else None,
+        "message": str(case_domain.moved_out_of_sight(case.pk, queue_name, assignee_name)),
+    }
+
+
+# What a case action answers: the case as the caller now sees it, or where it went.
+CASE_AFTER_ACTION = PolymorphicProxySerializer(
+    component_name="CaseAfterAction",
+    serializers=[CaseDetailSerializer, CaseMovedSerializer],
+    resource_type_field_name=None,
+)
+
+
+class OpenCaseSerializer(RefuseReadOnlyMixin, FieldTemplateMixin, serializers.Serializer):
     provider = serializers.CharField(
         required=False,
         help_text="Provider code; defaults to the only provider you have a plan with.",
@@ -258,7 +304,7 @@ class OpenCaseSerializer(FieldTemplateMixin, serializers.Serializer):
     severity = serializers.CharField()
     subject = serializers.CharField(max_length=200, allow_blank=True)
     description = serializers.CharField(allow_blank=True)
-    system = serializers.IntegerField(required=False, allow_null=True)
+    system = id_field(required=False, allow_null=True)
     cloud = serializers.CharField(required=False, allow_blank=True, default="")
     product = serializers.CharField(required=False, allow_blank=True, default="")
     im_platform = serializers.CharField(required=False, allow_blank=True, default="")
@@ -268,55 +314,55 @@ class OpenCaseSerializer(FieldTemplateMixin, serializers.Serializer):
     out_of_scope_code = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Staff only."
     )
-    tenant = serializers.IntegerField(required=False, help_text="Staff recording a call only.")
-    requester = serializers.IntegerField(required=False, help_text="Staff recording a call only.")
+    tenant = id_field(required=False, help_text="Staff recording a call only.")
+    requester = id_field(required=False, help_text="Staff recording a call only.")
 
 
-class BodySerializer(serializers.Serializer):
+class BodySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     body = serializers.CharField(allow_blank=True)
 
 
-class SeveritySerializer(serializers.Serializer):
+class SeveritySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     severity = serializers.CharField()
     reason = serializers.CharField(allow_blank=True)
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class SummarySerializer(serializers.Serializer):
+class SummarySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class CaseRateSerializer(serializers.Serializer):
-    score = serializers.IntegerField()
+class CaseRateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
-    assignee = serializers.IntegerField()
+class AssignSerializer(RefuseReadOnlyMixin, serializers.Serializer):
+    assignee = id_field()
 
 
-class ScopeFlagSerializer(serializers.Serializer):
+class ScopeFlagSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     code = serializers.CharField()
 
 
-class BestEffortSerializer(serializers.Serializer):
+class BestEffortSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     help = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     file = serializers.FileField()
     internal = serializers.BooleanField(required=False, default=False)
 
 
-class DetectSerializer(serializers.Serializer):
+class DetectSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     provider = serializers.CharField()
     text = serializers.CharField(allow_blank=True)
 
@@ -384,7 +430,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         return selectors.case_for(user_of(self.request), pk)
 
     def _detail(self, case: Case, code: int = 200) -> Response:
-        fresh = selectors.case_for(user_of(self.request), case.pk)
+        """The case after an action, as the caller may still see it; when the action moved it
+        out of their sight (escalated past their tier), where it went: the action succeeded,
+        so never a 404."""
+        try:
+            fresh = selectors.case_for(user_of(self.request), case.pk)
+        except NotFound:
+            moved = Case.objects.select_related("assignee").get(pk=case.pk)
+            return Response(moved_body(moved), status=code)
         return Response(
             CaseDetailSerializer(fresh, context=self.get_serializer_context()).data, status=code
         )
@@ -451,7 +504,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             CaseDetailSerializer(self._case(pk), context=self.get_serializer_context()).data
         )
 
-    @extend_schema(request=BodySerializer, responses=CaseDetailSerializer, summary="Public reply")
+    @extend_schema(request=BodySerializer, responses=CASE_AFTER_ACTION, summary="Public reply")
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -462,7 +515,9 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case)
 
     @extend_schema(
-        request=BodySerializer, responses=CaseDetailSerializer, summary="Internal note (staff)"
+        request=BodySerializer,
+        responses={201: CASE_AFTER_ACTION},
+        summary="Internal note (staff)",
     )
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: str | None = None) -> Response:
@@ -474,7 +529,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=SeveritySerializer, responses=CaseDetailSerializer, summary="Change severity"
+        request=SeveritySerializer, responses=CASE_AFTER_ACTION, summary="Change severity"
     )
     @action(detail=True, methods=["post"])
     def severity(self, request: Request, pk: str | None = None) -> Response:
@@ -484,7 +539,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case)
 
     @extend_schema(
-        request=MessageSerializer, responses=CaseDetailSerializer, summary="Wait on customer"
+        request=MessageSerializer, responses=CASE_AFTER_ACTION, summary="Wait on customer"
     )
     @action(detail=True, methods=["post"])
     def wait(self, request: Request, pk: str | None = None) -> Response:
@@ -494,14 +549,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case)
 
-    @extend_schema(request=None, responses=CaseDetailSerializer, summary="Resume a waiting case")
+    @extend_schema(request=None, responses=CASE_AFTER_ACTION, summary="Resume a waiting case")
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         services.case_resume(actor=user_of(request), case=case, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=SummarySerializer, responses=CaseDetailSerializer, summary="Resolve")
+    @extend_schema(request=SummarySerializer, responses=CASE_AFTER_ACTION, summary="Resolve")
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -510,7 +565,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case)
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer, summary="Reopen")
+    @extend_schema(request=ReasonSerializer, responses=CASE_AFTER_ACTION, summary="Reopen")
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -519,14 +574,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case)
 
-    @extend_schema(request=None, responses=CaseDetailSerializer, summary="Close")
+    @extend_schema(request=None, responses=CASE_AFTER_ACTION, summary="Close")
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         services.case_close(actor=user_of(request), case=case, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=CaseRateSerializer, responses=CaseDetailSerializer, summary="Rate (1–5)")
+    @extend_schema(request=CaseRateSerializer, responses=CASE_AFTER_ACTION, summary="Rate (1–5)")
     @action(detail=True, methods=["post"])
     def rate(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -535,7 +590,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         )
         return self._detail(case)
 
-    @extend_schema(request=AssignSerializer, responses=CaseDetailSerializer, summary="Assign")
+    @extend_schema(request=AssignSerializer, responses=CASE_AFTER_ACTION, summary="Assign")
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -546,14 +601,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         services.case_assign(actor=user_of(request), case=case, assignee=assignee, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=None, responses=CaseDetailSerializer, summary="Take the case myself")
+    @extend_schema(request=None, responses=CASE_AFTER_ACTION, summary="Take the case myself")
     @action(detail=True, methods=["post"])
     def take(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         services.case_take(actor=user_of(request), case=case, now=clock.now())
         return self._detail(case)
 
-    @extend_schema(request=ReasonSerializer, responses=CaseDetailSerializer, summary="Escalate")
+    @extend_schema(request=ReasonSerializer, responses=CASE_AFTER_ACTION, summary="Escalate")
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
@@ -563,7 +618,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(case)
 
     @extend_schema(
-        request=ScopeFlagSerializer, responses=CaseDetailSerializer, summary="Flag out of scope"
+        request=ScopeFlagSerializer, responses=CASE_AFTER_ACTION, summary="Flag out of scope"
     )
     @action(detail=True, methods=["post"], url_path="out-of-scope")
     def out_of_scope(self, request: Request, pk: str | None = None) -> Response:
@@ -576,7 +631,7 @@ class CaseViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=BestEffortSerializer,
-        responses=CaseDetailSerializer,
+        responses=CASE_AFTER_ACTION,
         summary="Decide best-effort help for an out-of-scope case",
     )
     @action(detail=True, methods=["post"], url_path="best-effort")
@@ -593,7 +648,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         request={"multipart/form-data": UploadSerializer},
         responses={201: AttachmentSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def attachments(self, request: Request, pk: str | None = None) -> Response:
         case = self._case(pk)
         user = user_of(request)
@@ -606,7 +661,8 @@ class CaseViewSet(viewsets.GenericViewSet):
             return Response(AttachmentSerializer(attachment).data, status=201)
         return Response(AttachmentSerializer(selectors.attachments_of(case, user), many=True).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # The file is served with its own content type, whatever it is.
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(
         detail=True,
         methods=["get"],
@@ -727,7 +783,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         responses=CaseSerializer(many=True),
         summary="Agent queue: cases I may work, most urgent SLA first (max 50)",
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def queue(self, request: Request) -> Response:
         user = user_of(request)
         if not perms.is_staff(user):

@@ -30,6 +30,8 @@ from supportplan.catalog.domain import (
 )
 from supportplan.catalog.models import CatalogVersion
 
+from .serializers import RefuseReadOnlyMixin
+
 TEXT_SCHEMA = {
     "type": "object",
     "properties": {"zh-hans": {"type": "string"}, "en": {"type": "string"}},
@@ -308,7 +310,7 @@ class ProviderSerializer(serializers.Serializer):
         return [p.code for p in obj.catalog.plans]
 
 
-class ScopeQuerySerializer(serializers.Serializer):
+class ScopeQuerySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     software = serializers.CharField(max_length=100)
     version = serializers.CharField(max_length=60, required=False, allow_blank=True)
     platform = serializers.CharField(max_length=60, required=False, allow_blank=True)
@@ -334,7 +336,7 @@ class ScopeResultSerializer(serializers.Serializer):
     where_to_go = TextField(allow_null=True)
 
 
-class DetectRequestSerializer(serializers.Serializer):
+class DetectRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     text = serializers.CharField(max_length=20000)
 
 

@@ -32,6 +32,7 @@ from supportplan.notifications.models import (
 )
 
 from .permissions import user_of
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field
 
 VIEW_DELIVERIES = frozenset({Role.PLATFORM_ADMIN, Role.SUPPORT_MANAGER, Role.TAM})
 
@@ -44,7 +45,7 @@ def _language(request: Request) -> str:
 # --------------------------------------------------------------------------- message centre
 
 
-class InAppSerializer(serializers.ModelSerializer[InAppNotification]):
+class InAppSerializer(BlankChoicesMixin, serializers.ModelSerializer[InAppNotification]):
     subject = serializers.SerializerMethodField()
     intro = serializers.SerializerMethodField()
     facts = serializers.SerializerMethodField()
@@ -133,7 +134,7 @@ def _int(value: Any) -> int:
 # --------------------------------------------------------------------------- preferences
 
 
-class PreferenceSerializer(serializers.Serializer):
+class PreferenceSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     topic = serializers.CharField()
     channel = serializers.CharField()
     enabled = serializers.BooleanField()
@@ -175,11 +176,11 @@ def _preferences(request: Request) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- robots
 
 
-class RobotSerializer(serializers.ModelSerializer[Robot]):
+class RobotSerializer(RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[Robot]):
     webhook_url = serializers.CharField(write_only=True, required=False)
     secret = serializers.CharField(write_only=True, required=False, allow_blank=True)
     has_secret = serializers.BooleanField(read_only=True)
-    tenant = serializers.IntegerField(source="tenant_id", required=False, allow_null=True)
+    tenant = id_field(source="tenant_id", required=False, allow_null=True)
     platform = serializers.ChoiceField(choices=Platform.choices)
     team = serializers.SlugRelatedField(
         slug_field="code", queryset=Team.objects.all(), required=False, allow_null=True
@@ -293,13 +294,13 @@ class RobotViewSet(viewsets.GenericViewSet):
 # --------------------------------------------------------------------------- delivery log
 
 
-class AttemptSerializer(serializers.ModelSerializer[DeliveryAttempt]):
+class AttemptSerializer(BlankChoicesMixin, serializers.ModelSerializer[DeliveryAttempt]):
     class Meta:
         model = DeliveryAttempt
         fields = ["number", "at", "ok", "permanent", "detail"]
 
 
-class DeliverySerializer(serializers.ModelSerializer[Outbox]):
+class DeliverySerializer(BlankChoicesMixin, serializers.ModelSerializer[Outbox]):
     subject = serializers.CharField(read_only=True)
     recipient = serializers.SerializerMethodField()
     attempt_log = AttemptSerializer(many=True, read_only=True)

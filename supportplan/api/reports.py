@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -21,9 +21,10 @@ from supportplan.reports.models import DataSource, Report
 from supportplan.reports.render import STORED_REPORT_CSP
 
 from .permissions import IsProviderStaff, user_of
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field
 
 
-class ReportSerializer(serializers.ModelSerializer[Report]):
+class ReportSerializer(BlankChoicesMixin, serializers.ModelSerializer[Report]):
     tenant_name = serializers.CharField(source="tenant.name", read_only=True)
     period = serializers.CharField(read_only=True)
     reason = serializers.SerializerMethodField()
@@ -76,11 +77,23 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
         return f"/api/reports/{obj.pk}/pdf/" if obj.pdf_file else None
 
 
-class GenerateSerializer(serializers.Serializer):
-    tenant = serializers.IntegerField()
+class GenerateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
+    tenant = id_field()
     month = serializers.CharField(help_text="YYYY-MM, the month the report is about")
     force = serializers.BooleanField(default=False)
     send = serializers.BooleanField(default=False, help_text="E-mail it once it is ready.")
+
+
+class AtRiskSerializer(serializers.Serializer):
+    tenant = serializers.IntegerField()
+    tenant_name = serializers.CharField()
+    period = serializers.CharField()
+    deadline = serializers.DateField()
+    due_at = serializers.DateTimeField()
+    state = serializers.CharField()
+    overdue = serializers.BooleanField()
+    report = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
 
 
 class ReportViewSet(viewsets.GenericViewSet):
@@ -170,7 +183,18 @@ class ReportViewSet(viewsets.GenericViewSet):
         )
         return Response(ReportSerializer(report).data)
 
-    @action(detail=False, methods=["get"], url_path="at-risk", permission_classes=[IsProviderStaff])
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM; default: every month")],
+        responses=AtRiskSerializer(many=True),
+        summary="Report deadlines at risk (staff)",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="at-risk",
+        permission_classes=[IsProviderStaff],
+        pagination_class=None,
+    )
     def at_risk(self, request: Request) -> Response:
         now = clock.now()
         month = (
@@ -199,7 +223,9 @@ class ReportViewSet(viewsets.GenericViewSet):
         )
 
 
-class DataSourceSerializer(serializers.ModelSerializer[DataSource]):
+class DataSourceSerializer(
+    RefuseReadOnlyMixin, BlankChoicesMixin, serializers.ModelSerializer[DataSource]
+):
     secret = serializers.JSONField(write_only=True, required=False)
     credentials = serializers.SerializerMethodField()
     cloud_account = serializers.PrimaryKeyRelatedField(

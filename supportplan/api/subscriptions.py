@@ -40,7 +40,7 @@ from supportplan.subscriptions.models import (
 )
 
 from .permissions import user_of
-from .serializers import validated
+from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field, validated
 
 TENANT_PARAM = OpenApiParameter(
     "tenant", OpenApiTypes.INT, description="Staff: the tenant (customers: always their own)."
@@ -121,7 +121,7 @@ def plan_entitlements(catalog: Catalog, plan: Plan, term: str | None) -> dict[st
 class PlansForSaleView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("provider", OpenApiTypes.STR)],
-        responses=OpenApiTypes.OBJECT,
+        responses={200: {"type": "array", "items": {"type": "object"}}},
         summary="Plans for sale with their prices",
     )
     def get(self, request: Request) -> Response:
@@ -169,16 +169,16 @@ class PlansForSaleView(APIView):
 # --------------------------------------------------------------------------- quote & orders
 
 
-class QuoteRequestSerializer(serializers.Serializer):
-    tenant = serializers.IntegerField(required=False)
+class QuoteRequestSerializer(RefuseReadOnlyMixin, serializers.Serializer):
+    tenant = id_field(required=False)
     provider = serializers.CharField()
     plan = serializers.CharField()
     term = serializers.ChoiceField(choices=domain.TERMS)
-    count = serializers.IntegerField(min_value=1)
+    count = serializers.IntegerField(min_value=1, max_value=36)
     auto_renew = serializers.BooleanField(required=False, default=False)
 
 
-class PaymentSerializer(serializers.ModelSerializer[Payment]):
+class PaymentSerializer(BlankChoicesMixin, serializers.ModelSerializer[Payment]):
     class Meta:
         model = Payment
         fields = [
@@ -195,7 +195,7 @@ class PaymentSerializer(serializers.ModelSerializer[Payment]):
         read_only_fields = fields
 
 
-class OrderSerializer(serializers.ModelSerializer[Order]):
+class OrderSerializer(BlankChoicesMixin, serializers.ModelSerializer[Order]):
     number = serializers.CharField(read_only=True)
     provider = serializers.CharField(source="provider_code")
     plan = serializers.CharField(source="plan_code")
@@ -238,12 +238,12 @@ class OrderSerializer(serializers.ModelSerializer[Order]):
         read_only_fields = fields
 
 
-class AgreementSerializer(serializers.Serializer):
+class AgreementSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     agreement_version = serializers.CharField()
     accept = serializers.BooleanField()
 
 
-class PaySerializer(serializers.Serializer):
+class PaySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     method = serializers.CharField()
 
 
@@ -351,7 +351,7 @@ class OrderViewSet(viewsets.GenericViewSet):
 # --------------------------------------------------------------------------- payments (staff)
 
 
-class ConfirmPaymentSerializer(serializers.Serializer):
+class ConfirmPaymentSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     idempotency_key = serializers.CharField(required=False, allow_blank=True)
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     reference = serializers.CharField(required=False, allow_blank=True, default="")
@@ -475,11 +475,11 @@ def subscription_state(subscription: Subscription, now: Any) -> dict[str, Any]:
     }
 
 
-class ChangeSerializer(serializers.Serializer):
+class ChangeSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     plan = serializers.CharField()
 
 
-class AutoRenewSerializer(serializers.Serializer):
+class AutoRenewSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     auto_renew = serializers.BooleanField()
 
 

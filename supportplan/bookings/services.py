@@ -107,6 +107,14 @@ def _whole_quantity(value: Any, *, escort: bool) -> int:
             value=str(value),
             field="days",
         )
+    if number > MAX_ESCORT_DAYS:
+        # Before any date arithmetic: 5,000,000 days is past the last date Python knows.
+        raise DomainError(
+            "booking.too_many_days",
+            _("One request covers at most %(max)s days; split a longer escort."),
+            max=MAX_ESCORT_DAYS,
+            field="days",
+        )
     return int(number)
 
 
@@ -198,7 +206,15 @@ def booking_request(
             today=today.isoformat(),
             field="start_date",
         )
-    end_date = start_date + timedelta(days=quantity)
+    try:
+        end_date = start_date + timedelta(days=quantity)
+    except OverflowError:
+        raise DomainError(
+            "booking.start_too_late",
+            _("The start date %(start)s is too far ahead to book."),
+            start=start_date.isoformat(),
+            field="start_date",
+        ) from None
     base = Order.objects.get(pk=pif.order_id)
     paid_until = sub_selectors.paid_until(pif)
     if paid_until is not None and end_date > paid_until:

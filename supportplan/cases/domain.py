@@ -360,3 +360,17 @@ def invalid_filter(name: str) -> DomainError:
 
 def queue_staff_only() -> DomainError:
     return DomainError("case.staff_only", _("Only support staff have a queue."), status=403)
+
+
+def moved_out_of_sight(case_id: int, queue_label: str, assignee_name: str | None) -> str:
+    """Said to staff whose action moved a case beyond what they may see (an escalation to a
+    higher tier): the action succeeded, and this is where the case went."""
+    if assignee_name:
+        return _(
+            "Case #%(id)s moved to the %(queue)s queue and was assigned to %(assignee)s; "
+            "it has left your queue."
+        ) % {"id": case_id, "queue": queue_label, "assignee": assignee_name}
+    return _("Case #%(id)s moved to the %(queue)s queue; it has left your queue.") % {
+        "id": case_id,
+        "queue": queue_label,
+    }

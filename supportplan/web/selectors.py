@@ -236,3 +236,20 @@ def assignable_staff(case: Any) -> list[Any]:
         handler_tier__in=tiers,
     ).order_by("handler_tier", "last_name", "first_name", "username")
     return [u for u in people if perms.may_take_case(u, case)]
+
+
+def open_order(tenant: Any, provider_code: str | None) -> Any:
+    """The tenant's unfinished plan order with this provider (it blocks placing another),
+    or None."""
+    from supportplan.subscriptions.models import OrderKind
+    from supportplan.subscriptions.services import OPEN_ORDER
+
+    if not provider_code:
+        return None
+    return (
+        subscription_selectors.orders_of(tenant)
+        .filter(provider_code=provider_code, status__in=OPEN_ORDER)
+        .exclude(kind=OrderKind.ADDON)
+        .order_by("placed_at", "pk")
+        .first()
+    )

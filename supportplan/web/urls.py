@@ -45,6 +45,7 @@ web_patterns = [
     path("statements/", portal.statements, name="statements"),
     path("statements/orders/<int:order_id>/", payments.order_detail, name="order"),
     path("statements/orders/<int:order_id>/pay/", payments.order_pay, name="order_pay"),
+    path("statements/orders/<int:order_id>/cancel/", payments.order_cancel, name="order_cancel"),
     path("advisories/", advisories.advisory_list, name="advisories"),
     path("advisories/<int:advisory_id>/", advisories.advisory_detail, name="advisory"),
     path(

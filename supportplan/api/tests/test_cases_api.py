@@ -376,3 +376,32 @@ def test_cases_are_in_the_openapi_schema():
 def test_bench_ceiling_is_off_unless_enabled(start, monkeypatch):
     tenant, user, systems = customer("partner", "basic", start=start)
     assert api_client(user).post("/api/bench/ceiling/").status_code == 404
+
+
+def test_escalating_past_my_tier_answers_where_the_case_went_not_404(start, staff):
+    """Issue 15.1: the escalation succeeded; re-reading the case through the engineer's
+    visibility (the engineer tier) answered "Case was not found"."""
+    tenant, user, systems = customer("partner", "basic", start=start)
+    case_id = api_client(user).post("/api/cases/", open_body(), format="json").json()["id"]
+    engineer = api_client(staff["engineer"])
+    assert engineer.post(f"/api/cases/{case_id}/take/", {}, format="json").status_code == 200
+    res = engineer.post(f"/api/cases/{case_id}/escalate/", {"reason": "DBA"}, format="json")
+    assert res.status_code == 200, res.json()
+    expert = staff["expert"]
+    assert res.json() == {
+        "id": case_id,
+        "visible": False,
+        "queue": "expert",
+        "queue_name": "Technical expert",
+        "escalation_level": 1,
+        "assignee": {"id": expert.pk, "name": expert.username, "role": "expert"},
+        "message": f"Case #{case_id} moved to the Technical expert queue and was assigned to "
+        f"{expert.username}; it has left your queue.",
+    }
+    # A manager who still sees it gets the case itself.
+    res = api_client(staff["manager"]).post(
+        f"/api/cases/{case_id}/escalate/", {"reason": "Senior"}, format="json"
+    )
+    assert res.status_code == 200
+    assert (res.json()["queue"], res.json()["escalation_level"]) == ("senior_expert", 2)
+    assert "thread" in res.json()

@@ -22,3 +22,85 @@ def test_swagger_ui_is_served_from_the_installed_package(client, django_user_mod
     page = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _resolve(schema, node):
+    while "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+BARE_ARRAYS = [
+    "/api/calendars/",
+    "/api/plans/",
+    "/api/cases/{id}/attachments/",
+    "/api/tenants/{id}/cloud-accounts/",
+    "/api/tenants/{id}/systems/",
+    "/api/tenants/{id}/users/",
+    "/api/cases/queue/",
+    "/api/reports/at-risk/",
+]
+
+
+@pytest.mark.parametrize("path", BARE_ARRAYS)
+def test_operations_that_answer_a_bare_array_are_not_declared_paginated(schema, path):
+    """Issue 15.15: these answer a JSON array; the schema declared {count, results, …}."""
+    body = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    assert _resolve(schema, body["schema"])["type"] == "array"
+
+
+def test_advisory_targets_declares_its_summary_and_acknowledge_its_answer(schema):
+    ops = schema["paths"]
+    targets = ops["/api/advisories/{id}/targets/"]["get"]["responses"]["200"]
+    body = _resolve(schema, targets["content"]["application/json"]["schema"])
+    assert set(body["properties"]) == {"reached", "not_reached", "targets"}
+    ack = ops["/api/advisories/{id}/acknowledge/"]["post"]["responses"]["200"]
+    ref = ack["content"]["application/json"]["schema"]["$ref"]
+    assert ref.endswith("/CustomerTarget")
+
+
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [("Booking", "event_kind"), ("User", "handler_tier"), ("Target", "notified_reason")],
+)
+def test_blank_choices_that_answers_carry_are_in_the_schema(schema, component, field):
+    prop = schema["components"]["schemas"][component]["properties"][field]
+    allowed = []
+    for option in prop.get("oneOf") or prop.get("anyOf") or [prop]:
+        allowed += _resolve(schema, option).get("enum", [])
+    assert "" in allowed
+
+
+def test_people_that_may_be_missing_are_nullable(schema):
+    props = schema["components"]["schemas"]["CaseDetail"]["properties"]
+    for field in ("assignee", "tam"):
+        assert props[field].get("nullable") is True, field
+
+
+def test_every_operation_lists_its_error_answers_in_the_envelope(schema):
+    missing = [
+        f"{method.upper()} {path} {status}"
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        for status in ("400", "401", "403", "404", "409")
+        if status not in op["responses"]
+    ]
+    assert missing == []
+    assert schema["components"]["schemas"]["Error"]["required"] == ["code", "message"]
+
+
+def test_no_component_carries_an_internal_docstring(schema):
+    described = {
+        name: c["description"]
+        for name, c in schema["components"]["schemas"].items()
+        if c.get("description") and not name.endswith("Enum")
+    }
+    assert set(described) <= {"CaseMoved", "CustomerTarget", "Error"}, described

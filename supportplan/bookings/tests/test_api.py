@@ -140,3 +140,24 @@ def test_other_tenants_bookings_answer_404_and_nothing_changes(vip):
     assert client.get(f"/api/bookings/?tenant={other.pk}").status_code == 404
     assert (AuditEntry.objects.count(), QuotaEntry.objects.count()) == before
     assert Booking.objects.get(pk=theirs["id"]).status == "requested"
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "field"),
+    [
+        ({"days": "5000000"}, "booking.too_many_days", "days"),
+        ({"days": "1e400"}, "booking.too_many_days", "days"),
+        ({"start_date": "9999-12-30", "days": "5"}, "booking.start_too_late", "start_date"),
+        (
+            {"service": "availability_check", "start_date": "9999-12-31", "days": ""},
+            "booking.start_too_late",
+            "start_date",
+        ),
+    ],
+)
+def test_out_of_range_numbers_and_dates_are_a_clear_400_not_a_500(vip, extra, code, field):
+    """Issue 15.12: days = 5,000,000 reached date arithmetic and was a 500 OverflowError."""
+    _tenant, member = vip
+    r = escort(api_client(member), **extra)
+    assert (r.status_code, r.json()["code"], r.json()["field"]) == (400, code, field)
+    assert not Booking.objects.exists()

@@ -398,10 +398,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "supportplan.api.schema.add_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ApiKeyScopeEnum": "supportplan.accounts.models.ApiKeyScope",
         "AdvisoryStateEnum": "supportplan.advisories.models.State",
         "CaseStateEnum": "supportplan.cases.models.CaseState",
+        "HandlerTierEnum": "supportplan.accounts.models.HandlerTier",
+        "TargetStatusEnum": "supportplan.advisories.models.TargetStatus",
         "SlaStateEnum": "supportplan.cases.models.SlaState",
     },
 }

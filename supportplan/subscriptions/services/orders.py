@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from supportplan.catalog import selectors as catalog_selectors
 from supportplan.catalog.domain import Catalog, Plan
 from supportplan.core.audit import audit_log
 from supportplan.core.errors import Conflict, DomainError
@@ -219,8 +220,13 @@ def _refuse_second_open_order(tenant: Any, provider_code: str, kinds: tuple[str,
                 "placing another."
             ),
             order=existing.number,
-            provider=provider_code,
+            provider=_provider_name(provider_code),
         )
+
+
+def _provider_name(provider_code: str) -> Any:
+    """The provider's name in the reader's language (never its code in a sentence)."""
+    return localized(catalog_selectors.current_catalog(provider_code).provider.name)
 
 
 @transaction.atomic

@@ -394,3 +394,33 @@ def test_a_refusal_staff_read_names_the_customer_not_you(basic, staff, language,
         message = str(refused.value.message)
     assert expected in message
     assert "Your" not in message and "您的" not in message
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_an_engineer_who_escalates_lands_on_the_queue_told_where_the_case_went(
+    basic, staff, language
+):
+    """Issue 15.1: escalating moved the case past the engineer's tier, and the console then
+    re-read it through a visibility the engineer no longer has: a 404 for a success."""
+    case = open_case(basic, severity="general_guidance", system="production")
+    assert case.queue == "engineer"
+    engineer = staff["engineer"]
+    client = client_for(engineer, language)
+    client.post(reverse("web:console_action", args=[case.pk, "take"]), follow=True)
+    response = client.post(
+        reverse("web:console_action", args=[case.pk, "escalate"]),
+        {"esc-reason": "Needs a database expert"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("web:queue"), 302)]
+    case.refresh_from_db()
+    assert (case.queue, case.escalation_level, case.assignee) == ("expert", 1, staff["expert"])
+    message = [str(m) for m in response.context["messages"]]
+    expected = {
+        "en": f"The case was escalated. Case #{case.pk} moved to the Technical expert queue "
+        "and was assigned to exp; it has left your queue.",
+        "zh-hans": f"工单已升级。工单 #{case.pk} 已转入技术专家队列，并指派给 exp；"
+        "它已不在您的队列中。",
+    }[language]
+    assert message == [expected]

@@ -12,16 +12,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, pgettext
+from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from supportplan.accounts import permissions as perms
 from supportplan.accounts import selectors as account_selectors
 from supportplan.accounts.models import HandlerTier, Tenant, User
+from supportplan.cases import domain as case_domain
 from supportplan.cases import selectors as case_selectors
 from supportplan.cases import services as case_services
-from supportplan.cases.models import CaseState
+from supportplan.cases.models import Case, CaseState
 from supportplan.catalog.selectors import CatalogNotLoaded, catalog_for_version
 from supportplan.web import selectors as web_selectors
 from supportplan.web import services as web_services
@@ -235,17 +236,18 @@ _ONE_FIELD_ACTIONS: dict[str, tuple[Any, str, str, Any, str]] = {
 }
 
 
-# What each console action did, said back to the person (never one "Saved." for all).
+# What each console action did, said back to the person (never one "Saved." for all);
+# lazy: rendered in the language of the request, not the one active at import.
 _CASE_ACTION_DONE = {
-    "reply": _("Your reply was posted."),
-    "severity": _("The severity was changed."),
-    "escalate": _("The case was escalated."),
-    "wait": _("The case now waits on the customer."),
-    "resolve": _("The case was resolved."),
-    "assign": _("The case was assigned."),
-    "resume": _("Work on the case was resumed."),
-    "take": _("You took the case."),
-    "reopen": _("The case was reopened."),
+    "reply": gettext_lazy("Your reply was posted."),
+    "severity": gettext_lazy("The severity was changed."),
+    "escalate": gettext_lazy("The case was escalated."),
+    "wait": gettext_lazy("The case now waits on the customer."),
+    "resolve": gettext_lazy("The case was resolved."),
+    "assign": gettext_lazy("The case was assigned."),
+    "resume": gettext_lazy("Work on the case was resumed."),
+    "take": gettext_lazy("You took the case."),
+    "reopen": gettext_lazy("The case was reopened."),
 }
 
 
@@ -365,12 +367,29 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     else:
         raise Http404()
     if ok:
+        moved = _moved_out_of_sight(user, case.pk)
+        if moved:
+            # The action succeeded but took the case past what this person may see (an
+            # escalation to a higher tier): their queue, and where the case went.
+            sep = "" if (get_language() or "").startswith("zh") else " "
+            messages.success(request, f"{_CASE_ACTION_DONE[action]}{sep}{moved}")
+            return redirect("web:queue")
         messages.success(request, _CASE_ACTION_DONE[action])
         return redirect("web:console_case", case.pk)
     case = case_selectors.case_for(user, case_id)  # type: ignore[arg-type]
     return render(
         request, "web/console/case.html", _console_context(request, case, **forms), status=400
     )
+
+
+def _moved_out_of_sight(user: Any, case_id: int) -> str | None:
+    """Where the case went, when `user` may no longer see it; None while they still may."""
+    if case_selectors.cases_visible_to(user).filter(pk=case_id).exists():
+        return None
+    moved = Case.objects.select_related("assignee").get(pk=case_id)
+    assignee = moved.assignee
+    name = (assignee.get_full_name() or assignee.username) if assignee else None
+    return str(case_domain.moved_out_of_sight(moved.pk, str(HandlerTier(moved.queue).label), name))
 
 
 def _staff_channels(plan: Any, lang: str) -> list[tuple[str, str]]:

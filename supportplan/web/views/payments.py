@@ -69,6 +69,7 @@ def _order_page(request: HttpRequest, order: Order, form: Any, status: int = 200
             "pending": pending,
             "form": form,
             "payable": order.status in PAYABLE,
+            "cancellable": order.status in sub_services.OPEN_ORDER,
             "may_buy": _may_buy(request.user, tenant),
         },
         status=status,
@@ -80,6 +81,26 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_for(request.tenant, order_id)  # type: ignore[attr-defined]
     form = PayOrderForm(methods=_methods(), needs_agreement=order.status == OrderStatus.PLACED)
     return _order_page(request, order, form)
+
+
+@require_POST
+@customer_view
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Cancel an order left unpaid (it blocks placing another for the same provider)."""
+    tenant, user, now = request.tenant, request.user, request_now(request)  # type: ignore[attr-defined]
+    order = _order_for(tenant, order_id)
+    if not _may_buy(user, tenant):
+        messages.error(request, _("Only an administrator of your organisation can cancel orders."))
+        return redirect("web:order", order.pk)
+    ok, _r = call_service(
+        request, None, sub_services.order_cancel, order=order, actor=user, now=now
+    )
+    if ok:
+        messages.success(
+            request,
+            _("Order %(order)s was cancelled; you can place another.") % {"order": order.number},
+        )
+    return redirect("web:order", order.pk)
 
 
 @require_POST

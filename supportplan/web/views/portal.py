@@ -119,6 +119,8 @@ def plans(request: HttpRequest) -> HttpResponse:
         "current_rank": current.plan.rank if current else None,
         "subscription": sub,
         "now": now,
+        # An unfinished order blocks buying: said here, before the customer picks a plan.
+        "open_order": web_selectors.open_order(tenant, provider) if catalog else None,
     }
     if sub is not None and sub.next_plan_code and catalog is not None:
         # The plan's name in the reader's language, never its code inside a sentence.
@@ -225,6 +227,18 @@ def plan_change(request: HttpRequest) -> HttpResponse:
         request.POST if "confirm" in request.POST else None, methods=_methods()
     )
     ctx["confirm_form"] = confirm
+    blocking = web_selectors.open_order(tenant, provider) if mode != "unsubscribe" else None
+    if blocking is not None:
+        # Said once, before any step, with the way to the order (pay or cancel it there);
+        # the steps below would only be refused with the same words.
+        ctx["open_order"] = blocking
+        ctx["refusal"] = _(
+            "Order %(order)s is not finished yet: pay or cancel it before buying another plan "
+            "from this provider."
+        ) % {"order": blocking.number}
+        return render(
+            request, "web/plans/change.html", ctx, status=409 if request.method == "POST" else 200
+        )
     if mode == "purchase":
         assert target is not None
         form = PurchaseForm(
