@@ -171,8 +171,8 @@ class TenantViewSet(viewsets.GenericViewSet):
         return Response(UserSerializer(selectors.users_of(tenant), many=True).data)
 
 
-class PersonChangeSerializer(serializers.Serializer):
-    """What may change about a person's access; every change is audited."""
+class PersonChangeSerializer(RefuseReadOnlyMixin, serializers.Serializer):
+    # What may change about a person's access; every change is audited.
 
     role = serializers.ChoiceField(choices=Role.choices, required=False)
     handler_tier = serializers.ChoiceField(

@@ -20,16 +20,9 @@ from supportplan.core import clock
 from supportplan.core.errors import NotFound
 
 from .permissions import user_of
+from .serializers import ErrorSerializer, RefuseReadOnlyMixin, id_field
 
 WHAT_KEY = _("API key")
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The API's error envelope."""
-
-    code = serializers.CharField(help_text="Stable, dotted (e.g. api_key.bad_scope).")
-    message = serializers.CharField(help_text="In the caller's language.")
-    field = serializers.CharField(required=False)
 
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
@@ -51,7 +44,7 @@ class ApiKeySerializer(serializers.ModelSerializer[ApiKey]):
         return key.state_at(clock.now())
 
 
-class NewApiKeySerializer(serializers.Serializer):
+class NewApiKeySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     scope = serializers.ChoiceField(
         choices=ApiKeyScope.values,
@@ -60,7 +53,7 @@ class NewApiKeySerializer(serializers.Serializer):
     days = serializers.IntegerField(
         min_value=1, max_value=api_keys.MAX_DAYS, required=False, default=90
     )
-    user = serializers.IntegerField(
+    user = id_field(
         required=False, help_text="A colleague's id (organisation administrators); default: you."
     )
 

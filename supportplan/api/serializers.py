@@ -20,6 +20,14 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class ErrorSerializer(serializers.Serializer):
+    # The API's error envelope; api/schema.py gives its component ("Error") the whole shape.
+    code = serializers.CharField()
+    message = serializers.CharField()
+    params = serializers.DictField(required=False)
+    field = serializers.CharField(required=False)
+
+
 READ_ONLY_SENT = _("This field is read-only: it cannot be set here.")
 
 

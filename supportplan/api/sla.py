@@ -30,6 +30,7 @@ from supportplan.core.errors import NotFound
 from supportplan.sla import explain
 
 from .permissions import user_of
+from .serializers import ErrorSerializer
 
 
 def utc(instant: datetime | None) -> str | None:
@@ -39,13 +40,6 @@ def utc(instant: datetime | None) -> str | None:
 
 
 # --------------------------------------------------------------------------- schema
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable error code, e.g. case.severity_not_in_plan")
-    message = serializers.CharField(help_text="In the caller's language")
-    params = serializers.DictField(required=False)
-    field = serializers.CharField(required=False)
 
 
 ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}

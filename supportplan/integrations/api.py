@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from supportplan.accounts.models import RegisteredSystem
 from supportplan.api.permissions import user_of
+from supportplan.api.serializers import ErrorSerializer
 from supportplan.core import clock
 from supportplan.core.errors import NotFound
 
@@ -137,10 +138,7 @@ class AlertReceiverViewSet(
 WHAT_GROUP = _("IM group")
 
 
-class ApiErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    field = serializers.CharField(required=False)
+ApiErrorSerializer = ErrorSerializer
 
 
 ERRORS = {400: ApiErrorSerializer, 403: ApiErrorSerializer, 404: ApiErrorSerializer}

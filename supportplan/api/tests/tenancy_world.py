@@ -240,7 +240,7 @@ def _populate(now: datetime) -> World:
 
     w.obj["im_group"] = im_group_connect(
         actor=b_admin, tenant=b, platform="welink", name=f"{MARK_B} welink group",
-        secrets={"app_secret": f"{MARK_B}-welink-secret"}, chat_id=f"{MARK_B}-chat", now=now,
+        secrets={"app_secret": f"{MARK_B}-welink-secret"}, chat_id=f"{MARK_B}-chat", now=now, provider="partner",
     ).group  # fmt: skip
     return w
 

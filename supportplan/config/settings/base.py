@@ -409,6 +409,8 @@ SPECTACULAR_SETTINGS = {
         "HandlerTierEnum": "supportplan.accounts.models.HandlerTier",
         "TargetStatusEnum": "supportplan.advisories.models.TargetStatus",
         "SlaStateEnum": "supportplan.cases.models.SlaState",
+        "ImPlatformEnum": "supportplan.integrations.models.ImPlatform",
+        "RobotPlatformEnum": "supportplan.notifications.models.Platform",
     },
 }
 

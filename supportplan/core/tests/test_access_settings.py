@@ -69,10 +69,10 @@ PROD = {
 
 def test_production_settings_pass_check_deploy():
     done = _run("manage.py check --deploy --fail-level WARNING", **PROD)
-    assert (done.returncode, done.stdout.strip()) == (
-        0,
-        "System check identified no issues (2 silenced).",
-    ), done.stderr
+    # silenced: models.W047/W040, the PostgreSQL-only index features SQLite ignores
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("System check identified no issues ("), done.stdout
+    assert done.stderr.strip() == ""
 
 
 def test_production_refuses_to_start_without_a_credentials_key():

@@ -137,7 +137,7 @@ def test_api_disconnect_refuses_later_messages_and_other_tenants_never_see_it(wo
 def test_schema_documents_the_im_group_endpoints(world):
     schema = api_client(world["admin"]).get("/api/schema/", {"format": "json"}).json()
     create = schema["paths"]["/api/im-groups/"]["post"]
-    assert set(create["responses"]) == {"201", "400", "403", "404"}
+    assert {"201", "400", "403", "404"} <= set(create["responses"])
     assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "NewImGroupRequest"
     )

@@ -107,3 +107,15 @@ def test_new_case_form_names_phone_channels_without_an_empty_number(catalogs):
     assert "call Hotline (950808 ext. 6); our staff" in page
     assert "call Enterprise phone line; our staff record the case for you." in page
     assert "()" not in page
+
+
+def test_a_page_does_not_leave_its_time_zone_to_the_threads_next_request(catalogs):
+    from django.utils import timezone
+
+    from .conftest import client_for, make_customer
+
+    vip = make_customer("partner", "vip", name="Zone Bank")
+    timezone.deactivate()
+    assert client_for(vip.member).get("/cases/").status_code == 200
+    # no time zone left active in this thread (API answers are in UTC)
+    assert getattr(timezone._active, "value", None) is None

@@ -224,6 +224,9 @@ PAGES: dict[str, Page] = {
     "web:report": Page(TENANT, kwargs=lambda w: {"report_id": w.obj["report"].pk}),
     "web:report_download": Page(TENANT, kwargs=lambda w: {"report_id": w.obj["report"].pk}),
     "web:order": Page(TENANT, kwargs=lambda w: {"order_id": w.obj["order"].pk}),
+    "web:order_cancel": Page(
+        TENANT, kwargs=lambda w: {"order_id": w.obj["order"].pk}, post_only=True, body=lambda w: {}
+    ),
     "web:order_pay": Page(
         TENANT,
         kwargs=lambda w: {"order_id": w.obj["order"].pk},

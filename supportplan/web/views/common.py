@@ -55,10 +55,12 @@ def _wrap[**P, R: HttpResponseBase](
         if not check(request.user):
             # A page of the other side (portal vs console) does not exist for this person.
             raise Http404()
-        timezone.activate(clock.BUSINESS_TZ)
         request.now = clock.now()  # type: ignore[attr-defined]
         try:
-            return view(request, *args, **kwargs)
+            # override, not activate: the thread's next request (an API call in the same
+            # server thread) must not inherit the page's time zone
+            with timezone.override(clock.BUSINESS_TZ):
+                return view(request, *args, **kwargs)
         except NotFound:
             raise Http404() from None
         except PermissionDenied as exc:
