@@ -56,7 +56,7 @@ const provider = new Provider(issuer, {
   features: { devInteractions: { enabled: true } },
   pkce: { required: () => true }, // allauth sends S256 (OAUTH_PKCE_ENABLED)
   cookies: { keys: ['supportplan-test-idp-cookie-key'] },
-  // the login page refuses unknown logins instead of minting an account for anything typed
+  // a plain error page (e.g. an unknown login: findAccount answers nothing for it)
   async renderError(ctx, out) {
     ctx.type = 'html';
     ctx.body = `<!DOCTYPE html><title>IdP error</title><h1>IdP error</h1><pre>${
