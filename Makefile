@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test check fmt bench setup system-deps demo worker clean
+.PHONY: run test check fmt bench setup system-deps test-idp demo worker clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v python3.12 >/dev/null 2>&1 || { echo "Python 3.12 is required (python3.12 not found on PATH)"; exit 1; }
@@ -15,7 +15,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed system-deps
+setup: $(VENV)/.installed system-deps test-idp
+
+# The test identity provider (node-oidc-provider, supportplan/signin/tests/oidc_idp/) for the
+# single sign-on browser tests: installed from its lock file here, never at test time.
+IDP_DIR := supportplan/signin/tests/oidc_idp
+test-idp:
+	@if [ ! -d $(IDP_DIR)/node_modules/oidc-provider ]; then \
+	  if command -v npm >/dev/null 2>&1; then npm ci --prefix $(IDP_DIR) --no-audit --no-fund; \
+	  else echo "npm not found: the single sign-on browser tests will be skipped (they need node)"; fi; \
+	fi
 
 # Debian packages: Chromium for browser tests, CJK fonts for PDF reports, poppler for PDF checks,
 # Prometheus Alertmanager for the alert-integration tests.

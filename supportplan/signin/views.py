@@ -3,6 +3,9 @@ sign-on, and the two-factor requirement an administrator sets."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,11 +26,24 @@ def sso_lookup(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     configs = sso.configs_for(email=query, slug="" if "@" in query else query) if query else []
     buttons = [{"name": c.name, "provider_id": sso.app_id(c)} for c in configs]
-    return render(
+    response = render(
         request,
         "socialaccount/sso_lookup.html",
         {"query": query, "buttons": buttons, "searched": bool(query)},
     )
+    # A button posts to allauth, which redirects to the IdP: browsers apply the page's
+    # form-action to that redirect too, so the IdPs shown here are allowed on this page only.
+    origins = sorted({_origin(c.issuer) for c in configs} - {""})
+    if origins:
+        policy_ = dict(settings.SECURE_CSP)
+        policy_["form-action"] = [*policy_.get("form-action", ["'self'"]), *origins]
+        response._csp_config = policy_  # type: ignore[attr-defined]
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
 
 
 @login_required

@@ -137,3 +137,12 @@ def test_new_person_lands_in_the_configuring_tenant_or_staff(configs, tenant):
     staff = User(username="new-staff")
     sso.place_new_user(staff, configs.staff, {})
     assert (staff.tenant, staff.role) == (None, Role.ENGINEER)
+
+
+def test_lookup_page_lets_its_buttons_go_on_to_the_idps_shown(configs):
+    """The button posts to allauth, which redirects to the IdP; the browser checks that
+    redirect against the page's CSP form-action (found with the real IdP in the browser)."""
+    csp = Client().get("/accounts/sso/", {"q": "acme"}).headers["Content-Security-Policy"]
+    assert "form-action 'self' http://127.0.0.1:1;" in csp + ";"
+    plain = Client().get("/accounts/sso/").headers["Content-Security-Policy"]
+    assert "form-action 'self';" in plain + ";"
