@@ -22,8 +22,9 @@ from supportplan.core import clock
 from supportplan.integrations import im_crypto
 from supportplan.integrations.im_files import FileRef, im_file_attach
 from supportplan.integrations.models import ImConversation
-from supportplan.integrations.tests.test_im import robots, setup_group  # noqa: F401
 from supportplan.integrations.tests.test_im import said as _said
+from supportplan.integrations.tests.test_im import setup_group
+from supportplan.notifications.tests.receivers import RobotReceiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,6 +111,15 @@ class Vendor:
 
 
 @pytest.fixture
+def robots(settings):
+    settings.NOTIFICATIONS_ROBOT_EXTRA_HOSTS = ["127.0.0.1"]
+    made: dict[str, RobotReceiver] = {}
+    yield made
+    for receiver in made.values():
+        receiver.stop()
+
+
+@pytest.fixture
 def vendor(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     server = Vendor()
@@ -118,7 +128,7 @@ def vendor(settings, tmp_path):
     server.stop()
 
 
-def said(receiver):  # noqa: F811
+def said(receiver):
     """The answer's text as each robot takes it (Feishu content.text, DingTalk markdown)."""
     out = []
     for r, text in zip(receiver.received, _said(receiver), strict=True):
@@ -166,7 +176,7 @@ def feishu_message(message_type, content, *, message_id=None, chat="oc_ops"):
     }  # fmt: skip
 
 
-def test_feishu_file_and_image_in_the_case_thread_are_attached(live_server, robots, vendor):  # noqa: F811
+def test_feishu_file_and_image_in_the_case_thread_are_attached(live_server, robots, vendor):
     tenant, admin, _s, group, robot = setup_group(
         robots, "tencent", "s1", "feishu", FEISHU, "oc_ops"
     )
@@ -201,7 +211,7 @@ def test_feishu_oversized_and_refused_files_answer_and_attach_nothing(
     live_server,
     robots,
     vendor,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.SUPPORTPLAN_ATTACHMENT_MAX_BYTES = 1024 * 1024
     _t, admin, _s, group, robot = setup_group(robots, "tencent", "s1", "feishu", FEISHU, "oc_ops")
@@ -219,7 +229,7 @@ def test_feishu_oversized_and_refused_files_answer_and_attach_nothing(
     assert Attachment.objects.count() == 0
 
 
-def test_feishu_file_without_app_credentials_or_case_answers_clearly(live_server, robots, vendor):  # noqa: F811
+def test_feishu_file_without_app_credentials_or_case_answers_clearly(live_server, robots, vendor):
     signing = {k: FEISHU[k] for k in ("verification_token", "encrypt_key")}
     _t, admin, _s, group, robot = setup_group(robots, "tencent", "s1", "feishu", signing, "oc_ops")
     url = f"{live_server.url}/integrations/im/{group.pk}/"
@@ -251,7 +261,7 @@ def dingtalk_file(msgtype, content, *, msg_id=None):
     }  # fmt: skip
 
 
-def test_dingtalk_file_and_picture_are_attached(live_server, robots, vendor):  # noqa: F811
+def test_dingtalk_file_and_picture_are_attached(live_server, robots, vendor):
     _t, admin, _s, group, robot = setup_group(
         robots, "tencent", "s1", "dingtalk", DINGTALK, "cid-ops"
     )
@@ -279,7 +289,7 @@ def test_dingtalk_file_and_picture_are_attached(live_server, robots, vendor):  #
     assert Attachment.objects.filter(case=case).count() == 2
 
 
-def test_another_tenants_group_cannot_attach_to_this_tenants_case(live_server, robots, vendor):  # noqa: F811
+def test_another_tenants_group_cannot_attach_to_this_tenants_case(live_server, robots, vendor):
     _t, admin, _s, group, robot = setup_group(
         robots, "tencent", "s1", "dingtalk", DINGTALK, "cid-ops"
     )
