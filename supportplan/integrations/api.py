@@ -187,6 +187,15 @@ class NewImGroupSerializer(serializers.Serializer):
     app_secret = serializers.CharField(max_length=200, required=False, allow_blank=True)
     verification_token = serializers.CharField(max_length=200, required=False, allow_blank=True)
     encrypt_key = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    app_id = serializers.CharField(
+        max_length=200, required=False, allow_blank=True,
+        help_text="Feishu, optional: with app_secret, files posted in the group are fetched.",
+    )  # fmt: skip
+    app_key = serializers.CharField(
+        max_length=200, required=False, allow_blank=True,
+        help_text="DingTalk, optional: with robot_code, files posted in the group are fetched.",
+    )  # fmt: skip
+    robot_code = serializers.CharField(max_length=200, required=False, allow_blank=True)
     robot_webhook = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default=""
     )

@@ -49,7 +49,19 @@ class ImGroupForm(forms.Form):
     app_secret = forms.CharField(
         label=SECRET_LABELS["app_secret"], max_length=200, required=False,
         widget=forms.PasswordInput(render_value=False),
-        help_text=gettext_lazy("WeLink and DingTalk: the app's secret from their console."),
+        help_text=gettext_lazy("WeLink, DingTalk and Feishu: the app's secret from their console."),
+    )  # fmt: skip
+    app_id = forms.CharField(
+        label=SECRET_LABELS["app_id"], max_length=200, required=False,
+        help_text=gettext_lazy("Feishu, optional: with the App secret, files posted in the group are added to the case."),
+    )  # fmt: skip
+    app_key = forms.CharField(
+        label=SECRET_LABELS["app_key"], max_length=200, required=False,
+        help_text=gettext_lazy("DingTalk, optional: with the robot code, files posted in the group are added to the case."),
+    )  # fmt: skip
+    robot_code = forms.CharField(
+        label=SECRET_LABELS["robot_code"], max_length=200, required=False,
+        help_text=gettext_lazy("DingTalk, optional: the robot's RobotCode from the developer console."),
     )  # fmt: skip
     verification_token = forms.CharField(
         label=SECRET_LABELS["verification_token"], max_length=200, required=False,

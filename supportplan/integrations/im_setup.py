@@ -27,11 +27,13 @@ from .models import ImGroup, ImPlatform
 
 # Which secrets each platform's inbound interface is checked with (imbot.im_group_add says
 # which are required); WeCom's are made here when left blank, and shown once.
+# The app credentials after them are optional: files posted in the group are fetched with
+# them (im_files); without them the bot says the administrator adds them here.
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     ImPlatform.WECOM: ("token", "encoding_aes_key"),
     ImPlatform.WELINK: ("app_secret",),
-    ImPlatform.FEISHU: ("verification_token", "encrypt_key"),
-    ImPlatform.DINGTALK: ("app_secret",),
+    ImPlatform.FEISHU: ("verification_token", "encrypt_key", "app_id", "app_secret"),
+    ImPlatform.DINGTALK: ("app_secret", "app_key", "robot_code"),
 }
 GENERATED: dict[str, tuple[str, ...]] = {ImPlatform.WECOM: ("token", "encoding_aes_key")}
 SECRET_LABELS: dict[str, Any] = {
@@ -40,6 +42,9 @@ SECRET_LABELS: dict[str, Any] = {
     "app_secret": gettext_lazy("App secret"),
     "verification_token": gettext_lazy("Verification token"),
     "encrypt_key": gettext_lazy("Encrypt key"),
+    "app_id": gettext_lazy("App ID"),
+    "app_key": gettext_lazy("AppKey"),
+    "robot_code": gettext_lazy("Robot code"),
 }
 
 

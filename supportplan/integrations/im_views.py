@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from supportplan.core import clock
 
 from . import im_crypto
+from .im_files import FileRef
 from .imbot import Inbound, group_secrets, im_message_receive
 from .models import ImGroup
 
@@ -125,12 +126,19 @@ def _feishu(
     message = event["message"]
     content = json.loads(message.get("content") or "{}")
     sender = event["sender"]["sender_id"]
+    kind = message.get("message_type")
+    file = None
+    if kind == "file":
+        file = FileRef("file", str(content["file_key"]), str(content.get("file_name") or ""))
+    elif kind == "image":
+        file = FileRef("image", str(content["image_key"]))
     return Inbound(
         message_id=str(message["message_id"]),
         sender_id=str(sender.get("open_id") or sender.get("user_id")),
         sender_name=str(sender.get("user_id") or sender.get("open_id")),
         text=_strip(content.get("text", "")),
         chat_id=str(message.get("chat_id", "")),
+        file=file,
     )
 
 
@@ -147,12 +155,19 @@ def _dingtalk(
     if not _fresh(int(timestamp) / 1000, now):
         raise im_crypto.Refused("the timestamp is more than 5 minutes off")
     data = json.loads(body)
+    kind, content = data.get("msgtype"), data.get("content") or {}
+    file = None
+    if kind == "file":
+        file = FileRef("file", str(content["downloadCode"]), str(content.get("fileName") or ""))
+    elif kind == "picture":
+        file = FileRef("image", str(content.get("downloadCode") or content["pictureDownloadCode"]))
     return Inbound(
         message_id=str(data["msgId"]),
         sender_id=str(data.get("senderStaffId") or data["senderId"]),
         sender_name=str(data.get("senderNick") or ""),
         text=_strip(data.get("text", {}).get("content", "")),
         chat_id=str(data.get("conversationId", "")),
+        file=file,
     )
 
 

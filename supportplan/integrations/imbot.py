@@ -30,6 +30,7 @@ from supportplan.notifications import secrets as stored_secrets
 from supportplan.notifications.domain import Content
 from supportplan.notifications.senders import DeliveryFailed, call_robot
 
+from .im_files import FileRef
 from .models import ImConversation, ImGroup, ImMessageSeen
 
 CHANNEL = "im_group"
@@ -45,6 +46,7 @@ class Inbound:
     text: str  # without the mention of the bot
     chat_id: str = ""
     timestamp: str = ""  # the platform's, where its answer must echo it (WeLink)
+    file: FileRef | None = None  # a file or an image posted instead of text (im_files)
 
 
 def group_secrets(group: ImGroup) -> dict[str, str]:
@@ -62,6 +64,10 @@ def _say(group: ImGroup, text: str) -> None:
             group.robot, Content(subject=lines[0], intro="\n".join(lines[1:])),
             now=clock.now(), call_id=uuid.uuid4(),
         )  # fmt: skip
+
+
+def say(group: ImGroup, text: str) -> None:
+    _say(group, text)
 
 
 def _due(case: Case) -> str:
@@ -90,6 +96,8 @@ def _handle(group: ImGroup, message: Inbound, now: datetime) -> list[str]:
         group=group, sender_id=message.sender_id,
         defaults={"sender_name": message.sender_name, "updated_at": now},
     )  # fmt: skip
+    if message.file is not None:
+        return _file(group, conversation, message, now)
     if text.lower() in STATUS_WORDS:
         return [_status(group)]
     numbered = re.match(r"^#(\d+)\s*(.*)$", text, re.S)
@@ -241,6 +249,40 @@ def _add(group: ImGroup, case: Case, message: Inbound, text: str, now: datetime)
         case=case, updated_at=now
     )
     return [_("Added to case #%(n)s.") % {"n": case.pk}]
+
+
+def _file(
+    group: ImGroup, conversation: ImConversation, message: Inbound, now: datetime
+) -> list[str]:
+    """A file goes to the case the sender is talking about; it is fetched by a task, which
+    answers in the group once it is attached (or why not)."""
+    from . import im_files
+
+    recent = conversation.case
+    if (
+        recent is None
+        or recent.state not in ACTIVE_STATE_VALUES
+        or now - conversation.updated_at >= FOLLOW_UP_FOR
+        or _group_case(group, recent.pk) is None
+    ):
+        return [_("Open a case first (mention me with what is wrong), then post the file.")]
+    if group.platform not in im_files.FETCHABLE:
+        return [
+            _(
+                "Files posted in this platform's groups can't be fetched; attach it on the case's page."
+            )
+        ]
+    if im_files.credentials_missing(group.platform, group_secrets(group)):
+        return [
+            _(
+                "Files can't be fetched: the administrator adds the app credentials on the IM "
+                "group page."
+            )
+        ]
+    assert message.file is not None
+    im_files.enqueue(group, recent, message.message_id, message.file)
+    ImConversation.objects.filter(pk=conversation.pk).update(updated_at=now)
+    return []
 
 
 def _status(group: ImGroup) -> str:

@@ -462,3 +462,10 @@ CREDENTIALS_KEY = env("SUPPORTPLAN_CREDENTIALS_KEY")
 # covering indexes (Index.include, models.W040): the case queue index covers the console's
 # counts on PostgreSQL and is a plain index on SQLite.
 SILENCED_SYSTEM_CHECKS = ["models.W047", "models.W040"]
+
+# The IM platforms' open APIs, where files posted in a group are fetched from
+# (integrations.im_files); tests point them at a local server standing in for the vendor.
+SUPPORTPLAN_IM_API_BASE = {
+    "feishu": env("SUPPORTPLAN_IM_API_BASE_FEISHU", "https://open.feishu.cn"),
+    "dingtalk": env("SUPPORTPLAN_IM_API_BASE_DINGTALK", "https://api.dingtalk.com"),
+}
