@@ -29,18 +29,7 @@ class CloudAccountInline(admin.TabularInline):
     extra = 0
 
 
-TENANT_FIELDS = {
-    "registered_email",
-    "report_emails",
-    "language",
-    "technical_contact_name",
-    "technical_contact_email",
-    "technical_contact_phone",
-    "in_proof_of_concept",
-    "tam",
-    "business_manager",
-    "architect",
-}
+TENANT_FIELDS = services.TENANT_UPDATABLE
 
 
 @admin.register(Tenant)

@@ -90,9 +90,9 @@ def tenant_approve(*, actor: User, tenant: Tenant, now: datetime) -> Tenant:
     return tenant
 
 
-@transaction.atomic
-def tenant_update(*, tenant: Tenant, actor: User | None, now: datetime, **fields: Any) -> Tenant:
-    allowed = {
+# What tenant_update may change (the admin's change form hands exactly these to it).
+TENANT_UPDATABLE = frozenset(
+    {
         "registered_email",
         "report_emails",
         "language",
@@ -104,7 +104,12 @@ def tenant_update(*, tenant: Tenant, actor: User | None, now: datetime, **fields
         "business_manager",
         "architect",
     }
-    unknown = set(fields) - allowed
+)
+
+
+@transaction.atomic
+def tenant_update(*, tenant: Tenant, actor: User | None, now: datetime, **fields: Any) -> Tenant:
+    unknown = set(fields) - TENANT_UPDATABLE
     if unknown:
         raise DomainError(
             "tenant.unknown_fields",
