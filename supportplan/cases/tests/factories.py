@@ -88,3 +88,32 @@ def at(text: str) -> datetime:
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+def unanswered_backlog(n: int, *, per_tier: int) -> list[Any]:
+    """`n` unanswered production-down cases opened from 2026-11-23 10:00 (Shanghai) on, routed
+    over `per_tier` engineers; each breach escalates to `per_tier` experts (a support manager
+    covers the top tier). Shared by the concurrent-sweep test and the worker fault test."""
+    from supportplan.cases import services
+
+    load_catalogs()
+    for _ in range(per_tier):
+        make_user(Role.ENGINEER)
+        make_user(Role.EXPERT)
+    make_user(Role.SUPPORT_MANAGER, handler_tier="senior_expert")
+    tenant, user, systems = customer("partner", "basic")
+    t = at("2026-11-23T10:00:00+08:00")
+    return [
+        services.case_open(
+            actor=user,
+            tenant=tenant,
+            provider="partner",
+            channel="ticket",
+            severity="production_down",
+            subject="It broke",
+            description="The thing stopped working at 08:55.",
+            system=systems["production"],
+            now=t + minutes(i % 7),
+        )
+        for i in range(n)
+    ]

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 
 from supportplan.accounts.models import Role, User
-from supportplan.cases import services, sweep
+from supportplan.cases import sweep
 from supportplan.cases.models import ACTIVE_STATE_VALUES, Case
 from supportplan.core.models import AuditEntry
-from supportplan.core.testing import make_user, race
+from supportplan.core.testing import race
 
-from .factories import at, customer, load_catalogs, minutes
+from .factories import at, unanswered_backlog
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -20,27 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 def _backlog(n: int) -> list[Case]:
     """`n` unanswered production-down cases spread by routing over three engineers; each
     breach escalates to the expert tier (three experts), so counters move both ways."""
-    load_catalogs()
-    for _ in range(3):
-        make_user(Role.ENGINEER)
-        make_user(Role.EXPERT)
-    make_user(Role.SUPPORT_MANAGER, handler_tier="senior_expert")
-    tenant, user, systems = customer("partner", "basic")
-    t = at("2026-11-23T10:00:00+08:00")
-    return [
-        services.case_open(
-            actor=user,
-            tenant=tenant,
-            provider="partner",
-            channel="ticket",
-            severity="production_down",
-            subject="It broke",
-            description="The thing stopped working at 08:55.",
-            system=systems["production"],
-            now=t + minutes(i % 7),
-        )
-        for i in range(n)
-    ]
+    return unanswered_backlog(n, per_tier=3)
 
 
 @pytest.mark.parametrize("workers", [2, 3])

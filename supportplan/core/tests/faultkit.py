@@ -68,32 +68,9 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> float
 def _sla_backlog(n: int) -> tuple[list[int], str]:
     """`n` unanswered production-down cases whose SLA warning and breach are both due at the
     returned instant (ISO text); each breach also escalates (three audit entries a case)."""
-    from supportplan.accounts.models import Role
-    from supportplan.cases import services
-    from supportplan.cases.tests.factories import at, customer, load_catalogs, minutes
-    from supportplan.core.testing import make_user
+    from supportplan.cases.tests.factories import at, unanswered_backlog
 
-    load_catalogs()
-    for _ in range(2):
-        make_user(Role.ENGINEER)
-        make_user(Role.EXPERT)
-    make_user(Role.SUPPORT_MANAGER, handler_tier="senior_expert")
-    tenant, user, systems = customer("partner", "basic")
-    t = at("2026-11-23T10:00:00+08:00")
-    ids = [
-        services.case_open(
-            actor=user,
-            tenant=tenant,
-            provider="partner",
-            channel="ticket",
-            severity="production_down",
-            subject="It broke",
-            description="The thing stopped working at 08:55.",
-            system=systems["production"],
-            now=t + minutes(i % 7),
-        ).pk
-        for i in range(n)
-    ]
+    ids = [case.pk for case in unanswered_backlog(n, per_tier=2)]
     return ids, at("2026-11-23T11:00:00+08:00").isoformat()
 
 
