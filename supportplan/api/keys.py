@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, throttling, viewsets
@@ -111,7 +112,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body: dict[str, Any] = dict(ApiKeySerializer(made.key).data)
         body["key"] = made.secret
         response = Response(body, status=status.HTTP_201_CREATED)
-        response["Cache-Control"] = "no-store"
+        add_never_cache_headers(response)
         return response
 
     @extend_schema(

@@ -4,6 +4,7 @@ preview, resend, see deadlines at risk and manage data sources (secrets write-on
 from typing import Any
 
 from django.http import FileResponse, HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
@@ -130,7 +131,7 @@ class ReportViewSet(viewsets.GenericViewSet):
             body = fh.read()
         response = HttpResponse(body, content_type="text/html; charset=utf-8")
         response["Content-Security-Policy"] = STORED_REPORT_CSP
-        response["Cache-Control"] = "private, no-store"
+        add_never_cache_headers(response)
         return response
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
@@ -145,7 +146,7 @@ class ReportViewSet(viewsets.GenericViewSet):
             filename=f"service-report-{report.tenant.slug}-{report.period}.pdf",
             content_type="application/pdf",
         )
-        response["Cache-Control"] = "private, no-store"
+        add_never_cache_headers(response)
         return response
 
     @extend_schema(

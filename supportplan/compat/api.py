@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -85,7 +86,7 @@ class AccessKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body: dict[str, Any] = dict(AccessKeySerializer(made.key).data)
         body["secret_access_key"] = made.secret_access_key
         response = Response(body, status=status.HTTP_201_CREATED)
-        response["Cache-Control"] = "no-store"
+        add_never_cache_headers(response)
         return response
 
     @extend_schema(request=None, responses=AccessKeySerializer, summary="Revoke a pair at once")

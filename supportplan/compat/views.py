@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -55,7 +56,7 @@ def _page(request: HttpRequest, form: NewKeyForm, created: object = None) -> Htt
             "huawei_endpoint": request.build_absolute_uri("/").rstrip("/"),
         },
     )
-    response["Cache-Control"] = "no-store"  # the page may hold a secret shown once
+    add_never_cache_headers(response)  # the page may hold a secret shown once
     return response
 
 

@@ -17,6 +17,10 @@ from supportplan.accounts.models import Role, Tenant, User
 # A fixed instant for tests: Monday 2026-11-23 10:00 Asia/Shanghai.
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
+# What a response holding a secret shown once (or a private report) answers: Django's
+# add_never_cache_headers, so no browser or proxy keeps a copy.
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
 _seq = itertools.count(1)
 
 

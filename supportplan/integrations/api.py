@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -121,7 +122,7 @@ class AlertReceiverViewSet(
             "alertmanager_config": webhook_snippet(url, made.token),
         }
         response = Response(body, status=status.HTTP_201_CREATED)
-        response["Cache-Control"] = "no-store"
+        add_never_cache_headers(response)
         return response
 
     @extend_schema(summary="Deactivate a receiver (its URL refuses notifications from now on)")
@@ -266,7 +267,7 @@ class ImGroupViewSet(
             "steps": callback_steps(made.group.platform, body["callback_url"]),
         }
         response = Response(body, status=status.HTTP_201_CREATED)
-        response["Cache-Control"] = "no-store"
+        add_never_cache_headers(response)
         return response
 
     @extend_schema(

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -143,7 +144,7 @@ def im_groups_page(request: HttpRequest) -> HttpResponse:
         "integrations/im_groups.html",
         {"nav": "org", "form": form, "created": created, "rows": _rows(request, tenant)},
     )
-    response["Cache-Control"] = "no-store"
+    add_never_cache_headers(response)
     return response
 
 

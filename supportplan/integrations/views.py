@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -180,7 +181,7 @@ def receivers_page(request: HttpRequest) -> HttpResponse:
             "receivers": AlertReceiver.objects.filter(tenant=tenant, active=True),
         },
     )
-    response["Cache-Control"] = "no-store"
+    add_never_cache_headers(response)
     return response
 
 

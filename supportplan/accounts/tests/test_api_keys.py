@@ -15,7 +15,7 @@ from supportplan.accounts import api_keys
 from supportplan.accounts.models import ApiKey, Role
 from supportplan.core import clock
 from supportplan.core.models import AuditEntry
-from supportplan.core.testing import T0, api_client, make_tenant, make_user
+from supportplan.core.testing import NEVER_CACHE, T0, api_client, make_tenant, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_created_key_is_shown_once_and_stored_as_a_fingerprint(org, now):
         reverse("api-key-list"), {"name": "export", "scope": "read_only", "days": 30}, format="json"
     )
     assert response.status_code == 201, response.json()
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == NEVER_CACHE
     body = response.json()
     raw = body["key"]
     stored = ApiKey.objects.get(pk=body["id"])
@@ -197,7 +197,7 @@ def test_portal_page_shows_the_key_once_and_revokes(org, now):
         {"name": "nightly export", "scope": "read_only", "days": "30", "owner": org["member"].pk},
     )
     assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == NEVER_CACHE
     key = ApiKey.objects.get()
     assert key.user == org["member"]
     page = response.content.decode()

@@ -17,7 +17,7 @@ from supportplan.cases.models import Case
 from supportplan.cases.tests.factories import customer, entitle, load_catalogs
 from supportplan.core import clock
 from supportplan.core.errors import PermissionDenied
-from supportplan.core.testing import make_user
+from supportplan.core.testing import NEVER_CACHE, make_user
 from supportplan.integrations.models import AlertGroup
 from supportplan.integrations.services import alert_receiver_create
 
@@ -250,7 +250,7 @@ def test_the_admin_adds_a_receiver_on_the_web_and_gets_the_snippet_once(world, c
     made = AlertReceiver.objects.get()
     assert made.rules == [{"label": "severity", "value": "critical", "severity": "production_down"}]
     assert f"/integrations/alertmanager/{made.pk}/" in text and "type: Bearer" in text
-    assert answer["Cache-Control"] == "no-store"
+    assert answer["Cache-Control"] == NEVER_CACHE
     again = client.get("/org/alerts/").content.decode()
     assert "credentials:" not in again  # the token is shown once
     member = make_user(Role.CUSTOMER_MEMBER, tenant=world["tenant"])

@@ -15,7 +15,7 @@ from supportplan.cases.models import Case
 from supportplan.cases.tests.factories import customer, entitle, load_catalogs
 from supportplan.core import clock
 from supportplan.core.models import AuditEntry
-from supportplan.core.testing import api_client, make_user
+from supportplan.core.testing import NEVER_CACHE, api_client, make_user
 from supportplan.integrations import im_crypto
 from supportplan.integrations.imbot import group_secrets
 from supportplan.integrations.models import ImGroup
@@ -62,7 +62,7 @@ def test_api_connects_a_wecom_group_with_secrets_made_once_and_masked_after(worl
         f"Set the URL to {body['callback_url']}, and paste the Token and EncodingAESKey shown here."
     )
     assert (body["platform"], body["chat_id"], body["robot"]) == ("wecom", "wr-ops", "运维群")
-    assert answer["Cache-Control"] == "no-store"
+    assert answer["Cache-Control"] == NEVER_CACHE
     assert (group.requester, group.robot.platform) == (world["admin"], "wecom")
     listed = client.get("/api/im-groups/").json()
     rows = listed["results"] if isinstance(listed, dict) else listed
@@ -161,7 +161,7 @@ def test_the_admin_connects_on_the_page_and_members_only_see(world, client):
     # the admin reads the page in their own language (zh-Hans)
     assert f"在回调设置中，将回调地址设为 http://testserver/integrations/im/{group.pk}/。" in text
     assert "welink-app-secret-123" not in text  # typed, never shown back
-    assert page["Cache-Control"] == "no-store"
+    assert page["Cache-Control"] == NEVER_CACHE
     listing = client.get("/org/im-groups/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "…-123" in listing and "welink-app-secret-123" not in listing
     assert "在 WeLink 开放平台" in listing

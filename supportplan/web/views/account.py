@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
@@ -79,7 +80,7 @@ def _page(request: HttpRequest, form: NewApiKeyForm, created: Any = None) -> Htt
             "api_root": request.build_absolute_uri("/api/"),
         },
     )
-    response["Cache-Control"] = "no-store"  # the page may hold a key shown once
+    add_never_cache_headers(response)  # the page may hold a key shown once
     return response
 
 
