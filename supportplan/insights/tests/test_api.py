@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from supportplan.accounts.models import Role
 from supportplan.core import clock
-from supportplan.core.testing import api_client
+from supportplan.core.testing import api_client, make_user
 
 from .conftest import add_cases, local, night_history
 
@@ -221,3 +222,15 @@ def test_staffing_is_for_support_managers_and_checks_its_numbers(dedicated, peop
         reverse("staffing-plan"), {"goal": "100"}
     )
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh.json()["message"])
+
+
+def test_the_tam_page_links_each_tenant_to_its_plan_advice(catalogs, client):
+    from supportplan.web.tests.conftest import make_customer
+
+    tam = make_user(Role.TAM, username="tam1", language="en")
+    customer = make_customer("partner", "dedicated", name="Jinhai Bank", tam=tam)
+    client.force_login(tam)
+    page = client.get("/console/tam/").content.decode()
+    assert f'href="/console/plan-advisor/?tenant={customer.tenant.pk}">Plan advice</a>' in page
+    advice = client.get(f"/console/plan-advisor/?tenant={customer.tenant.pk}")
+    assert advice.status_code == 200

@@ -19,6 +19,7 @@ REJECTED = {
     "问题级别": "严重性",
     "严重程度": "严重性",
     "案例": "工单",  # 客户案例 (the showcase) is another concept and stays
+    "套餐": "支持计划",
 }
 CJK = "\u4e00-\u9fff"
 # ASCII , ; : ! ? ( ) touching a Chinese character, or a full stop ending Chinese text.

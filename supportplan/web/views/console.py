@@ -491,7 +491,13 @@ def tam(request: HttpRequest) -> HttpResponse:
         rows.append(
             {"tenant": tenant, "plans": web_selectors.my_plans(tenant, now), "cases": cases}
         )
-    return render(request, "web/console/tam.html", {"nav": "tam", "rows": rows, "now": now})
+    from supportplan.insights.access import may_see_plan_advice
+
+    return render(
+        request,
+        "web/console/tam.html",
+        {"nav": "tam", "rows": rows, "now": now, "may_advise": may_see_plan_advice(user)},
+    )
 
 
 @staff_view
