@@ -1,13 +1,13 @@
 """API routes. Each context adds its routes here with one or two lines."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import DefaultRouter
 
 from supportplan.compat import api as compat_api
 from supportplan.insights import api as insights_api
 from supportplan.integrations import api as alerts_api
 
-from . import accounts, bookings, calendars, cases, catalog, keys, sla, subscriptions
+from . import accounts, bookings, calendars, cases, catalog, handlers, keys, sla, subscriptions
 from . import advisories as advisories_api
 from . import notifications as notifications_api
 from . import reports as reports_api
@@ -51,4 +51,7 @@ urlpatterns = [
     *notifications_api.urlpatterns(),
     *insights_api.urlpatterns(),
     path("", include(router.urls)),
+    # Last: any other path under /api/ is the API's JSON 404, also with DEBUG on (Django's
+    # handler404 answers only with DEBUG off). Paths without the slash still get redirected.
+    re_path(r"^.*/$", handlers.page_not_found),
 ]

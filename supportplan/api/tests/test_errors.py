@@ -153,6 +153,19 @@ def test_an_unknown_api_route_is_a_404_envelope(engineer):
     assert res.json() == {"code": "not_found", "message": "未找到。"}
 
 
+@pytest.mark.parametrize("path", ["/api/no-such-thing/", "/api/cases/null,null/", "/api/a/b/c/"])
+def test_an_unknown_api_route_is_a_404_envelope_with_debug_on_too(engineer, settings, path):
+    settings.DEBUG = True  # `make run`: Django's handler404 is not used, the route answers
+    res = api_client(engineer).get(path)
+    assert res.status_code == 404
+    assert res.json() == {"code": "not_found", "message": "Not found."}
+
+
+def test_an_api_path_without_its_slash_is_still_redirected(engineer):
+    res = api_client(engineer).get("/api/cases")
+    assert (res.status_code, res["Location"]) == (301, "/api/cases/")
+
+
 def test_an_unknown_web_route_is_still_a_page(client):
     res = client.get("/no-such-thing/")
     assert res.status_code == 404
