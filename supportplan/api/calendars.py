@@ -55,8 +55,10 @@ class WorkdayView(APIView):
         summary="The N-th working day after a date",
         responses={200: OpenApiTypes.OBJECT},
         parameters=[
-            OpenApiParameter("after", str, description="YYYY-MM-DD (not counted)"),
-            OpenApiParameter("n", int),
+            OpenApiParameter(
+                "after", OpenApiTypes.DATE, required=True, description="YYYY-MM-DD (not counted)"
+            ),
+            OpenApiParameter("n", int, required=True),
             OpenApiParameter("calendar", str, required=False, description="default 5x8"),
         ],
     )
@@ -70,7 +72,11 @@ class ReportDeadlineView(APIView):
     @extend_schema(
         summary="Monthly-report delivery deadline",
         responses={200: OpenApiTypes.OBJECT},
-        parameters=[OpenApiParameter("month", str, description="YYYY-MM")],
+        parameters=[
+            OpenApiParameter(
+                "month", str, required=True, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         return Response(
@@ -83,12 +89,15 @@ class SlaDueView(APIView):
         summary="First-response due time of a case opened now or at `opened`",
         responses={200: OpenApiTypes.OBJECT},
         parameters=[
-            OpenApiParameter("provider", str),
-            OpenApiParameter("plan", str),
-            OpenApiParameter("severity", str),
-            OpenApiParameter("channel", str),
+            OpenApiParameter("provider", str, required=True),
+            OpenApiParameter("plan", str, required=True),
+            OpenApiParameter("severity", str, required=True),
+            OpenApiParameter("channel", str, required=True),
             OpenApiParameter(
-                "opened", str, required=False, description="ISO 8601 with offset; default now"
+                "opened",
+                OpenApiTypes.DATETIME,
+                required=False,
+                description="ISO 8601 with offset; default now",
             ),
         ],
     )
