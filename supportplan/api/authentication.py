@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from supportplan.accounts import api_keys
 from supportplan.accounts.models import ApiKeyScope
 from supportplan.core import clock
+from supportplan.core.middleware import activate_api_caller_language
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CASES_PREFIX = "/api/cases/"
@@ -49,6 +50,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise ApiKeyScopeDenied(
                 _("This API key may only use /api/cases/ (its scope is cases only).")
             )
+        activate_api_caller_language(request, key.user)
         return (key.user, key)
 
     def authenticate_header(self, request: Request) -> str:
@@ -58,6 +60,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token authentication, loading the person's tenant in the same query: nearly
     every API call scopes by it, and this saves each one a second round trip."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        found = super().authenticate(request)
+        if found is not None:
+            activate_api_caller_language(request, found[0])
+        return found
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         try:

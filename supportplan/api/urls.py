@@ -53,5 +53,5 @@ urlpatterns = [
     path("", include(router.urls)),
     # Last: any other path under /api/ is the API's JSON 404, also with DEBUG on (Django's
     # handler404 answers only with DEBUG off). Paths without the slash still get redirected.
-    re_path(r"^.*/$", handlers.page_not_found),
+    re_path(r"^.*/$", handlers.page_not_found, name="api-unknown-route"),
 ]

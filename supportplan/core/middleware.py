@@ -29,6 +29,20 @@ class ActivateUserLanguageMiddleware:
         return self.get_response(request)
 
 
+def activate_api_caller_language(request: HttpRequest, user: object) -> None:
+    """An API caller authenticated by key or token (after the middleware ran): the person's
+    saved language, unless the call names one (`?lang=`, the cookie, or Accept-Language,
+    which a script sets on purpose)."""
+    from django.conf import settings
+
+    explicit = request.GET.get("lang") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    language = getattr(user, "language", "")
+    if explicit or request.META.get("HTTP_ACCEPT_LANGUAGE") or not language:
+        return
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+
+
 def is_api_request(request: HttpRequest) -> bool:
     """The API answers every refusal with its JSON envelope; the web with a page."""
     return request.path_info.startswith("/api/")

@@ -250,3 +250,25 @@ def test_a_lost_database_is_a_plain_503_page_on_the_web(engineer, request):
     assert res.status_code == 503
     assert res["Retry-After"] == "30"
     assert "The service cannot reach its database right now." in res.content.decode()
+
+
+def test_a_script_without_accept_language_is_answered_in_its_persons_language(engineer):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from supportplan.accounts import api_keys
+    from supportplan.accounts.models import ApiKeyScope
+    from supportplan.core import clock
+
+    engineer.language = "en"
+    engineer.save(update_fields=["language"])
+    token = Token.objects.create(user=engineer).key
+    made = api_keys.api_key_create(
+        actor=engineer, user=engineer, name="script", scope=ApiKeyScope.FULL, days=30,
+        now=clock.now(),
+    )  # fmt: skip
+    for header in (f"Token {token}", f"Bearer {made.secret}"):
+        bare = APIClient(HTTP_AUTHORIZATION=header)
+        assert bare.get("/api/cases/999999/").json()["message"] == "Case was not found."
+        asked = APIClient(HTTP_AUTHORIZATION=header, HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert asked.get("/api/cases/999999/").json()["message"] == "未找到工单。"

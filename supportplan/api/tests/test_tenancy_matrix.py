@@ -74,6 +74,7 @@ ROUTES: dict[str, Route] = {
     "swagger-ui": Route(OPEN),
     "redoc": Route(OPEN),
     "api-token": Route(OPEN, note="exchanges a password for a token"),
+    "api-unknown-route": Route(OPEN, note="any other path: the JSON 404, no data"),
     "api-root": Route(SELF),
     "me": Route(SELF),
     "bench-ceiling": Route(SELF, note="404 unless SUPPORTPLAN_BENCH_CEILING=1 (benchmarks)"),
