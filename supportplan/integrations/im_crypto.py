@@ -16,6 +16,11 @@
   tag, made with the app secret, is what proves the sender. The plaintext carries
   `eventType` and `timestamp` (seconds); the answer is {"msg": "success", "timestamp": T}
   encrypted the same way.
+- WeCom intelligent robot files (developer.work.weixin.qq.com/document/path/100719, 结构体说明
+  图片 / 文件): the file behind `url` (valid 5 minutes) is AES-256-CBC encrypted with the same
+  AESKey as the callback (base64(EncodingAESKey + "=")), IV = its first 16 bytes, PKCS#7
+  padding to a multiple of 32. In the long-connection mode (document/path/101463, 多媒体资源解密)
+  the struct carries its own `aeskey` instead, base64, used the same way.
 """
 
 from __future__ import annotations
@@ -98,6 +103,37 @@ def wecom_encrypt(*, encoding_aes_key: str, receive_id: str, message: str) -> st
     body = message.encode()
     plain = os.urandom(16) + struct.pack(">I", len(body)) + body + receive_id.encode()
     return base64.b64encode(_cbc_encrypt(key, key[:16], plain, 32)).decode()
+
+
+def _wecom_file_key(encoding_aes_key: str, aeskey: str) -> bytes:
+    if not aeskey:
+        return _wecom_key(encoding_aes_key)
+    try:  # the long-connection aeskey may come without its base64 padding
+        key = base64.b64decode(aeskey + "=" * (-len(aeskey) % 4))
+    except ValueError:
+        raise Refused("the file's aeskey is not valid") from None
+    if len(key) != 32:
+        raise Refused("the file's aeskey is not 32 bytes")
+    return key
+
+
+def wecom_file_decrypt(encrypted: bytes, *, encoding_aes_key: str, aeskey: str = "") -> bytes:
+    """A file fetched from an intelligent robot message's url, decrypted."""
+    key = _wecom_file_key(encoding_aes_key, aeskey)
+    if not encrypted or len(encrypted) % 16:
+        raise Refused("the file is not AES-encrypted")
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+    plain = decryptor.update(encrypted) + decryptor.finalize()
+    pad = plain[-1]
+    if not 1 <= pad <= 32 or plain[-pad:] != bytes([pad]) * pad:
+        raise Refused("the file cannot be decrypted with this group's key")
+    return plain[:-pad]
+
+
+def wecom_file_encrypt(data: bytes, *, encoding_aes_key: str, aeskey: str = "") -> bytes:
+    """What WeCom stores behind the url (tests)."""
+    key = _wecom_file_key(encoding_aes_key, aeskey)
+    return _cbc_encrypt(key, key[:16], data, 32)
 
 
 # --------------------------------------------------------------------------- Feishu

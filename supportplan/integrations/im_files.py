@@ -12,16 +12,22 @@ documented APIs (base URL per vendor: settings.SUPPORTPLAN_IM_API_BASE):
 - DingTalk: POST /v1.0/oauth2/accessToken {appKey, appSecret}, then
   POST /v1.0/robot/messageFiles/download {downloadCode, robotCode} with the header
   x-acs-dingtalk-access-token; its downloadUrl is then fetched.
+- WeCom intelligent robot (document/path/100719): the message itself carries the file's url
+  (valid 5 minutes, on WeCom's object storage); what it serves is AES-256-CBC encrypted with
+  the group's EncodingAESKey (im_crypto.wecom_file_decrypt), or with the struct's own
+  `aeskey` in the long-connection variant. No token: the url is signed by WeCom.
 
 Tokens and secrets are never logged nor shown; a failed fetch is answered in the group."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 from django.conf import settings
@@ -35,7 +41,9 @@ from supportplan.cases.attachments import case_attach, max_attachment_bytes
 from supportplan.cases.models import Case
 from supportplan.core import clock
 from supportplan.core.errors import DomainError
+from supportplan.notifications import secrets as stored_secrets
 
+from . import im_crypto
 from .models import ImGroup, ImMessageSeen
 
 TIMEOUT = httpx.Timeout(10.0, read=30.0)
@@ -44,8 +52,19 @@ DEFAULT_API_BASE = {
     "dingtalk": "https://api.dingtalk.com",
 }
 IMAGE_SUFFIX = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif"}
-FETCHABLE = ("feishu", "dingtalk")
-CREDENTIALS = {"feishu": ("app_id", "app_secret"), "dingtalk": ("app_key", "robot_code")}
+FETCHABLE = ("feishu", "dingtalk", "wecom")
+CREDENTIALS = {
+    "feishu": ("app_id", "app_secret"),
+    "dingtalk": ("app_key", "robot_code"),
+    "wecom": ("encoding_aes_key",),  # always there: the callback needs it too
+}
+# Where a WeCom message's file url may point (its object storage); https only. The url comes
+# from a signed, decrypted callback, but a leaked group secret must not make us fetch anywhere.
+DEFAULT_WECOM_FILE_HOSTS = ("myqcloud.com", "qq.com")
+SNIFFED = (
+    (b"\x89PNG\r\n\x1a\n", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"GIF8", ".gif"),
+    (b"%PDF", ".pdf"), (b"PK\x03\x04", ".zip"), (b"\x1f\x8b", ".gz"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,7 @@ class FileRef:
     kind: str  # "file" or "image"
     key: str  # Feishu file_key / image_key, DingTalk downloadCode
     name: str = ""  # the file's name where the platform gives it
+    aeskey: str = ""  # WeCom long connection: the file's own key, stored encrypted
 
 
 class FetchFailed(Exception):
@@ -78,12 +98,16 @@ def _read(response: httpx.Response, limit: int) -> bytes:
     for chunk in response.iter_bytes():
         data += chunk
         if len(data) > limit:
-            raise DomainError(
-                "case.attachment_too_large",
-                _("The file is larger than %(limit)s MB, the most an attachment may be."),
-                limit=round(limit / 1_048_576, 1),
-            )
+            raise _too_large(limit)
     return bytes(data)
+
+
+def _too_large(limit: int) -> DomainError:
+    return DomainError(
+        "case.attachment_too_large",
+        _("The file is larger than %(limit)s MB, the most an attachment may be."),
+        limit=round(limit / 1_048_576, 1),
+    )
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -137,9 +161,55 @@ def _dingtalk(client: httpx.Client, secrets: dict[str, str], message_id: str, re
     return data, ref.name or f"picture{IMAGE_SUFFIX.get(content_type, '.png')}"
 
 
+def _wecom_host_allowed(url: str) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    hosts = getattr(settings, "SUPPORTPLAN_IM_WECOM_FILE_HOSTS", DEFAULT_WECOM_FILE_HOSTS)
+    if not any(host == h or host.endswith(f".{h}") for h in hosts):
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and host == "127.0.0.1")
+
+
+def _disposition_name(header: str) -> str:
+    """The file name of a Content-Disposition header (RFC 6266 / RFC 5987 filename*)."""
+    found = re.search(r"filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)", header)
+    if found:
+        return unquote(found.group(1).strip().strip('"'))
+    found = re.search(r'filename\s*=\s*"([^"]+)"|filename\s*=\s*([^;]+)', header)
+    if found:
+        return (found.group(1) or found.group(2) or "").strip()
+    return ""
+
+
+def _sniffed_name(kind: str, data: bytes) -> str:
+    for magic, suffix in SNIFFED:
+        if data.startswith(magic):
+            return f"{'image' if kind == 'image' else 'file'}{suffix}"
+    return "image" if kind == "image" else "file"
+
+
+def _wecom(client: httpx.Client, secrets: dict[str, str], message_id: str, ref: FileRef,
+           limit: int) -> tuple[bytes, str]:  # fmt: skip
+    if not _wecom_host_allowed(ref.key):
+        raise FetchFailed(_("The file's address is not one of the platform's."))
+    with client.stream("GET", ref.key) as response:
+        encrypted = _read(response, limit + 32)  # PKCS#7 to 32 adds at most 32 bytes
+        header = response.headers.get("content-disposition", "")
+    try:
+        data = im_crypto.wecom_file_decrypt(
+            encrypted, encoding_aes_key=secrets["encoding_aes_key"],
+            aeskey=stored_secrets.decrypt(ref.aeskey) if ref.aeskey else "",
+        )  # fmt: skip
+    except im_crypto.Refused:
+        raise FetchFailed(_("The file could not be decrypted with the group's key.")) from None
+    if len(data) > limit:
+        raise _too_large(limit)
+    return data, ref.name or _disposition_name(header) or _sniffed_name(ref.kind, data)
+
+
 def _fetch(platform: str, secrets: dict[str, str], message_id: str, ref: FileRef,
            limit: int) -> tuple[bytes, str]:  # fmt: skip
-    fetch = {"feishu": _feishu, "dingtalk": _dingtalk}[platform]
+    fetch = {"feishu": _feishu, "dingtalk": _dingtalk, "wecom": _wecom}[platform]
     try:
         with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
             return fetch(client, secrets, message_id, ref, limit)
@@ -148,11 +218,12 @@ def _fetch(platform: str, secrets: dict[str, str], message_id: str, ref: FileRef
 
 
 def im_file_attach(*, group: ImGroup, case_id: int, message_id: str, ref: FileRef,
-                   now: datetime) -> str:  # fmt: skip
-    """Fetch the file and attach it; returns the answer for the group ("" for a repeat)."""
+                   now: datetime, index: int = 0) -> str:  # fmt: skip
+    """Fetch the file and attach it; returns the answer for the group ("" for a repeat).
+    `index` tells apart the files of one message (a WeCom mixed message's images)."""
     from .imbot import group_secrets
 
-    once = f"file:{message_id}"[:200]
+    once = (f"file:{message_id}" + (f"#{index}" if index else ""))[:200]
     if ImMessageSeen.objects.filter(group=group, message_id=once).exists():
         return ""
     case = Case.objects.filter(pk=case_id, tenant_id=group.tenant_id, channel="im_group").first()
@@ -183,7 +254,9 @@ def im_file_attach(*, group: ImGroup, case_id: int, message_id: str, ref: FileRe
 
 
 @task()
-def im_file_fetch(group_id: int, case_id: int, message_id: str, ref: str) -> dict[str, Any]:
+def im_file_fetch(
+    group_id: int, case_id: int, message_id: str, ref: str, index: int = 0
+) -> dict[str, Any]:
     """Run out of the callback, so the platform gets its fast answer; the message id makes a
     second run change nothing."""
     from .imbot import say
@@ -192,14 +265,15 @@ def im_file_fetch(group_id: int, case_id: int, message_id: str, ref: str) -> dic
     with translation.override(group.tenant.language or "zh-hans"):
         answer = im_file_attach(
             group=group, case_id=case_id, message_id=message_id,
-            ref=FileRef(**json.loads(ref)), now=clock.now(),
+            ref=FileRef(**json.loads(ref)), now=clock.now(), index=index,
         )  # fmt: skip
     if answer:
         say(group, answer)
     return {"answer": answer}
 
 
-def enqueue(group: ImGroup, case: Case, message_id: str, ref: FileRef) -> None:
+def enqueue(group: ImGroup, case: Case, message_id: str, ref: FileRef, index: int = 0) -> None:
     transaction.on_commit(lambda: im_file_fetch.enqueue(
         group_id=group.pk, case_id=case.pk, message_id=message_id, ref=json.dumps(asdict(ref)),
+        index=index,
     ))  # fmt: skip

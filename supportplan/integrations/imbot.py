@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -46,7 +47,9 @@ class Inbound:
     text: str  # without the mention of the bot
     chat_id: str = ""
     timestamp: str = ""  # the platform's, where its answer must echo it (WeLink)
-    file: FileRef | None = None  # a file or an image posted instead of text (im_files)
+    # files or images posted (im_files); a WeCom mixed message also has text, a quote the
+    # quoted message's files; WeLink's are only noticed (its files can't be fetched)
+    files: tuple[FileRef, ...] = ()
 
 
 def group_secrets(group: ImGroup) -> dict[str, str]:
@@ -96,8 +99,11 @@ def _handle(group: ImGroup, message: Inbound, now: datetime) -> list[str]:
         group=group, sender_id=message.sender_id,
         defaults={"sender_name": message.sender_name, "updated_at": now},
     )  # fmt: skip
-    if message.file is not None:
-        return _file(group, conversation, message, now)
+    if message.files:
+        answers, case = _file(group, conversation, message, now)
+        if case is not None and text:  # the words posted with the files go in too
+            answers += _add(group, case, message, text, now)
+        return answers
     if text.lower() in STATUS_WORDS:
         return [_status(group)]
     numbered = re.match(r"^#(\d+)\s*(.*)$", text, re.S)
@@ -253,9 +259,12 @@ def _add(group: ImGroup, case: Case, message: Inbound, text: str, now: datetime)
 
 def _file(
     group: ImGroup, conversation: ImConversation, message: Inbound, now: datetime
-) -> list[str]:
-    """A file goes to the case the sender is talking about; it is fetched by a task, which
-    answers in the group once it is attached (or why not)."""
+) -> tuple[list[str], Case | None]:
+    """Files go to the case the sender is talking about; each is fetched by a task, which
+    answers in the group once it is attached (or why not). Returns the answers now and the
+    case the files went to (None when they did not)."""
+    from supportplan.notifications.dispatch import site_url
+
     from . import im_files
 
     recent = conversation.case
@@ -265,24 +274,29 @@ def _file(
         or now - conversation.updated_at >= FOLLOW_UP_FOR
         or _group_case(group, recent.pk) is None
     ):
-        return [_("Open a case first (mention me with what is wrong), then post the file.")]
+        return [_("Open a case first (mention me with what is wrong), then post the file.")], None
     if group.platform not in im_files.FETCHABLE:
+        # WeLink documents no way for a bot to fetch a file posted in a group
+        # (docs/integrations.md): the person is sent to the case's page instead.
+        link = f"{site_url()}{reverse('web:case', args=[recent.pk])}"
         return [
             _(
-                "Files posted in this platform's groups can't be fetched; attach it on the case's page."
+                "Files posted in this group can't be added to case #%(n)s from here; "
+                "attach them on the case's page: %(link)s"
             )
-        ]
+            % {"n": recent.pk, "link": link}
+        ], None
     if im_files.credentials_missing(group.platform, group_secrets(group)):
         return [
             _(
                 "Files can't be fetched: the administrator adds the app credentials on the IM "
                 "group page."
             )
-        ]
-    assert message.file is not None
-    im_files.enqueue(group, recent, message.message_id, message.file)
+        ], None
+    for index, ref in enumerate(message.files):
+        im_files.enqueue(group, recent, message.message_id, ref, index)
     ImConversation.objects.filter(pk=conversation.pk).update(updated_at=now)
-    return []
+    return [], recent
 
 
 def _status(group: ImGroup) -> str:

@@ -469,3 +469,10 @@ SUPPORTPLAN_IM_API_BASE = {
     "feishu": env("SUPPORTPLAN_IM_API_BASE_FEISHU", "https://open.feishu.cn"),
     "dingtalk": env("SUPPORTPLAN_IM_API_BASE_DINGTALK", "https://api.dingtalk.com"),
 }
+# WeCom's intelligent robot hands a file as a signed url on its object storage (COS); only
+# these hosts (and their subdomains) are fetched from, over https (integrations.im_files).
+SUPPORTPLAN_IM_WECOM_FILE_HOSTS = tuple(
+    h.strip()
+    for h in env("SUPPORTPLAN_IM_WECOM_FILE_HOSTS", "myqcloud.com,qq.com").split(",")
+    if h.strip()
+)
