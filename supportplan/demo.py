@@ -161,8 +161,14 @@ def seed_people(ctx: DemoContext) -> None:
                     password=DEMO_PASSWORD,
                     language=lang,
                     now=ctx.now,
-                    first_name=slug.title(),
-                    last_name=suffix.title(),
+                    first_name=in_language(lang, {"zh-hans": name, "en": slug.title()}),
+                    last_name=in_language(
+                        lang,
+                        {
+                            "zh-hans": "管理员" if suffix == "admin" else "成员",
+                            "en": suffix.title(),
+                        },
+                    ),
                 )
         ctx.tenants[slug] = tenant
         ctx.extra.setdefault("plans", {})[slug] = (provider, plan)
