@@ -14,17 +14,14 @@ from supportplan.demo import DemoContext, in_language, register_step
 from . import services, upstream
 from .models import Case
 
-# In the tenant's language only (supportplan.demo.TENANTS).
-TEXTS = {
+# In the tenant's language only (supportplan.demo.TENANTS): (subject, description) per case,
+# and what staff write.
+TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "zh-hans": {
         "urgent": ("订单服务无法访问", "几分钟前开始，订单接口的每个请求都超时（HTTP 504）。"),
         "working": ("数据库连接数偶尔打满", "CentOS 7 上的 MySQL 5.7 在高峰时段报“连接数过多”。"),
         "waiting": ("如何配置负载均衡健康检查", "我们的网站层建议使用哪个检查路径和检查间隔？"),
         "done": ("网站证书续期", "如何在不中断业务的情况下续期 SSL 证书？"),
-        "reply_working": "我们正在查看您的连接池配置。",
-        "ask_waiting": "请提供当前监听器配置的截图。",
-        "reply_done": "已提供续期步骤。",
-        "summary_done": "证书已续期。",
     },
     "en": {
         "urgent": (
@@ -43,6 +40,18 @@ TEXTS = {
             "Renewing the SSL certificate",
             "How do we renew the certificate without downtime?",
         ),
+    },
+}
+
+
+STAFF_TEXTS: dict[str, dict[str, str]] = {
+    "zh-hans": {
+        "reply_working": "我们正在查看您的连接池配置。",
+        "ask_waiting": "请提供当前监听器配置的截图。",
+        "reply_done": "已提供续期步骤。",
+        "summary_done": "证书已续期。",
+    },
+    "en": {
         "reply_working": "We are looking at your connection-pool settings.",
         "ask_waiting": "Please send a screenshot of the current listener settings.",
         "reply_done": "Renewal steps sent.",
@@ -80,6 +89,7 @@ def seed_cases(ctx: DemoContext) -> None:
             continue
         staff = handlers.get(plan.handler_tier)
         text = in_language(tenant.language, TEXTS)
+        said = in_language(tenant.language, STAFF_TEXTS)
 
         base = {
             "actor": requester,
@@ -121,18 +131,18 @@ def seed_cases(ctx: DemoContext) -> None:
                 services.case_reply(
                     actor=staff,
                     case=working,
-                    body=text["reply_working"],
+                    body=said["reply_working"],
                     now=ctx.now,
                 )
                 services.case_wait_on_customer(
                     actor=staff,
                     case=waiting,
-                    message=text["ask_waiting"],
+                    message=said["ask_waiting"],
                     now=ctx.now,
                 )
-                services.case_reply(actor=staff, case=done, body=text["reply_done"], now=ctx.now)
+                services.case_reply(actor=staff, case=done, body=said["reply_done"], now=ctx.now)
                 services.case_resolve(
-                    actor=staff, case=done, now=ctx.now, summary=text["summary_done"]
+                    actor=staff, case=done, now=ctx.now, summary=said["summary_done"]
                 )
         except DomainError as exc:
             ctx.lines.append(f"cases: {slug}: {exc.code}")
