@@ -51,27 +51,29 @@ STAFF = [
     ("architect", Role.ARCHITECT, "", "Yan", "Zhou", "en"),
 ]
 
-# slug, name, provider, plan, language, systems
+# slug, name, provider, plan, language, systems. Every text a tenant's people read is in the
+# tenant's language only (names, systems, cases, replies, bookings): a mixed demo would hide
+# a page that shows the wrong language.
 TENANTS = [
     (
         "qingyun",
-        "青云零售 Qingyun Retail",
+        "青云零售",
         "partner",
         "basic",
         "zh-hans",
-        [("Web shop", "production"), ("Test lab", "non_production")],
+        [("网上商城", "production"), ("测试环境", "non_production")],
     ),
     (
         "huaxia",
-        "华夏物流 Huaxia Logistics",
+        "华夏物流",
         "partner",
         "dedicated",
         "zh-hans",
-        [("Dispatch core", "core_production"), ("Partner portal", "production")],
+        [("调度核心系统", "core_production"), ("合作伙伴门户", "production")],
     ),
     (
         "jinhai",
-        "金海银行 Jinhai Bank",
+        "Jinhai Bank",
         "partner",
         "vip",
         "en",
@@ -81,24 +83,29 @@ TENANTS = [
             ("UAT", "non_production"),
         ],
     ),
-    ("xiaomu", "小木工作室 Xiaomu Studio", "tencent", "s4", "zh-hans", [("Blog", "production")]),
+    ("xiaomu", "小木工作室", "tencent", "s4", "zh-hans", [("博客", "production")]),
     (
         "dongfang",
-        "东方游戏 Dongfang Games",
+        "东方游戏",
         "tencent",
         "s2",
         "zh-hans",
-        [("Game servers", "core_production"), ("Staging", "non_production")],
+        [("游戏服务器", "core_production"), ("预发布环境", "non_production")],
     ),
     (
         "beichen",
-        "北辰传媒 Beichen Media",
+        "Beichen Media",
         "tencent",
         "s1",
         "en",
         [("Streaming", "core_production"), ("CMS", "production")],
     ),
 ]
+
+
+def in_language[T](language: str, texts: dict[str, T]) -> T:
+    """The demo text for a tenant's language (zh-hans or en)."""
+    return texts["zh-hans" if language.lower().startswith("zh") else "en"]
 
 
 def seed_people(ctx: DemoContext) -> None:
@@ -132,7 +139,9 @@ def seed_people(ctx: DemoContext) -> None:
                 tenant=tenant,
                 actor=None,
                 now=ctx.now,
-                technical_contact_name=f"{slug.title()} Ops",
+                technical_contact_name=in_language(
+                    lang, {"zh-hans": f"{name}运维组", "en": f"{name} Ops"}
+                ),
                 technical_contact_email=f"ops@{slug}.example",
                 technical_contact_phone="+86 10 5555 0100",
                 tam=ctx.people["tam"] if plan in ("vip", "s1") else None,
@@ -152,8 +161,14 @@ def seed_people(ctx: DemoContext) -> None:
                     password=DEMO_PASSWORD,
                     language=lang,
                     now=ctx.now,
-                    first_name=slug.title(),
-                    last_name=suffix.title(),
+                    first_name=in_language(lang, {"zh-hans": name, "en": slug.title()}),
+                    last_name=in_language(
+                        lang,
+                        {
+                            "zh-hans": "管理员" if suffix == "admin" else "成员",
+                            "en": suffix.title(),
+                        },
+                    ),
                 )
         ctx.tenants[slug] = tenant
         ctx.extra.setdefault("plans", {})[slug] = (provider, plan)

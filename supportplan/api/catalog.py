@@ -112,6 +112,7 @@ class FeatureSerializer(serializers.Serializer):
     description = TextField(allow_null=True)
     calendar = serializers.CharField(allow_null=True)
     staff_role = serializers.CharField(allow_null=True)
+    url = serializers.CharField(allow_null=True, help_text="https address of a self-service item")
 
 
 class LeadTimeSerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -39,6 +39,7 @@ from supportplan.subscriptions.models import (
     Subscription,
 )
 
+from .catalog import TextField
 from .permissions import user_of
 from .serializers import BlankChoicesMixin, RefuseReadOnlyMixin, id_field, validated
 
@@ -138,7 +139,17 @@ class PlansForSaleView(APIView):
                     "provider": code,
                     "provider_name": catalog.provider.name.as_dict(),
                     "currency": catalog.provider.currency,
-                    "agreement_version": domain.AGREEMENT_VERSION,
+                    "agreement_version": catalog.agreement.version if catalog.agreement else "",
+                    "agreement": (
+                        {
+                            "version": catalog.agreement.version,
+                            "effective": catalog.agreement.effective.isoformat(),
+                            "title": catalog.agreement.title.as_dict(),
+                            "text": catalog.agreement.text.as_dict(),
+                        }
+                        if catalog.agreement
+                        else None
+                    ),
                     "durations": {
                         "monthly": list(range(1, domain.MAX_MONTHS + 1)),
                         "annual": list(range(1, domain.MAX_YEARS + 1)),
@@ -195,12 +206,35 @@ class PaymentSerializer(BlankChoicesMixin, serializers.ModelSerializer[Payment])
         read_only_fields = fields
 
 
+class AcceptedAgreementSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    effective = serializers.DateField()
+    title = TextField()
+    catalog_version_id = serializers.IntegerField(
+        help_text="the stored catalog version the accepted text was read from"
+    )
+
+
 class OrderSerializer(BlankChoicesMixin, serializers.ModelSerializer[Order]):
     number = serializers.CharField(read_only=True)
     provider = serializers.CharField(source="provider_code")
     plan = serializers.CharField(source="plan_code")
     service = serializers.CharField(source="service_code")
     payments = PaymentSerializer(many=True, read_only=True)
+    agreement = serializers.SerializerMethodField()
+
+    @extend_schema_field(AcceptedAgreementSerializer(allow_null=True))
+    def get_agreement(self, obj: Order) -> dict[str, Any] | None:
+        """The agreement the order was accepted under (null until accepted)."""
+        found = selectors.agreement_of(obj)
+        if found is None:
+            return None
+        return {
+            "version": found.version,
+            "effective": found.effective.isoformat(),
+            "title": found.title.as_dict(),
+            "catalog_version_id": obj.agreement_catalog_version_id,
+        }
 
     class Meta:
         model = Order
@@ -227,6 +261,7 @@ class OrderSerializer(BlankChoicesMixin, serializers.ModelSerializer[Order]):
             "auto_renew",
             "agreement_version",
             "agreement_accepted_at",
+            "agreement",
             "locked_at",
             "locked_by_service",
             "placed_at",

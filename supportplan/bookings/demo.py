@@ -1,4 +1,4 @@
-"""Demo step: a confirmed escort for the VIP tenant (TAM and a senior expert on it), a
+"""Demo step (texts in the tenant's language: Jinhai Bank en, 华夏物流 zh-hans): a confirmed escort for the VIP tenant (TAM and a senior expert on it), a
 requested availability check, and a requested escort day for the Dedicated tenant.
 Idempotent: tenants that already have bookings are left alone."""
 
@@ -38,6 +38,6 @@ def book_demo_services(ctx: DemoContext) -> None:
         services.booking_request(
             tenant=dedicated, actor=None, service_code="escort",
             start_date=today + timedelta(days=21), days=1, event_kind="migration",
-            event_description="Warehouse system migration", now=ctx.now,
+            event_description="仓储系统迁移", now=ctx.now,
         )  # fmt: skip
         ctx.lines.append("bookings huaxia: escort day requested")

@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -143,6 +143,34 @@ class Feature:
     description: Text | None
     calendar: str | None
     staff_role: str | None
+    url: str | None = None  # https address of a self-service item (help center, community …)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """One version of a provider's service agreement (accepted before paying an order)."""
+
+    version: str
+    effective: date
+    title: Text
+    text: Text
+
+    def paragraphs(self, lang: str | None) -> list[str]:
+        return [p.strip() for p in self.text.get(lang).split("\n\n") if p.strip()]
+
+
+@dataclass(frozen=True)
+class PlanScope:
+    """What every plan covers and does not (seed 000 服务范围)."""
+
+    covers: tuple[Text, ...]
+    excludes: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
+class Faq:
+    question: Text
+    answer: Text
 
 
 @dataclass(frozen=True)
@@ -345,6 +373,9 @@ class Catalog:
     software: tuple[Software, ...]
     third_party_description: Text | None
     out_of_scope: tuple[OutOfScope, ...]
+    agreements: tuple[Agreement, ...] = ()  # by effective date, the current one last
+    plan_scope: PlanScope | None = None
+    faq: tuple[Faq, ...] = ()
 
     # -- lookups (raise NotInCatalog with the known codes)
 
@@ -381,6 +412,18 @@ class Catalog:
         return None
 
     # -- questions other apps ask
+
+    @property
+    def agreement(self) -> Agreement | None:
+        """The service agreement in force: the latest effective one (None: none published)."""
+        return self.agreements[-1] if self.agreements else None
+
+    def agreement_version(self, version: str) -> Agreement | None:
+        """The agreement version an order was accepted under, if this catalog still has it."""
+        return next((a for a in self.agreements if a.version == version), None)
+
+    def self_service_links(self) -> tuple[Feature, ...]:
+        return tuple(f for f in self.features if f.category == "self_service" and f.url)
 
     def default_plan(self) -> Plan | None:
         """The plan every customer of this provider has without buying (Tencent S4), or None."""
@@ -474,6 +517,7 @@ def _build(data: dict[str, Any]) -> Catalog:
             description=Text.maybe(f.get("description")),
             calendar=f.get("calendar"),
             staff_role=f.get("staff_role"),
+            url=f.get("url"),
         )
         for f in data["features"]
     )
@@ -594,6 +638,33 @@ def _build(data: dict[str, Any]) -> Catalog:
         )
         for o in data["out_of_scope"]
     )
+    agreements = tuple(
+        sorted(
+            (
+                Agreement(
+                    version=a["version"],
+                    effective=date.fromisoformat(a["effective"]),
+                    title=Text.from_dict(a["title"]),
+                    text=Text.from_dict(a["text"]),
+                )
+                for a in data.get("agreements", [])
+            ),
+            key=lambda a: a.effective,
+        )
+    )
+    scope = data.get("plan_scope")
+    plan_scope = (
+        PlanScope(
+            covers=tuple(Text.from_dict(t) for t in scope["covers"]),
+            excludes=tuple(Text.from_dict(t) for t in scope["excludes"]),
+        )
+        if scope
+        else None
+    )
+    faq = tuple(
+        Faq(question=Text.from_dict(f["question"]), answer=Text.from_dict(f["answer"]))
+        for f in data.get("faq", [])
+    )
     return Catalog(
         provider=provider,
         severities=severities,
@@ -605,6 +676,9 @@ def _build(data: dict[str, Any]) -> Catalog:
         software=software,
         third_party_description=Text.maybe(tp.get("description")),
         out_of_scope=out_of_scope,
+        agreements=agreements,
+        plan_scope=plan_scope,
+        faq=faq,
     )
 
 
@@ -628,11 +702,13 @@ from .scope import (  # noqa: E402
 )
 
 __all__ = [
+    "Agreement",
     "Catalog",
     "CatalogInvalid",
     "Category",
     "Channel",
     "Detection",
+    "Faq",
     "Feature",
     "LeadTime",
     "NotInCatalog",
@@ -640,6 +716,7 @@ __all__ = [
     "OutOfScope",
     "Plan",
     "PlanChannel",
+    "PlanScope",
     "Provider",
     "ScopeResult",
     "Service",

@@ -20,6 +20,13 @@ LANGUAGES = ("zh-hans", "en")
 # a cloud account on a cloud no catalog names; always accepted, never grants a plan
 OTHER_CLOUD = "other"
 
+# Links a customer follows (self-service centres): https only, so the portal never sends a
+# customer to a plain-http page or to a javascript: address.
+HTTPS_URL = {"type": "string", "pattern": r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$"}
+# An agreement version id: short, printable, stored on the order (Order.agreement_version).
+AGREEMENT_VERSION = {"type": "string", "pattern": r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$"}
+ISO_DATE = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+
 TEXT = {
     "type": "object",
     "properties": {lang: {"type": "string", "minLength": 1} for lang in LANGUAGES},
@@ -76,6 +83,8 @@ FEATURE = _obj(
         "description": TEXT,
         "calendar": CALENDAR,
         "staff_role": {"enum": ["tam", "business_manager", "architect"]},
+        # where a self-service item lives (help center, community …): shown as a link
+        "url": HTTPS_URL,
     },
     ["code", "category", "name"],
 )
@@ -197,6 +206,24 @@ OUT_OF_SCOPE = _obj(
     ["code", "name", "description", "where_to_go"],
 )
 
+# The service agreement a customer accepts before paying. Every version stays in the file
+# (an order shows the one it was accepted under); the latest effective date is current.
+AGREEMENT = _obj(
+    {"version": AGREEMENT_VERSION, "effective": ISO_DATE, "title": TEXT, "text": TEXT},
+    ["version", "effective", "title", "text"],
+)
+
+# What every plan covers and does not (seed 000 "服务范围"), shown where a plan is chosen and
+# where a case is opened.
+PLAN_SCOPE = _obj(
+    {
+        "covers": {"type": "array", "items": TEXT, "minItems": 1},
+        "excludes": {"type": "array", "items": TEXT, "minItems": 1},
+    },
+    ["covers", "excludes"],
+)
+FAQ = _obj({"question": TEXT, "answer": TEXT}, ["question", "answer"])
+
 CATALOG_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "supportplan plan catalog",
@@ -234,6 +261,10 @@ CATALOG_SCHEMA: dict[str, Any] = {
                 ["categories", "software"],
             ),
             "out_of_scope": {"type": "array", "items": OUT_OF_SCOPE, "minItems": 1},
+            # optional, so catalog versions stored before they existed still read back
+            "agreements": {"type": "array", "items": AGREEMENT, "minItems": 1},
+            "plan_scope": PLAN_SCOPE,
+            "faq": {"type": "array", "items": FAQ},
         },
         [
             "format",

@@ -79,6 +79,23 @@ def current_catalog(provider_code: str) -> Catalog:
     return _parsed(row[0], row[1])
 
 
+def current_agreement(provider_code: str) -> tuple[int, domain.Agreement] | None:
+    """The provider's service agreement in force now, with the id of the catalog version it was
+    read from (an order keeps that id, so the exact text accepted can always be shown again).
+    None when the current catalog publishes no agreement."""
+    row = (
+        CatalogVersion.objects.filter(provider__code=provider_code)
+        .order_by("-number")
+        .values_list("pk", "sha256")
+        .first()
+    )
+    if row is None:
+        current_version(provider_code)  # raises CatalogNotLoaded with the explanation
+    assert row is not None
+    agreement = _parsed(row[0], row[1]).agreement
+    return (row[0], agreement) if agreement is not None else None
+
+
 def catalog_for_version(version_id: int) -> Catalog:
     """The catalog a subscription or case was made under (kept after newer versions load)."""
     catalog = _by_version.get(version_id)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import yaml
@@ -34,6 +34,9 @@ _PATTERN_HINTS = {
     r"^[a-z][a-z0-9_]*$": "must be a code: lower-case letters, digits and '_', starting with a letter",
     r"^(0|[1-9][0-9]*)(\.[0-9]{1,2})?$": 'must be a decimal amount written as a quoted string, e.g. "480" or "26000.00"',
     "^[A-Z]{3}$": "must be an ISO 4217 currency code such as CNY",
+    r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$": "must be an https:// address such as https://support.example.com/help",
+    r"^[0-9A-Za-z][0-9A-Za-z._-]{0,19}$": "must be a version id of up to 20 letters, digits, '.', '_' or '-', such as 2026-01",
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$": "must be a date written YYYY-MM-DD, such as 2026-01-01",
 }
 # Human names for JSON types, with the fix for the usual YAML surprise (5.6 is a float).
 _TYPE_HINTS = {
@@ -448,12 +451,41 @@ def _semantic_pass(data: Any, out: _Problems) -> None:
         ):
             out.add([*base, "versions"], 'native tools are supported in any version: use ["*"]')
 
+    _check_agreements(_dicts(data.get("agreements")), out)
+
     oos_codes = {o.get("code") for _, o in out_of_scope}
     if out_of_scope and "software_not_in_catalog" not in oos_codes:
         out.add(
             ["out_of_scope"],
             "missing the 'software_not_in_catalog' entry (its where_to_go is shown for out-of-scope software)",
         )
+
+
+def _check_agreements(agreements: list[tuple[int, dict[str, Any]]], out: _Problems) -> None:
+    seen: dict[str, int] = {}
+    dates: dict[str, int] = {}
+    for i, agreement in agreements:
+        version, effective = agreement.get("version"), agreement.get("effective")
+        if isinstance(version, str):
+            if version in seen:
+                out.add(
+                    ["agreements", i, "version"],
+                    f"duplicate agreement version '{version}' (also agreements[{seen[version]}])",
+                )
+            seen.setdefault(version, i)
+        if isinstance(effective, str) and re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", effective):
+            try:
+                date.fromisoformat(effective)
+            except ValueError:
+                out.add(["agreements", i, "effective"], f"{effective!r} is not a real date")
+                continue
+            if effective in dates:
+                out.add(
+                    ["agreements", i, "effective"],
+                    f"two agreement versions take effect on {effective} (also agreements[{dates[effective]}]); "
+                    "which one is current would be ambiguous",
+                )
+            dates.setdefault(effective, i)
 
 
 def validate(data: Any, filename: str) -> list[str]:

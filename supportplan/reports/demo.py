@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from supportplan.demo import DemoContext, register_step
+from supportplan.demo import DemoContext, in_language, register_step
 
 from .data import Month
 
@@ -26,22 +26,52 @@ ADVISORY_TITLE = {
 
 # day of the month, local hour, severity rank (0 = most severe), reply as a fraction of the
 # time to the first-response target (> 1 = late), hours to resolve (None = still open)
-CASES: list[tuple[int, float, int, float, float | None, str, str]] = [
-    (2, 10, 0, 0.3, 3, "核心交易接口 502 / Core transaction API returns 502",
-     "From 09:40 the payment API answers 502 on every second request."),
-    (5, 14.5, 1, 0.5, 20, "数据库主备切换后只读 / Database read-only after failover",
-     "After the automatic switchover the new primary is read-only."),
-    (9, 9.5, 2, 0.4, 6, "如何开启 WAF 防护 / How to enable WAF protection",
-     "Which rules do you recommend for our login page?"),
-    (13, 16, 1, 1.6, 30, "对象存储上传超时 / Object storage uploads time out",
-     "Uploads over 100 MB time out since this morning."),
-    (18, 11, 2, 0.6, 8, "证书即将过期 / Certificate expires soon",
-     "Our wildcard certificate expires next week: how do we replace it without downtime?"),
-    (23, 10, 0, 0.2, 2, "移动银行登录失败 / Mobile banking log-in fails",
-     "Customers cannot log in to the mobile app; the auth service logs timeouts."),
-    (27, 15, 1, 0.5, None, "CPU 使用率持续偏高 / CPU constantly high",
-     "Two application servers have run above 90 % CPU for three days."),
-]  # fmt: skip
+CASES: list[tuple[int, float, int, float, float | None]] = [
+    (2, 10, 0, 0.3, 3),
+    (5, 14.5, 1, 0.5, 20),
+    (9, 9.5, 2, 0.4, 6),
+    (13, 16, 1, 1.6, 30),
+    (18, 11, 2, 0.6, 8),
+    (23, 10, 0, 0.2, 2),
+    (27, 15, 1, 0.5, None),
+]
+# subject and description of each case above, in the tenant's language only
+CASE_TEXTS = {
+    "zh-hans": [
+        ("核心交易接口报错", "从 09:40 起，支付接口每隔一个请求就返回 502。"),
+        ("数据库主备切换后只读", "自动切换后，新的主库处于只读状态。"),
+        ("如何开启网站防护", "我们的登录页面建议启用哪些 WAF 规则？"),
+        ("对象存储上传超时", "从今天早上开始，超过 100 MB 的上传都会超时。"),
+        ("证书即将过期", "我们的通配符证书下周到期：如何在不中断业务的情况下更换？"),
+        ("移动银行登录失败", "客户无法登录手机应用；认证服务日志中出现超时。"),
+        ("处理器使用率持续偏高", "两台应用服务器的 CPU 使用率已连续三天高于 90%。"),
+    ],
+    "en": [
+        ("Core transaction API returns 502", "From 09:40 the payment API answers 502 on every second request."),
+        ("Database read-only after failover", "After the automatic switchover the new primary is read-only."),
+        ("How to enable WAF protection", "Which rules do you recommend for our login page?"),
+        ("Object storage uploads time out", "Uploads over 100 MB time out since this morning."),
+        ("Certificate expires soon", "Our wildcard certificate expires next week: how do we replace it without downtime?"),
+        ("Mobile banking log-in fails", "Customers cannot log in to the mobile app; the auth service logs timeouts."),
+        ("CPU constantly high", "Two application servers have run above 90 % CPU for three days."),
+    ],
+}  # fmt: skip
+STAFF_TEXTS = {
+    "zh-hans": {
+        "reply": "我们正在处理，一小时内给出初步结论。",
+        "summary": "已找到并修复根本原因，详见工单记录。",
+        "escort_event": "月中促销活动",
+        "escort_notes": "活动期间全天值守；流量峰值为平时的 3.2 倍，无故障。",
+        "optimisation_notes": "已复核告警阈值，调整了 14 条规则。",
+    },
+    "en": {
+        "reply": "We are on it: first findings follow within the hour.",
+        "summary": "Root cause found and fixed; see the thread.",
+        "escort_event": "Mid-month sales campaign",
+        "escort_notes": "A day on call for the campaign; traffic peaked at 3.2x, no incident.",
+        "optimisation_notes": "Alert thresholds reviewed; 14 rules tuned.",
+    },
+}
 
 
 def _at(month: Month, day: int, hour: float) -> datetime:
@@ -93,7 +123,11 @@ def _cases(ctx: DemoContext, slug: str, tenant: Any, plan: Any, month: Month) ->
     if requester is None or handler is None or not systems:
         return 0, 0
     made = missed = 0
-    for day, hour, sev_rank, reply_at, resolve_after, subject, description in CASES:
+    words = in_language(tenant.language, STAFF_TEXTS)
+    texts = in_language(tenant.language, CASE_TEXTS)
+    for (day, hour, sev_rank, reply_at, resolve_after), (subject, description) in zip(
+        CASES, texts, strict=True
+    ):
         system = systems[min(sev_rank, len(systems) - 1)] if sev_rank else systems[0]
         sevs = [s for s in plan_obj.severities if s.fits(system.classification)]
         if not sevs:
@@ -116,7 +150,7 @@ def _cases(ctx: DemoContext, slug: str, tenant: Any, plan: Any, month: Month) ->
             cases.case_reply(
                 actor=handler,
                 case=case,
-                body="我们正在处理。/ We are on it: first findings follow within the hour.",
+                body=words["reply"],
                 now=answered,
             )
             if resolve_after is not None:
@@ -124,7 +158,7 @@ def _cases(ctx: DemoContext, slug: str, tenant: Any, plan: Any, month: Month) ->
                     actor=handler,
                     case=case,
                     now=answered + timedelta(hours=resolve_after),
-                    summary="Root cause found and fixed; see the thread.",
+                    summary=words["summary"],
                 )
         except DomainError as exc:
             ctx.lines.append(f"reports {slug}: demo case refused ({exc.code})")
@@ -146,9 +180,10 @@ def _bookings(ctx: DemoContext, slug: str, tenant: Any, month: Month) -> str:
     manager = ctx.people.get("manager")
     team = [p for p in (ctx.people.get("tam"), ctx.people.get("senior")) if p is not None]
     done = []
+    words = in_language(tenant.language, STAFF_TEXTS)
     for code, day, days, notes in (
-        ("escort", 15, 1, "A day on call for the campaign; traffic peaked at 3.2x, no incident."),
-        ("monitoring_optimisation", 20, None, "Alert thresholds reviewed; 14 rules tuned."),
+        ("escort", 15, 1, words["escort_notes"]),
+        ("monitoring_optimisation", 20, None, words["optimisation_notes"]),
     ):
         requested = _at(month, 2, 11)
         try:
@@ -159,7 +194,7 @@ def _bookings(ctx: DemoContext, slug: str, tenant: Any, month: Month) -> str:
                 start_date=local_date(_at(month, day, 0)),
                 days=days,
                 event_kind="promotion" if code == "escort" else "",
-                event_description="Mid-month sales campaign" if code == "escort" else "",
+                event_description=words["escort_event"] if code == "escort" else "",
                 now=requested,
             )
             bookings.booking_confirm(

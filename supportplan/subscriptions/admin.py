@@ -56,8 +56,8 @@ class PaymentInline(admin.TabularInline):
 @admin.register(Order)
 class OrderAdmin(ReadOnly):
     list_display = ["number", "tenant", "kind", "provider_code", "plan_code", "term", "count",
-                    "amount", "status", "placed_at", "paid_at"]  # fmt: skip
-    list_filter = ["status", "kind", "provider_code", "plan_code", "term"]
+                    "amount", "status", "agreement_version", "placed_at", "paid_at"]  # fmt: skip
+    list_filter = ["status", "kind", "provider_code", "plan_code", "term", "agreement_version"]
     search_fields = ["tenant__name", "plan_code"]
     inlines = [PaymentInline]
     actions = ["cancel_orders"]

@@ -12,7 +12,7 @@ from supportplan.accounts.models import CloudAccount
 from supportplan.accounts.services import cloud_account_add
 from supportplan.demo import DemoContext, history_start, register_step
 
-from . import domain, selectors, services
+from . import selectors, services
 from .models import OrderStatus
 
 
@@ -26,7 +26,10 @@ def _buy(
         term=term, count=1, now=now, auto_renew=term == "annual",
     )  # fmt: skip
     services.order_accept_agreement(
-        order=order, actor=admin, version=domain.AGREEMENT_VERSION, now=now
+        order=order,
+        actor=admin,
+        version=selectors.current_agreement_version(order.provider_code),
+        now=now,
     )
     services.order_pay(order=order, actor=admin, method=method, now=now)
     order.refresh_from_db()

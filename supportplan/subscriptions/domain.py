@@ -29,10 +29,8 @@ TERMS = (MONTHLY, ANNUAL)
 MAX_MONTHS = 11
 MAX_YEARS = 3
 
-# The service agreement a customer accepts before paying (the text is docs/agreement.md).
-# Bump the version when the text changes; an order accepted under an older version must be
-# accepted again.
-AGREEMENT_VERSION = "2026-01"
+# The service agreement a customer accepts before paying is data in each provider's catalog
+# (catalogs/*.yaml `agreements`, versioned): subscriptions.selectors.current_agreement.
 
 
 def money(value: Decimal) -> Decimal:

@@ -137,6 +137,16 @@ class Order(models.Model):
     period_end = models.DateField(_("period end (exclusive)"), null=True, blank=True)
     auto_renew = models.BooleanField(_("renew automatically"), default=False)
     agreement_version = models.CharField(_("agreement version"), max_length=20, blank=True)
+    # The catalog version the accepted agreement text was read from: stored catalog documents
+    # never change, so the exact text accepted can be shown again after newer versions load.
+    agreement_catalog_version = models.ForeignKey(
+        "catalog.CatalogVersion",
+        verbose_name=_("agreement from catalog version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     agreement_accepted_at = models.DateTimeField(_("agreement accepted at"), null=True, blank=True)
     agreement_accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -26,6 +26,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from supportplan.catalog import selectors as catalog_selectors
+from supportplan.catalog.domain import Agreement
 from supportplan.core.tenancy import for_tenant
 
 from .domain import local_date
@@ -168,6 +169,27 @@ def plans_in_force(tenant: Any, as_of: datetime) -> list[PlanInForce]:
 
 
 # --------------------------------------------------------------------------- orders & subscriptions
+
+
+def current_agreement(provider_code: str) -> Agreement | None:
+    """The provider's service agreement in force now (the one a new order accepts)."""
+    found = catalog_selectors.current_agreement(provider_code)
+    return found[1] if found else None
+
+
+def current_agreement_version(provider_code: str) -> str:
+    """The version id a customer accepts now ("" when the provider publishes none)."""
+    agreement = current_agreement(provider_code)
+    return agreement.version if agreement else ""
+
+
+def agreement_of(order: Order) -> Agreement | None:
+    """The agreement text the order was accepted under (None: not accepted yet, or accepted
+    before agreements were catalog data)."""
+    if not order.agreement_version or order.agreement_catalog_version_id is None:
+        return None
+    catalog = catalog_selectors.catalog_for_version(order.agreement_catalog_version_id)
+    return catalog.agreement_version(order.agreement_version)
 
 
 def subscriptions_of(tenant: Any) -> QuerySet[Subscription]:

@@ -399,6 +399,8 @@ class ConfirmOrderForm(BaseForm):
         label=_("I accept the service agreement"),
         error_messages={"required": _("Accept the service agreement to continue.")},
     )
+    # the version the customer was shown (and linked to); the service refuses an outdated one
+    agreement_version = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
 
     def __init__(self, *args: Any, methods: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -416,6 +418,7 @@ class PayOrderForm(BaseForm):
         required=False,
         error_messages={"required": _("Accept the service agreement to continue.")},
     )
+    agreement_version = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
 
     def __init__(
@@ -429,6 +432,7 @@ class PayOrderForm(BaseForm):
             self.fields["accept"].required = True
         else:
             self.fields.pop("accept")
+            self.fields.pop("agreement_version")
 
 
 class ConfirmPaymentForm(BaseForm):

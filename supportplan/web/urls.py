@@ -7,6 +7,7 @@ from supportplan.integrations import views as alerts
 from .views import (
     account,
     advisories,
+    agreements,
     bookings,
     cases,
     common,
@@ -42,6 +43,7 @@ web_patterns = [
     # customer portal
     path("plans/", portal.plans, name="plans"),
     path("plans/change/", portal.plan_change, name="plan_change"),
+    path("plans/agreement/<slug:provider>/", agreements.agreement, name="agreement"),
     path("statements/", portal.statements, name="statements"),
     path("statements/orders/<int:order_id>/", payments.order_detail, name="order"),
     path("statements/orders/<int:order_id>/pay/", payments.order_pay, name="order_pay"),

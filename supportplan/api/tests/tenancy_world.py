@@ -20,6 +20,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import override_settings
 
+from supportplan.subscriptions.selectors import current_agreement_version
+
 # Monday 2026-11-23 10:00 Asia/Shanghai: plans bought on 2026-01-01 are in force.
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 MARK_B = "zeta"
@@ -61,7 +63,6 @@ def _populate(now: datetime) -> World:
     from supportplan.notifications.models import InAppNotification, Outbox
     from supportplan.reports import services as reports
     from supportplan.reports.data import Month
-    from supportplan.subscriptions import domain as subs_domain
     from supportplan.subscriptions import services as subs
     from supportplan.subscriptions.models import Subscription
 
@@ -139,7 +140,7 @@ def _populate(now: datetime) -> World:
         now=now,
     )
     subs.order_accept_agreement(
-        order=order, actor=b_admin, version=subs_domain.AGREEMENT_VERSION, now=now
+        order=order, actor=b_admin, version=current_agreement_version(order.provider_code), now=now
     )
     w.obj["payment"] = subs.order_pay(order=order, actor=b_admin, method="bank_transfer", now=now)
     w.obj["order"] = order

@@ -212,6 +212,18 @@ def test_partner_tam_hours(client):
     assert tam["name"] == {"zh-hans": "专属技术服务经理", "en": "Technical account manager (TAM)"}
 
 
+def test_self_service_features_carry_their_links(client):
+    basic = by_code(get(client, "/partner/plans/basic/")["features"])
+    assert (basic["help_center"]["url"], basic["third_party_support"]["url"]) == (
+        "https://support.huaweicloud.com/",
+        None,
+    )
+    s3 = by_code(get(client, "/tencent/plans/s3/")["features"])
+    assert s3["message_subscription"]["url"] == (
+        "https://console.cloud.tencent.com/message/subscription"
+    )
+
+
 def test_partner_channels(client):
     channels = by_code(get(client, "/partner/channels/"))
     assert [

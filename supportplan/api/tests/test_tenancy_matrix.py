@@ -36,7 +36,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from supportplan.core.testing import api_client
-from supportplan.subscriptions import domain as subs_domain
+from supportplan.subscriptions.selectors import current_agreement_version
 
 from .tenancy_world import World, diff, mentions_b, snapshot, world_context
 
@@ -275,7 +275,10 @@ ROUTES: dict[str, Route] = {
     "order-accept-agreement": Route(
         TENANT,
         obj="order",
-        body={"agreement_version": subs_domain.AGREEMENT_VERSION, "accept": True},
+        body=lambda w: {
+            "agreement_version": current_agreement_version(w.obj["order"].provider_code),
+            "accept": True,
+        },
     ),
     "order-pay": Route(TENANT, obj="order", body={"method": "test"}),
     "order-cancel": Route(TENANT, obj="order", body={}),

@@ -11,6 +11,7 @@ from django.conf import settings
 from supportplan.accounts import services as accounts
 from supportplan.accounts.models import Role, SystemClass
 from supportplan.core.testing import make_tenant, make_user
+from supportplan.subscriptions.selectors import current_agreement_version
 
 # Plans of both providers are bought from well before the instants the tests use.
 PLAN_START = datetime.fromisoformat("2026-01-01T00:00:00+08:00")
@@ -31,7 +32,6 @@ def entitle(tenant: Any, provider: str, plan: str, *, start: datetime = PLAN_STA
             tenant=tenant, cloud="tencent", account_id=f"1000{tenant.pk:06d}", now=start
         )
         return
-    from supportplan.subscriptions import domain as subs_domain
     from supportplan.subscriptions import services as subs
 
     order = subs.order_place(
@@ -44,7 +44,7 @@ def entitle(tenant: Any, provider: str, plan: str, *, start: datetime = PLAN_STA
         now=start,
     )
     subs.order_accept_agreement(
-        order=order, actor=None, version=subs_domain.AGREEMENT_VERSION, now=start
+        order=order, actor=None, version=current_agreement_version(order.provider_code), now=start
     )
     payment = subs.order_pay(order=order, actor=None, method="bank_transfer", now=start)
     subs.payment_succeed(

@@ -266,3 +266,87 @@ def test_clouds_that_grant_the_free_plan_must_be_named_by_the_provider(tmp_path)
         "tencent.yaml:plans[1].granted_by_clouds: only the default (free) plan is granted by a "
         "cloud account",
     ]
+
+
+# ---------------------------------------------------------------- agreement, links, scope, FAQ
+
+
+def test_the_seed_catalogs_carry_agreement_links_scope_and_faq(partner, tencent):
+    assert [(a.version, a.effective.isoformat()) for a in partner.agreements] == [
+        ("2026-01", "2026-01-01")
+    ]
+    assert [(f.code, f.url) for f in partner.self_service_links()] == [
+        ("developer_center", "https://developer.huaweicloud.com/"),
+        ("help_center", "https://support.huaweicloud.com/"),
+        ("community", "https://bbs.huaweicloud.com/"),
+        ("message_center", "https://console.huaweicloud.com/message/"),
+        ("icp_filing_center", "https://beian.huaweicloud.com/"),
+        ("online_training", "https://edu.huaweicloud.com/"),
+    ]
+    assert [(f.code, f.url) for f in tencent.self_service_links()] == [
+        ("help_docs", "https://cloud.tencent.com/document/product"),
+        ("community", "https://cloud.tencent.com/developer/ask"),
+        ("message_subscription", "https://console.cloud.tencent.com/message/subscription"),
+    ]
+    assert partner.plan_scope.covers[0].zh_hans == "公有云技术、产品、解决方案使用咨询。"
+    assert partner.plan_scope.excludes[0].en == "Code development."
+    assert [q.question.zh_hans for q in partner.faq] == [
+        "支持计划可以解决哪些问题？",
+        "我的问题多久可以获得解决？",
+        "我购买了VIP级支持计划，能免费获得上云迁移等专业服务吗？",
+    ]
+    assert tencent.plan_scope is None and tencent.faq == ()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://support.huaweicloud.com/", "javascript:alert(1)", "https://", "support.example.com"],
+)
+def test_a_self_service_link_must_be_https(tmp_path, url):
+    data = seed("partner")
+    data["features"][1]["url"] = url
+    assert problems_of(tmp_path, "partner.yaml", data) == [
+        f"partner.yaml:features[1].url: {url!r} must be an https:// address such as "
+        "https://support.example.com/help"
+    ]
+
+
+def test_agreement_versions_are_checked(tmp_path):
+    data = seed("partner")
+    second = copy.deepcopy(data["agreements"][0])
+    second["effective"] = "2026-02-30"
+    third = copy.deepcopy(data["agreements"][0])
+    third["version"] = "2026 07"
+    del third["title"]
+    data["agreements"] += [second, third]
+    assert problems_of(tmp_path, "partner.yaml", data) == [
+        "partner.yaml:agreements[2]: missing required field 'title'",
+        "partner.yaml:agreements[2].version: '2026 07' must be a version id of up to 20 "
+        "letters, digits, '.', '_' or '-', such as 2026-01",
+        "partner.yaml:agreements[1].version: duplicate agreement version '2026-01' "
+        "(also agreements[0])",
+        "partner.yaml:agreements[1].effective: '2026-02-30' is not a real date",
+        "partner.yaml:agreements[2].effective: two agreement versions take effect on "
+        "2026-01-01 (also agreements[0]); which one is current would be ambiguous",
+    ]
+
+
+def test_scope_and_faq_texts_need_both_languages(tmp_path):
+    data = seed("partner")
+    del data["plan_scope"]["excludes"][0]["en"]
+    data["faq"][1] = {"question": data["faq"][1]["question"]}
+    assert problems_of(tmp_path, "partner.yaml", data) == [
+        "partner.yaml:faq[1]: missing required field 'answer'",
+        "partner.yaml:plan_scope.excludes[0]: missing required field 'en'",
+    ]
+
+
+def test_a_catalog_stored_before_agreements_existed_still_reads(tmp_path):
+    data = seed("tencent")
+    del data["agreements"]
+    for feature in data["features"]:
+        feature.pop("url", None)
+    path = tmp_path / "tencent.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    catalog = read_catalog_file(path)[1]
+    assert (catalog.agreement, catalog.self_service_links()) == (None, ())

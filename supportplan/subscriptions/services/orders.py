@@ -104,7 +104,7 @@ def order_quote(
         currency=catalog.provider.currency,
         period_start=start,
         period_end=domain.period_end(start, chosen),
-        agreement_version=domain.AGREEMENT_VERSION,
+        agreement_version=selectors.current_agreement_version(provider_code),
         warnings=warnings,
     )
 
@@ -239,7 +239,18 @@ def order_accept_agreement(*, order: Order, actor: Any, version: str, now: datet
             order=order.number,
             state=order.get_status_display(),
         )
-    if version != domain.AGREEMENT_VERSION:
+    in_force = catalog_selectors.current_agreement(order.provider_code)
+    if in_force is None:
+        raise DomainError(
+            "order.agreement_unpublished",
+            _(
+                "%(provider)s has not published a service agreement yet, so the order cannot "
+                "be accepted. Please contact your service provider."
+            ),
+            provider=_provider_name(order.provider_code),
+        )
+    catalog_version_id, agreement = in_force
+    if version != agreement.version:
         raise DomainError(
             "order.agreement_outdated",
             _(
@@ -247,16 +258,18 @@ def order_accept_agreement(*, order: Order, actor: Any, version: str, now: datet
                 "%(current)s. Read the current agreement and accept it."
             ),
             given=version or "-",
-            current=domain.AGREEMENT_VERSION,
+            current=agreement.version,
             field="agreement_version",
         )
     order.agreement_version = version
+    order.agreement_catalog_version_id = catalog_version_id
     order.agreement_accepted_at = now
     order.agreement_accepted_by = actor if getattr(actor, "pk", None) else None
     order.status = OrderStatus.AGREEMENT_ACCEPTED
     order.save(
         update_fields=[
             "agreement_version",
+            "agreement_catalog_version",
             "agreement_accepted_at",
             "agreement_accepted_by",
             "status",

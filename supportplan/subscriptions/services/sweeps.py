@@ -11,7 +11,7 @@ from supportplan.core.audit import audit_log
 from supportplan.core.errors import DomainError
 from supportplan.core.locking import lock_rows
 
-from .. import domain, payments, selectors
+from .. import payments, selectors
 from ..models import (
     Order,
     OrderKind,
@@ -101,7 +101,12 @@ def _auto_renew_one(subscription_id: int, now: datetime) -> bool:
             )  # fmt: skip
             return False
         # Consent to automatic renewal was given with the agreement in force then.
-        order_accept_agreement(order=order, actor=None, version=domain.AGREEMENT_VERSION, now=now)
+        order_accept_agreement(
+            order=order,
+            actor=None,
+            version=selectors.current_agreement_version(order.provider_code),
+            now=now,
+        )
         audit_log(
             action="subscription.auto_renewal_placed", at=now, tenant=subscription.tenant,
             target=subscription, data={**_order_data(order), "method": method},

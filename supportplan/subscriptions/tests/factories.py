@@ -8,7 +8,7 @@ from django.conf import settings
 
 from supportplan.catalog.services import catalog_load
 from supportplan.core.testing import T0
-from supportplan.subscriptions import domain, services
+from supportplan.subscriptions import domain, selectors, services
 from supportplan.subscriptions.models import Order
 
 CATALOG_DIR = settings.CATALOG_DIR
@@ -48,7 +48,10 @@ def buy(
         auto_renew=auto_renew,
     )
     services.order_accept_agreement(
-        order=order, actor=actor, version=domain.AGREEMENT_VERSION, now=now
+        order=order,
+        actor=actor,
+        version=selectors.current_agreement_version(order.provider_code),
+        now=now,
     )
     services.order_pay(order=order, actor=actor, method=method, now=now)
     order.refresh_from_db()
@@ -61,7 +64,10 @@ def upgrade(subscription: Any, plan: str, *, now: datetime, actor: Any = None) -
     )
     assert isinstance(order, Order)
     services.order_accept_agreement(
-        order=order, actor=actor, version=domain.AGREEMENT_VERSION, now=now
+        order=order,
+        actor=actor,
+        version=selectors.current_agreement_version(order.provider_code),
+        now=now,
     )
     services.order_pay(order=order, actor=actor, method="test", now=now)
     order.refresh_from_db()

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
+from supportplan.catalog import selectors as catalog_selectors
 from supportplan.core.audit import audit_trail
 from supportplan.core.errors import DomainError
 from supportplan.core.models import AuditEntry
@@ -73,7 +74,8 @@ def test_each_seed_plan_can_be_bought(
     order = buy(tenant, provider, plan, term=term, count=count)
     assert order.status == OrderStatus.FULFILLED
     assert order.amount == Decimal(amount)
-    assert order.agreement_version == domain.AGREEMENT_VERSION
+    assert order.agreement_version == "2026-01"
+    assert order.agreement_catalog_version_id == catalog_selectors.current_version(provider).pk
     assert order.agreement_accepted_at == T0
     pif = selectors.plan_in_force(tenant, provider, T0)
     assert (pif.plan_code, pif.term, pif.subscription_id, pif.order_id) == (

@@ -15,6 +15,7 @@ from supportplan.accounts import services as accounts
 from supportplan.accounts.models import Role
 from supportplan.core import clock
 from supportplan.core.testing import make_tenant, make_user
+from supportplan.subscriptions.selectors import current_agreement_version
 
 PASSWORD = "pw-for-tests-123"
 
@@ -47,7 +48,6 @@ def entitle(
 ) -> None:
     """Buy `plan` for a year from a day ago (or `since` ago), through the real order/payment
     services."""
-    from supportplan.subscriptions import domain as subs_domain
     from supportplan.subscriptions import services as subs
 
     start = clock.now() - (since or timedelta(days=1))
@@ -66,7 +66,7 @@ def entitle(
         now=start,
     )
     subs.order_accept_agreement(
-        order=order, actor=None, version=subs_domain.AGREEMENT_VERSION, now=start
+        order=order, actor=None, version=current_agreement_version(order.provider_code), now=start
     )
     payment = subs.order_pay(order=order, actor=None, method="bank_transfer", now=start)
     subs.payment_succeed(

@@ -158,6 +158,7 @@ def test_upgrade_preview_then_order(basic):
             "confirm": "1",
             "method": "test",
             "accept": "1",
+            "agreement_version": "2026-01",
         },
     )
     assert response.status_code == 302

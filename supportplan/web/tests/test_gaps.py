@@ -17,9 +17,9 @@ from supportplan.cases.models import Case
 from supportplan.core import clock
 from supportplan.core.audit import AuditEntry
 from supportplan.notifications.models import Robot
-from supportplan.subscriptions import domain as sub_domain
 from supportplan.subscriptions import services as subs
 from supportplan.subscriptions.models import Order, OrderStatus, Payment, PaymentStatus
+from supportplan.subscriptions.selectors import current_agreement_version
 
 from .conftest import client_for, make_customer
 from .test_pages import open_case
@@ -69,7 +69,7 @@ def test_bank_transfer_shows_the_exact_amount_and_the_reference_once(nobody):
     client = client_for(nobody.admin)
     page = client.get(reverse("web:order", args=[order.pk])).content.decode()
     assert "¥26,000.00" in page  # Dedicated, one month, to the cent
-    data = {"accept": "on", "method": "bank_transfer"}
+    data = {"accept": "on", "agreement_version": "2026-01", "method": "bank_transfer"}
     first = client.post(reverse("web:order_pay", args=[order.pk]), data)
     assert first.status_code == 302
     # The same form submitted again (double click, back button): no second payment.
@@ -87,7 +87,8 @@ def test_bank_transfer_shows_the_exact_amount_and_the_reference_once(nobody):
 def test_test_gateway_pays_at_once_and_a_member_cannot_pay(nobody):
     order = unpaid_upgrade(nobody)
     refused = client_for(nobody.member).post(
-        reverse("web:order_pay", args=[order.pk]), {"accept": "on", "method": "test"}
+        reverse("web:order_pay", args=[order.pk]),
+        {"accept": "on", "agreement_version": "2026-01", "method": "test"},
     )
     assert refused.status_code == 302
     assert not Payment.objects.filter(order=order).exists()
@@ -98,7 +99,10 @@ def test_test_gateway_pays_at_once_and_a_member_cannot_pay(nobody):
         missing.content.decode()
     )
     assert not Payment.objects.filter(order=order).exists()
-    ok = client.post(reverse("web:order_pay", args=[order.pk]), {"accept": "on", "method": "test"})
+    ok = client.post(
+        reverse("web:order_pay", args=[order.pk]),
+        {"accept": "on", "agreement_version": "2026-01", "method": "test"},
+    )
     assert ok.status_code == 302
     order.refresh_from_db()
     assert order.paid_at is not None
@@ -109,7 +113,10 @@ def bank_payment(customer):
     order = unpaid_upgrade(customer)
     now = clock.now()
     subs.order_accept_agreement(
-        order=order, actor=customer.admin, version=sub_domain.AGREEMENT_VERSION, now=now
+        order=order,
+        actor=customer.admin,
+        version=current_agreement_version(order.provider_code),
+        now=now,
     )
     return subs.order_pay(order=order, actor=customer.admin, method="bank_transfer", now=now)
 

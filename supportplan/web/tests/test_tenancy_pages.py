@@ -146,6 +146,7 @@ PAGES: dict[str, Page] = {
     "home": Page(SELF),
     "web:plans": Page(SELF),
     "web:plan_change": Page(SELF),
+    "web:agreement": Page(SELF, kwargs=lambda w: {"provider": "partner"}),  # catalog data
     "web:statements": Page(SELF),
     "web:cases": Page(SELF),
     "web:case_new": Page(SELF),
@@ -231,7 +232,7 @@ PAGES: dict[str, Page] = {
         TENANT,
         kwargs=lambda w: {"order_id": w.obj["order"].pk},
         post_only=True,
-        body=lambda w: {"method": "test", "accept": "on"},
+        body=lambda w: {"method": "test", "accept": "on", "agreement_version": "2026-01"},
     ),
     "web:advisory": Page(TENANT, kwargs=lambda w: {"advisory_id": w.obj["advisory"].pk}),
     "web:advisory_acknowledge": Page(

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from supportplan.accounts import permissions as perms
 from supportplan.core.errors import DomainError
-from supportplan.subscriptions import domain as sub_domain
 from supportplan.subscriptions import selectors as subs
 from supportplan.subscriptions import services as sub_services
 from supportplan.subscriptions.models import Order, OrderStatus, PaymentStatus
@@ -68,6 +67,9 @@ def _order_page(request: HttpRequest, order: Order, form: Any, status: int = 200
             "payments": payments,
             "pending": pending,
             "form": form,
+            # the agreement to read before accepting, and the one the order was accepted under
+            "agreement": subs.current_agreement(order.provider_code),
+            "accepted_agreement": subs.agreement_of(order),
             "payable": order.status in PAYABLE,
             "cancellable": order.status in sub_services.OPEN_ORDER,
             "may_buy": _may_buy(request.user, tenant),
@@ -79,7 +81,12 @@ def _order_page(request: HttpRequest, order: Order, form: Any, status: int = 200
 @customer_view
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _order_for(request.tenant, order_id)  # type: ignore[attr-defined]
-    form = PayOrderForm(methods=_methods(), needs_agreement=order.status == OrderStatus.PLACED)
+    agreement = subs.current_agreement(order.provider_code)
+    form = PayOrderForm(
+        methods=_methods(),
+        needs_agreement=order.status == OrderStatus.PLACED,
+        initial={"agreement_version": agreement.version if agreement else ""},
+    )
     return _order_page(request, order, form)
 
 
@@ -127,7 +134,7 @@ def order_pay(request: HttpRequest, order_id: int) -> HttpResponse:
             sub_services.order_accept_agreement,
             order=order,
             actor=user,
-            version=sub_domain.AGREEMENT_VERSION,
+            version=form.cleaned_data.get("agreement_version", ""),
             now=now,
         )
         if not ok:

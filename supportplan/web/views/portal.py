@@ -81,7 +81,11 @@ def comparison(catalog: Any) -> list[dict[str, Any]]:
     for feat in catalog.features:
         cells = [("yes", None) if p.includes_feature(feat.code) else ("no", None) for p in plans]
         feat_rows.append(
-            _row({"name": feat.name, "definition": feat.description}, cells, "feature")
+            _row(
+                {"name": feat.name, "definition": feat.description, "url": feat.url},
+                cells,
+                "feature",
+            )
         )
     groups.append({"title": _("Included services"), "rows": feat_rows})
     serv_rows = []
@@ -145,7 +149,6 @@ def _methods() -> list[tuple[str, str]]:
 def _settle(request: HttpRequest, form: Any, order: Any) -> bool:
     """Accept the agreement and pay an order just placed; a refusal stays on the form (the
     order remains open on the statements page, to pay later)."""
-    from supportplan.subscriptions import domain as sub_domain
     from supportplan.subscriptions import services as sub_services
 
     user, now = request.user, request_now(request)
@@ -155,7 +158,9 @@ def _settle(request: HttpRequest, form: Any, order: Any) -> bool:
         sub_services.order_accept_agreement,
         order=order,
         actor=user,
-        version=sub_domain.AGREEMENT_VERSION,
+        # the version the page showed and linked to: if a newer one was published meanwhile,
+        # the service refuses and the form shows the new version to read
+        version=form.cleaned_data.get("agreement_version", ""),
         now=now,
     )
     if not ok:
@@ -223,10 +228,14 @@ def plan_change(request: HttpRequest) -> HttpResponse:
         "subscription": sub,
         "action": action,
     }
+    agreement = subs.current_agreement(provider)
     confirm = ConfirmOrderForm(
-        request.POST if "confirm" in request.POST else None, methods=_methods()
+        request.POST if "confirm" in request.POST else None,
+        methods=_methods(),
+        initial={"agreement_version": agreement.version if agreement else ""},
     )
     ctx["confirm_form"] = confirm
+    ctx["agreement"] = agreement
     blocking = web_selectors.open_order(tenant, provider) if mode != "unsubscribe" else None
     if blocking is not None:
         # Said once, before any step, with the way to the order (pay or cancel it there);
