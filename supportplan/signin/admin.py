@@ -13,10 +13,14 @@ class SsoConfigForm(forms.ModelForm):
         model = SsoConfig
         fields = [
             "tenant",
+            "protocol",
             "provider_id",
             "name",
             "issuer",
             "client_id",
+            "saml_entity_id",
+            "saml_sso_url",
+            "saml_x509cert",
             "email_domains",
             "enabled",
         ]
@@ -30,7 +34,7 @@ class SsoConfigForm(forms.ModelForm):
 @admin.register(SsoConfig)
 class SsoConfigAdmin(admin.ModelAdmin):
     form = SsoConfigForm
-    list_display = ["name", "tenant", "issuer", "enabled"]
+    list_display = ["name", "tenant", "protocol", "issuer", "saml_entity_id", "enabled"]
 
 
 @admin.register(MfaRequirement)
