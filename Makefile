@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test check fmt bench setup system-deps test-idp demo worker clean
+.PHONY: run test check fmt bench setup system-deps test-idp saml-deps demo worker clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v python3.12 >/dev/null 2>&1 || { echo "Python 3.12 is required (python3.12 not found on PATH)"; exit 1; }
@@ -15,16 +15,28 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed system-deps test-idp
+setup: $(VENV)/.installed saml-deps system-deps test-idp
 
-# The test identity provider (node-oidc-provider, supportplan/signin/tests/oidc_idp/) for the
-# single sign-on browser tests: installed from its lock file here, never at test time.
+# The test identity providers for the single sign-on tests, installed from their lock files
+# here, never at test time: node-oidc-provider (supportplan/signin/tests/oidc_idp/) and a
+# samlify SAML IdP (supportplan/signin/tests/saml_idp/).
 IDP_DIR := supportplan/signin/tests/oidc_idp
+SAML_IDP_DIR := supportplan/signin/tests/saml_idp
 test-idp:
-	@if [ ! -d $(IDP_DIR)/node_modules/oidc-provider ]; then \
-	  if command -v npm >/dev/null 2>&1; then npm ci --prefix $(IDP_DIR) --no-audit --no-fund; \
+	@if [ ! -d $(IDP_DIR)/node_modules/oidc-provider ] || [ ! -d $(SAML_IDP_DIR)/node_modules/samlify ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    npm ci --prefix $(IDP_DIR) --no-audit --no-fund && npm ci --prefix $(SAML_IDP_DIR) --no-audit --no-fund; \
 	  else echo "npm not found: the single sign-on browser tests will be skipped (they need node)"; fi; \
 	fi
+
+# SAML (python3-saml) signs and verifies with the xmlsec package, which must use the same
+# libxml2 as lxml or it refuses to work. The PyPI wheels of the pinned versions agree (both
+# bundle libxml2 2.14.6); where they do not (another platform, a newer lxml), build both from
+# source against the system's libxml2/libxmlsec1 (Debian: libxml2-dev libxmlsec1-dev pkg-config).
+saml-deps: $(VENV)/.installed
+	@$(PY) -c "import lxml.etree as e, xmlsec, sys; sys.exit(e.LIBXML_VERSION != xmlsec.get_libxml_version())" \
+	  || { echo "lxml and xmlsec use different libxml2: building both from source"; \
+	       $(PY) -m pip install --quiet --force-reinstall --no-binary lxml,xmlsec lxml xmlsec; }
 
 # Debian packages: Chromium for browser tests, CJK fonts for PDF reports, poppler for PDF checks,
 # Prometheus Alertmanager for the alert-integration tests.

@@ -78,7 +78,9 @@ class MfaAdapter(DefaultMFAAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def list_apps(self, request: HttpRequest, provider: Any = None, client_id: Any = None) -> list:
         apps = super().list_apps(request, provider=provider, client_id=client_id)
-        if provider in (None, "openid_connect") or (provider and sso.is_sso_provider_id(provider)):
+        if provider in (None, "openid_connect", "saml") or (
+            provider and sso.is_sso_provider_id(provider)
+        ):
             apps.extend(sso.social_apps(provider=provider, client_id=client_id))
         return apps
 
@@ -87,12 +89,45 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             render(request, "socialaccount/refused.html", {"message": message}, status=403)
         )
 
+    def on_authentication_error(
+        self,
+        request: HttpRequest,
+        provider: Any,
+        error: Any = None,
+        exception: Any = None,
+        extra_context: Any = None,
+    ) -> None:
+        """A SAML answer python3-saml refused (its reason is in the log, never on the page):
+        say in the reader's language whether the signature failed or the answer was not
+        for this sign-in."""
+        if getattr(provider, "id", "") != "saml":
+            return super().on_authentication_error(
+                request, provider, error=error, exception=exception, extra_context=extra_context
+            )
+        reason = str((extra_context or {}).get("saml_last_error_reason") or "")
+        if "ignature" in reason or "not signed" in reason:
+            message = _(
+                "The identity provider's answer was not signed by this organisation's "
+                "identity provider, or was changed after signing. You were not signed in."
+            )
+        elif reason:
+            message = _(
+                "The identity provider's answer was not meant for this sign-in (another "
+                "organisation's address, expired or malformed). You were not signed in."
+            )
+        else:
+            message = _(
+                "This single sign-on answer does not match a sign-in started here. "
+                "Start again from the sign-in page."
+            )
+        self._refuse(request, message)
+
     def pre_social_login(self, request: HttpRequest, sociallogin: Any) -> None:
         config = sso.config_for_app(sociallogin.account.provider)
         if config is None:
             self._refuse(request, _("This single sign-on is not configured."))
             return
-        email = sso.verified_email(sociallogin)
+        email = sso.verified_email(sociallogin, config)
         if not email or not config.allows(email):
             self._refuse(
                 request,
@@ -101,6 +136,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                     "this organisation allows. Ask your administrator."
                 ),
             )
+        if config.is_saml:  # the organisation's IdP signed it: no confirmation e-mail
+            for address in sociallogin.email_addresses:
+                address.verified = address.verified or str(address.email).lower() == email
         if sociallogin.is_existing:
             if not sso.user_fits(sociallogin.user, config):
                 self._refuse(request, _("This account belongs to another organisation."))

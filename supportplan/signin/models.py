@@ -67,9 +67,16 @@ class MfaRequirement(models.Model):
         return str(self.tenant or _("Provider staff"))
 
 
+class SsoProtocol(models.TextChoices):
+    OIDC = "oidc", "OpenID Connect"
+    SAML = "saml", "SAML 2.0"
+
+
 class SsoConfig(models.Model):
-    """An OpenID Connect identity provider for one organisation (or, without a tenant, for
-    the provider's staff). People it signs in land in that organisation and no other."""
+    """An OpenID Connect or SAML 2.0 identity provider for one organisation (or, without a
+    tenant, for the provider's staff). People it signs in land in that organisation and no
+    other. OIDC uses issuer/client id/secret; SAML the IdP's entity id, sign-in URL and
+    signing certificate (the product is the service provider)."""
 
     tenant = models.OneToOneField(
         "accounts.Tenant",
@@ -79,16 +86,37 @@ class SsoConfig(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    protocol = models.CharField(
+        _("protocol"), max_length=10, choices=SsoProtocol.choices, default=SsoProtocol.OIDC
+    )
     provider_id = models.SlugField(
         _("provider id"),
         max_length=60,
         unique=True,
-        help_text=_("Part of the callback address: /accounts/oidc/<provider id>/login/callback/"),
+        help_text=_(
+            "Part of the product's addresses: OIDC /accounts/oidc/sso-<provider id>/login/"
+            "callback/, SAML /accounts/saml/<provider id>/acs/ and …/metadata/"
+        ),
     )
     name = models.CharField(_("button label"), max_length=100)
-    issuer = models.URLField(_("issuer URL"))
-    client_id = models.CharField(_("client ID"), max_length=255)
+    issuer = models.URLField(_("issuer URL"), blank=True, help_text=_("OpenID Connect only."))
+    client_id = models.CharField(
+        _("client ID"), max_length=255, blank=True, help_text=_("OpenID Connect only.")
+    )
     client_secret_encrypted = models.TextField(_("client secret (encrypted)"), blank=True)
+    saml_entity_id = models.CharField(
+        _("IdP entity ID"), max_length=255, blank=True, help_text=_("SAML only.")
+    )
+    saml_sso_url = models.URLField(
+        _("IdP sign-in URL"),
+        blank=True,
+        help_text=_("SAML only: the IdP's single sign-on service (HTTP-Redirect binding)."),
+    )
+    saml_x509cert = models.TextField(
+        _("IdP signing certificate"),
+        blank=True,
+        help_text=_("SAML only: the IdP's X.509 certificate (PEM) that signs its assertions."),
+    )
     email_domains = models.JSONField(
         _("allowed e-mail domains"),
         default=list,
@@ -117,9 +145,45 @@ class SsoConfig(models.Model):
     def client_secret(self, value: str) -> None:
         self.client_secret_encrypted = secrets.encrypt(value)
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.protocol == SsoProtocol.SAML:
+            needed = {"saml_entity_id": self.saml_entity_id, "saml_sso_url": self.saml_sso_url}
+            needed["saml_x509cert"] = self.saml_x509cert
+        else:
+            needed = {"issuer": self.issuer, "client_id": self.client_id}
+        missing = {name: _("Required for this protocol.") for name, v in needed.items() if not v}
+        if missing:
+            raise ValidationError(missing)
+        if self.protocol == SsoProtocol.SAML and not _looks_like_certificate(self.saml_x509cert):
+            raise ValidationError(
+                {"saml_x509cert": _("Not an X.509 certificate in PEM (or base64 DER) form.")}
+            )
+
+    @property
+    def is_saml(self) -> bool:
+        return self.protocol == SsoProtocol.SAML
+
     def allows(self, email: str) -> bool:
         domain = email.rpartition("@")[2].lower()
         return bool(domain) and domain in {d.lower().lstrip("@") for d in self.email_domains}
+
+
+def _looks_like_certificate(text: str) -> bool:
+    import base64
+    import binascii
+
+    from cryptography import x509
+
+    body = "".join(
+        line for line in text.strip().splitlines() if line.strip() and "CERTIFICATE" not in line
+    )
+    try:
+        x509.load_der_x509_certificate(base64.b64decode(body, validate=True))
+    except (ValueError, binascii.Error):
+        return False
+    return True
 
 
 class Invitation(models.Model):

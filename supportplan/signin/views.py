@@ -25,7 +25,7 @@ from .models import MfaRequirement
 def sso_lookup(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     configs = sso.configs_for(email=query, slug="" if "@" in query else query) if query else []
-    buttons = [{"name": c.name, "provider_id": sso.app_id(c)} for c in configs]
+    buttons = [{"name": c.name, "url": sso.login_url(c)} for c in configs]
     response = render(
         request,
         "socialaccount/sso_lookup.html",
@@ -33,7 +33,7 @@ def sso_lookup(request: HttpRequest) -> HttpResponse:
     )
     # A button posts to allauth, which redirects to the IdP: browsers apply the page's
     # form-action to that redirect too, so the IdPs shown here are allowed on this page only.
-    origins = sorted({_origin(c.issuer) for c in configs} - {""})
+    origins = sorted({_origin(sso.idp_address(c)) for c in configs} - {""})
     if origins:
         policy_ = dict(settings.SECURE_CSP)
         policy_["form-action"] = [*policy_.get("form-action", ["'self'"]), *origins]

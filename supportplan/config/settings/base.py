@@ -295,6 +295,7 @@ INSTALLED_APPS += [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",  # python3-saml; SsoConfig rows with protocol saml
     "supportplan.signin",
 ]
 AUTHENTICATION_BACKENDS = [

@@ -3,6 +3,9 @@ import pytest
 from supportplan.accounts.models import Role, Tenant, User
 from supportplan.notifications.tests.conftest import smtp  # noqa: F401  (the real SMTP server)
 
+from .saml_support import saml_idp  # noqa: F401  (the test SAML IdP)
+from .test_browser_sso import browser_for  # noqa: F401  (Playwright pages, loopback only)
+
 
 @pytest.fixture
 def tenant(db):

@@ -116,6 +116,11 @@ SIGNIN_PAGES: dict[str, Page] = {
     ),
     "openid_connect_login": Page(OPEN, kwargs=lambda w: {"provider_id": "sso-nobody"}),
     "openid_connect_callback": Page(OPEN, kwargs=lambda w: {"provider_id": "sso-nobody"}),
+    # SAML (allauth.socialaccount.providers.saml): an organisation's SAML app by its slug
+    **{
+        name: Page(OPEN, kwargs=lambda w: {"organization_slug": "nobody"})
+        for name in ("saml_login", "saml_acs", "saml_finish_acs", "saml_sls", "saml_metadata")
+    },
     # B's key by number: allauth asks A to re-authenticate first and then looks keys up
     # among A's own only; the page never shows B's key.
     "mfa_remove_webauthn": Page(SELF, kwargs=_b_webauthn),
