@@ -161,6 +161,16 @@ def test_an_unknown_api_route_is_a_404_envelope_with_debug_on_too(engineer, sett
     assert res.json() == {"code": "not_found", "message": "Not found."}
 
 
+def test_a_post_to_an_unknown_api_route_is_a_404_envelope_not_a_csrf_page(engineer):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(engineer)
+    res = client.post("/api/orders/null,null/cancel/")
+    assert res.status_code == 404
+    assert res.json() == {"code": "not_found", "message": "未找到。"}  # the person's language
+
+
 def test_an_api_path_without_its_slash_is_still_redirected(engineer):
     res = api_client(engineer).get("/api/cases")
     assert (res.status_code, res["Location"]) == (301, "/api/cases/")
