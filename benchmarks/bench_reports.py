@@ -112,6 +112,11 @@ def child_batch(root: str, n: int) -> None:
         cpu.append(row["html"] + row["pdf"])
         if (i + 1) % 10 == 0 or i == n - 1:
             samples.append((i + 1, round(rss_mb()), round(peak_mb())))
+            print(
+                f"after {i + 1} tenants: RSS, peak {samples[-1][1:]} MB",
+                file=sys.stderr,
+                flush=True,
+            )
     print(
         json.dumps({"n": n, "start": start, "peak": peak_mb(), "samples": samples, "cpu": cpu}),
         flush=True,
