@@ -43,10 +43,10 @@ def peak_mb() -> float:
 
 
 def rss_mb() -> float:
-    """Current resident set size (Linux /proc), MB."""
+    """Current resident set size (Linux /proc), MiB like `peak_mb`."""
     with open("/proc/self/statm") as fh:
         pages = int(fh.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 # --------------------------------------------------------------------------- child side
