@@ -11,8 +11,9 @@
    PDF -> drop): CPU per tenant and peak RSS (`ru_maxrss`), so a flat peak across sizes
    shows that memory does not grow with the number of tenants.
 
-`--compare DIR` runs the same measurements, in the same run, against the code in DIR (a
-checkout of main, e.g. `git worktree add /tmp/main main`) and prints before/after figures.
+`--compare DIR` runs the same measurements, in the same run and side by side (both at the
+same time, so under the same load), against the code in DIR (a checkout of main, e.g.
+`git worktree add /tmp/main main`) and prints before/after figures.
 The code under test is imported from `--root` (default: this repository). Code without
 `render_charts` (before issue 16) is driven the old way: charts drawn for the page, then
 again for the PDF.
@@ -126,13 +127,20 @@ def child_batch(root: str, n: int) -> None:
 # --------------------------------------------------------------------------- parent side
 
 
-def run_child(root: str, *args: str) -> list[dict[str, Any]]:
-    cmd = [sys.executable, str(HERE), "--root", root, *args]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if out.returncode:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"{' '.join(cmd)} failed")
-    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+def run_children(*jobs: tuple[str, ...]) -> list[list[dict[str, Any]]]:
+    """Run children (root, args...) side by side, so that compared trees are measured under
+    the same load (the machine is shared), and return each one's JSON lines."""
+    procs = []
+    for root, *args in jobs:
+        cmd = [sys.executable, str(HERE), "--root", root, *args]
+        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)))
+    results = []
+    for cmd, proc in procs:
+        out, _ = proc.communicate()
+        if proc.returncode:
+            raise SystemExit(f"{' '.join(cmd)} failed")
+        results.append([json.loads(line) for line in out.splitlines() if line.startswith("{")])
+    return results
 
 
 def show_single(label: str, results: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
@@ -173,37 +181,42 @@ def main() -> None:
         " the process, not wall time: they are what the work itself costs)"
     )
     trees = [("this", args.root)] + ([("before", args.compare)] if args.compare else [])
-    medians = {}
-    for label, root in trees:
-        medians[label] = show_single(
-            label, run_child(root, "--child", "single", "--runs", str(args.runs))
-        )
+    if args.compare:
+        print("  (this tree and the one before measured side by side, at the same time)")
+    singles = run_children(
+        *((root, "--child", "single", "--runs", str(args.runs)) for _l, root in trees)
+    )
+    medians = {
+        label: show_single(label, r) for (label, _root), r in zip(trees, singles, strict=True)
+    }
     if args.compare:
         for lang in ("zh-hans", "en"):
             b, a = medians["before"][lang], medians["this"][lang]
             print(
                 f"  {lang:7s} before -> this (medians): HTML {b['html']:.2f} -> {a['html']:.2f} s"
                 f" ({b['html'] / a['html']:.1f}x), PDF {b['pdf']:.2f} -> {a['pdf']:.2f} s"
-                f" ({b['pdf'] / a['pdf']:.1f}x)"
+                f" ({b['pdf'] / a['pdf']:.1f}x), both {b['html'] + b['pdf']:.2f} ->"
+                f" {a['html'] + a['pdf']:.2f} s"
             )
 
     sizes = [int(s) for s in args.batch.split(",") if s.strip()]
-    runs = [("this", args.root, n) for n in sizes]
-    if args.compare and args.compare_batch:
-        runs.append(("before", args.compare, args.compare_batch))
-    if runs:
+    if sizes:
         print("\nbatches: N tenants one after the other in a fresh process (HTML + PDF each)")
-    for label, root, n in runs:
+    for k, n in enumerate(sizes):
+        jobs = [("this", args.root, n)]
+        if args.compare and args.compare_batch and k == 0:  # the first size side by side
+            jobs.append(("before", args.compare, min(n, args.compare_batch)))
         t0 = time.perf_counter()
-        (r,) = run_child(root, "--child", "batch", "--n", str(n))
+        results = run_children(*((root, "--child", "batch", "--n", str(m)) for _l, root, m in jobs))
         wall = time.perf_counter() - t0
-        along = ", ".join(f"{i}: {rss} MB" for i, rss, _peak in r["samples"])
-        print(
-            f"  {label:6s} {n:4d} tenants: CPU {statistics.mean(r['cpu']):.2f} s per tenant"
-            f" (median {statistics.median(r['cpu']):.2f}); RSS at start {r['start']:.0f} MB,"
-            f" peak {r['peak']:.0f} MB; {wall:.0f} s wall"
-        )
-        print(f"         RSS along the batch: {along}")
+        for (label, _root, m), (r,) in zip(jobs, results, strict=True):
+            along = ", ".join(f"{i}: {rss} MB" for i, rss, _peak in r["samples"])
+            print(
+                f"  {label:6s} {m:4d} tenants: CPU {statistics.mean(r['cpu']):.2f} s per tenant"
+                f" (median {statistics.median(r['cpu']):.2f}); RSS at start {r['start']:.0f} MB,"
+                f" peak {r['peak']:.0f} MB; {wall:.0f} s wall"
+            )
+            print(f"         RSS along the batch: {along}")
         sys.stdout.flush()
 
 
