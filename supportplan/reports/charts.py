@@ -1,13 +1,13 @@
-"""Charts for the report: matplotlib (Agg), written as SVG and embedded in the page.
+"""Charts for the report: matplotlib (Agg), drawn once per report and embedded in the page
+and the PDF as the same PNG.
 
 Every chart is its own `matplotlib.figure.Figure` (no pyplot: its global figure manager is
 not thread-safe, and a worker may render several reports at once); rcParams are set once
-at import and only read afterwards.
+at import and only read afterwards. Nothing keeps a figure once it is drawn.
 
-Text in the SVG stays text (`svg.fonttype = none`) and names the CJK font family, so the
-browser and WeasyPrint draw it with the installed Noto CJK fonts (Debian fonts-noto-cjk;
-never downloaded) and Chinese labels render correctly. Four figures per report keep the
-HTML well under a second even with 200 instances.
+Labels name the CJK font family, so Chinese is drawn with the installed Noto CJK fonts
+(Debian fonts-noto-cjk; never downloaded); `fonts.matplotlib_problem()` checks that
+matplotlib resolves it. `to_svg` stays for a caller that wants text as text.
 """
 
 from __future__ import annotations
@@ -20,11 +20,14 @@ import re
 from collections.abc import Sequence
 
 import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans SC", "DejaVu Sans", "sans-serif"]
 PALETTE = ["#1f5fa8", "#e07b24", "#2f9e6e", "#c23b4e", "#7b5ea7", "#8a8f98", "#d4a82a"]
 INK = "#2b3440"
+DPI = 170  # 7.2 in wide: 1,224 px, sharp on the page (max 980 px) and in print
 GRID = "#dde3ea"
 
 matplotlib.rcParams.update(
@@ -49,7 +52,7 @@ matplotlib.rcParams.update(
         "grid.linewidth": 0.6,
         "legend.frameon": False,
         "legend.fontsize": 7.5,
-        "figure.dpi": 100,
+        "figure.dpi": DPI,
         "path.simplify": True,
     }
 )
@@ -61,15 +64,28 @@ _ID = re.compile(r'(id="|url\(#|href="#)')
 _counter = itertools.count(1)
 
 
-def render(fig: Figure, fmt: str = "svg") -> str:
-    """SVG (text stays text) for the page; PNG for the PDF, where WeasyPrint would spend
-    seconds laying out every SVG text node of the metric grid."""
-    if fmt == "png":
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=170, metadata={"Software": None})
-        data = base64.b64encode(buf.getvalue()).decode()
-        return f'<img class="chart" alt="" src="data:image/png;base64,{data}">'
-    return to_svg(fig)
+def render(fig: Figure, fmt: str = "png") -> str:
+    """The chart as the HTML that shows it, drawn once and used by both the page and the
+    PDF: an opaque PNG (`<img>`, a data: URL), or SVG (text stays text) on request.
+
+    Raster because WeasyPrint lays out every SVG node itself: with the metric grid as SVG
+    the PDF took about a second longer (measured, benchmarks/README.md). Opaque RGB, as
+    WeasyPrint re-encodes an RGBA image twice (colour and alpha mask) into the PDF. The
+    figure is not registered anywhere (no pyplot): dropped, it is freed with its canvas."""
+    if fmt == "svg":
+        return to_svg(fig)
+    return to_png(fig)
+
+
+def to_png(fig: Figure) -> str:
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = canvas.buffer_rgba()
+    image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, format="PNG")
+    data = base64.b64encode(buf.getvalue()).decode()
+    return f'<img class="chart" alt="" src="data:image/png;base64,{data}">'
 
 
 def to_svg(fig: Figure) -> str:
@@ -89,7 +105,7 @@ def to_svg(fig: Figure) -> str:
 
 def metrics_grid(
     panels: Sequence[tuple[str, Sequence[str], Sequence[float], Sequence[float]]],
-    fmt: str = "svg",
+    fmt: str = "png",
 ) -> str:
     """Small multiples: per metric the fleet's daily average (solid) and daily peak (dashed);
     the page shows the legend in HTML so it never collides with a panel title."""
@@ -128,7 +144,7 @@ def stacked_bars(
     ylabel: str = "",
     height: float = 2.3,
     totals: bool = True,
-    fmt: str = "svg",
+    fmt: str = "png",
 ) -> str:
     fig = Figure(figsize=(7.2, height))
     ax = fig.subplots()

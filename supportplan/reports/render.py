@@ -2,6 +2,10 @@
 
 The PDF is WeasyPrint on the same HTML (print CSS: A4, running header, page numbers,
 Noto CJK fonts from the system). Both are rendered in the tenant's language.
+
+Per report the charts are drawn once (`render_charts`) and the same images go into the
+page and the PDF; the stylesheet is the same for every report, so WeasyPrint parses it once
+per process (`_print_css`) instead of once per PDF.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import logging
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -118,19 +123,46 @@ def render_html(
     generated_at: datetime,
     deadline: Any = None,
     for_pdf: bool = False,
-    charts_svg: dict[str, str] | None = None,
+    charts: dict[str, str] | None = None,
 ) -> Rendered:
+    """The report as HTML: the page (self-contained, its stylesheet inline) or, `for_pdf`,
+    the input of `render_pdf` (print layout; the stylesheet is added by `render_pdf`).
+    `charts` (from `render_charts`) lets the page and the PDF share one drawing."""
     with translation.override(language), timezone.override(BUSINESS_TZ):
-        ctx = build_context(content, language, generated_at, deadline, charts_svg, for_pdf)
+        if charts is None:
+            charts = _charts(content, language)
+        ctx = build_context(content, language, generated_at, deadline, charts, for_pdf)
         ctx["for_pdf"] = for_pdf
         html = render_to_string("reports/report.html", ctx)
     return Rendered(html, ctx)
 
 
+def render_charts(content: ReportContent, *, language: str) -> dict[str, str]:
+    """The report's charts in `language`, drawn once for both `render_html` calls."""
+    with translation.override(language):
+        return _charts(content, language)
+
+
+def _charts(content: ReportContent, lang: str) -> dict[str, str]:
+    sev_name = {k: pick(v, lang, k) for k, v in content.data.platform.severity_names.items()}
+    return make_charts(content, sev_name, metric_names())
+
+
+@lru_cache(maxsize=1)
+def _print_css() -> Any:
+    """The report's stylesheet, parsed once per process (it names nothing per report: the
+    footer takes the tenant's name from the title with `string()`)."""
+    from weasyprint import CSS
+
+    return CSS(string=render_to_string("reports/report.css"))
+
+
 def render_pdf(html: str, *, base_url: str | None = None) -> bytes:
+    """The PDF of `render_html(..., for_pdf=True)`: one WeasyPrint document."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=base_url).write_pdf()  # type: ignore[no-any-return]
+    pdf = HTML(string=html, base_url=base_url).write_pdf(stylesheets=[_print_css()])
+    return pdf  # type: ignore[no-any-return]
 
 
 def build_context(
@@ -138,7 +170,7 @@ def build_context(
     lang: str,
     generated_at: datetime,
     deadline: Any,
-    charts_svg: dict[str, str] | None,
+    charts: dict[str, str],
     for_pdf: bool = False,
 ) -> dict[str, Any]:
     data = content.data
@@ -150,11 +182,6 @@ def build_context(
     clouds = cloud_names()
     t = content.tickets
     r = content.resources
-    svgs = (
-        charts_svg
-        if charts_svg is not None
-        else make_charts(content, sev_name, mnames, "png" if for_pdf else "svg")
-    )
     max_sev = max([c.count for c in t.by_severity] + [1])
     max_chan = max([c.count for c in t.by_channel] + [1])
     advice_groups: dict[str, list[Any]] = {}
@@ -234,7 +261,7 @@ def build_context(
         "levels": level_names(),
         "sec_ok": _security_checks(content),
         "incomplete": content.incomplete,
-        "charts": svgs,
+        "charts": charts,
         "spend_max": max([float(a) for _, a in content.spend.months] + [1.0]),
     }
 
@@ -260,7 +287,7 @@ def _late(ticket: Any) -> str:
 
 
 def make_charts(
-    content: ReportContent, sev_name: dict[str, str], mnames: dict[str, str], fmt: str = "svg"
+    content: ReportContent, sev_name: dict[str, str], mnames: dict[str, str], fmt: str = "png"
 ) -> dict[str, str]:
     out: dict[str, str] = {}
     r = content.resources

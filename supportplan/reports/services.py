@@ -31,7 +31,7 @@ from .builder import ReportContent, build_report
 from .connectors.base import Connector, connector_for
 from .data import CloudData, CollectionFailed, Month, PlatformData, ReportData
 from .models import DataSource, Report, ReportState, ReportStatus
-from .render import render_html, render_pdf
+from .render import render_charts, render_html, render_pdf
 
 log = logging.getLogger(__name__)
 
@@ -302,8 +302,13 @@ def _generate(
         return _not_generated(tenant, month, deadline, now, actor, "fonts_missing", problem)
     try:
         content = build_report(data)
+        charts = render_charts(content, language=tenant.language)  # drawn once for both
         screen = render_html(
-            content, language=tenant.language, generated_at=now, deadline=deadline.day
+            content,
+            language=tenant.language,
+            generated_at=now,
+            deadline=deadline.day,
+            charts=charts,
         )
         printed = render_html(
             content,
@@ -311,6 +316,7 @@ def _generate(
             generated_at=now,
             deadline=deadline.day,
             for_pdf=True,
+            charts=charts,
         )
         pdf = render_pdf(printed.html)
     except Exception as exc:  # never store or send a half-made report
