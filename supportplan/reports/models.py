@@ -43,6 +43,8 @@ class Report(models.Model):
     reason_detail = models.TextField(_("details"), blank=True)
     html_file = models.FileField(_("HTML"), max_length=300, blank=True)
     pdf_file = models.FileField(_("PDF"), max_length=300, blank=True)
+    # The built report (figures, not pages), so a reader can have it drawn in their language.
+    content_file = models.FileField(_("report content"), max_length=300, blank=True)
     headline = models.JSONField(_("headline figures"), default=dict, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     state = models.CharField(

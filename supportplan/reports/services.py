@@ -8,6 +8,7 @@ unless it is an explicit staff resend.
 from __future__ import annotations
 
 import logging
+import pickle
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -322,8 +323,35 @@ def _generate(
     except Exception as exc:  # never store or send a half-made report
         log.exception("report rendering failed for %s %s", tenant.slug, month.label)
         return _not_generated(tenant, month, deadline, now, actor, "render_failed", repr(exc))
-    report = _store(tenant, month, deadline, now, actor, screen.html, pdf, content.headline)
+    report = _store(
+        tenant, month, deadline, now, actor, screen.html, pdf, content.headline,
+        pickle.dumps(content),
+    )  # fmt: skip
     return Outcome(report, True, content)
+
+
+def report_page_in(report: Report, language: str) -> str | None:
+    """The stored report's page drawn in `language` for a reader who asks for it (the stored
+    page and the PDF stay in the organisation's language). None when the report predates
+    stored content: only regenerating it can change its language.
+
+    The content file is written by `_store` alone, in the product's private storage."""
+    if not report.content_file:
+        return None
+    try:
+        with report.content_file.open("rb") as fh:
+            content = pickle.loads(fh.read())
+    except (FileNotFoundError, OSError, pickle.UnpicklingError, AttributeError):
+        return None  # written by a version whose classes changed: regenerate to switch
+    charts = render_charts(content, language=language)
+    deadline = report.deadline
+    return render_html(
+        content,
+        language=language,
+        generated_at=report.generated_at or report.updated_at,
+        deadline=deadline,
+        charts=charts,
+    ).html
 
 
 def _plans_with_report() -> list[Any]:
@@ -410,6 +438,7 @@ def _store(
     html: str,
     pdf: bytes,
     headline: dict[str, Any],
+    content: bytes,
 ) -> Report:
     """Store the finished report; a regeneration replaces the previous one in place.
 
@@ -428,12 +457,22 @@ def _store(
         for name, data in zip(names, (pdf, html_bytes), strict=True):
             staged = default_storage.save(f"{name}.next", ContentFile(data))
             transaction.on_commit(partial(_replace_stored, staged, name))
+        if report.content_file.name:
+            name = str(report.content_file.name)
+            staged = default_storage.save(f"{name}.next", ContentFile(content))
+            transaction.on_commit(partial(_replace_stored, staged, name))
+        else:  # stored before reports kept their content
+            stem = str(report.html_file.name).removesuffix(".html")
+            report.content_file.save(f"{stem}.content", ContentFile(content), save=False)
     else:
-        old = [f.name for f in (report.html_file, report.pdf_file) if f and f.name]
+        old = [
+            f.name for f in (report.html_file, report.pdf_file, report.content_file) if f and f.name
+        ]
         # an unguessable name: MEDIA_URL is not a way around the download permission checks
         stem = f"reports/{tenant.slug}/{month.label}-{secrets.token_hex(12)}"
         report.html_file.save(f"{stem}.html", ContentFile(html_bytes), save=False)
         report.pdf_file.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+        report.content_file.save(f"{stem}.content", ContentFile(content), save=False)
         for name in old:
             transaction.on_commit(partial(default_storage.delete, name))
     mailing = last_mailing(report) if report.status == ReportStatus.SENDING else None

@@ -44,6 +44,9 @@ def report(request: HttpRequest, report_id: int) -> HttpResponse:
     if not found.html_file:
         raise Http404()
     languages = dict(settings.LANGUAGES)
+    shown = request.GET.get("in", "")
+    if shown not in languages or not found.content_file:
+        shown = found.language
     return render(
         request,
         "web/reports/detail.html",
@@ -52,15 +55,35 @@ def report(request: HttpRequest, report_id: int) -> HttpResponse:
             "report": found,
             "report_language": languages.get(found.language, found.language),
             "differs": found.language != get_language(),
+            "shown": shown,
+            "shown_name": languages.get(shown, shown),
+            # the other languages the reader may have it drawn in
+            "switches": [
+                (code, name)
+                for code, name in languages.items()
+                if code != shown and found.content_file
+            ],
         },
     )
 
 
 @xframe_options_sameorigin
 @signed_in_view
-def download(request: HttpRequest, report_id: int) -> FileResponse:
+def download(request: HttpRequest, report_id: int) -> HttpResponse:
     """The report as PDF (default) or HTML (`?format=html`, opened in the browser)."""
     found = report_selectors.report_for(request.user, report_id)
+    shown = request.GET.get("in", "")
+    if (
+        request.GET.get("format") == "html"
+        and shown in dict(settings.LANGUAGES)
+        and shown != found.language
+    ):
+        page = report_services.report_page_in(found, shown)
+        if page is None:
+            raise Http404()
+        response = HttpResponse(page, content_type="text/html; charset=utf-8")
+        response["Content-Security-Policy"] = STORED_REPORT_CSP
+        return response
     return _serve(found, as_html=request.GET.get("format") == "html")
 
 
