@@ -69,7 +69,7 @@ def report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @xframe_options_sameorigin
 @signed_in_view
-def download(request: HttpRequest, report_id: int) -> HttpResponse:
+def download(request: HttpRequest, report_id: int) -> HttpResponse | FileResponse:
     """The report as PDF (default) or HTML (`?format=html`, opened in the browser)."""
     found = report_selectors.report_for(request.user, report_id)
     shown = request.GET.get("in", "")
