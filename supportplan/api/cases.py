@@ -28,6 +28,7 @@ from supportplan.api.parsers import JSONParser
 from supportplan.cases import attachments, selectors, services, upstream
 from supportplan.cases import domain as case_domain
 from supportplan.cases.models import Attachment, Case, Communication
+from supportplan.cases.texts import case_note_text
 from supportplan.catalog.domain import Catalog, Text, detect_software, scope_check
 from supportplan.core import clock
 from supportplan.core.errors import DomainError, NotFound
@@ -153,11 +154,19 @@ class CommunicationSerializer(
     FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[Communication]
 ):
     author = PersonSerializer(read_only=True)
+    text = serializers.SerializerMethodField(
+        help_text="What the entry says in the caller's language: a system note (kind "
+        "`system`, its code in `data.event`) rendered, anything a person wrote as `body`."
+    )
 
     class Meta:
         model = Communication
-        fields = ["id", "kind", "author", "by_staff", "body", "data", "created_at"]
+        fields = ["id", "kind", "author", "by_staff", "body", "text", "data", "created_at"]
         read_only_fields = fields
+
+    def get_text(self, obj: Communication) -> str:
+        case = self.context.get("case")
+        return case_note_text(case, obj.kind, obj.body, obj.data) if case else obj.body
 
 
 class AttachmentSerializer(
@@ -212,7 +221,9 @@ class CaseDetailSerializer(CaseSerializer):
 
     def get_thread(self, obj: Case) -> list[dict[str, Any]]:
         rows = selectors.thread_of(obj, self._user())
-        return CommunicationSerializer(rows, many=True).data  # type: ignore[return-value]
+        return CommunicationSerializer(  # type: ignore[return-value]
+            rows, many=True, context={"case": obj}
+        ).data
 
     def get_attachments(self, obj: Case) -> list[dict[str, Any]]:
         rows = selectors.attachments_of(obj, self._user())
