@@ -28,6 +28,7 @@ from supportplan.api.parsers import JSONParser
 from supportplan.cases import attachments, selectors, services, upstream
 from supportplan.cases import domain as case_domain
 from supportplan.cases.models import Attachment, Case, Communication
+from supportplan.cases.texts import case_note_text
 from supportplan.catalog.domain import Catalog, Text, detect_software, scope_check
 from supportplan.core import clock
 from supportplan.core.errors import DomainError, NotFound
@@ -153,11 +154,19 @@ class CommunicationSerializer(
     FieldTemplateMixin, BlankChoicesMixin, serializers.ModelSerializer[Communication]
 ):
     author = PersonSerializer(read_only=True)
+    text = serializers.SerializerMethodField(
+        help_text="What the entry says in the caller's language: a system note (kind "
+        "`system`, its code in `data.event`) rendered, anything a person wrote as `body`."
+    )
 
     class Meta:
         model = Communication
-        fields = ["id", "kind", "author", "by_staff", "body", "data", "created_at"]
+        fields = ["id", "kind", "author", "by_staff", "body", "text", "data", "created_at"]
         read_only_fields = fields
+
+    def get_text(self, obj: Communication) -> str:
+        case = self.context.get("case")
+        return case_note_text(case, obj.kind, obj.body, obj.data) if case else obj.body
 
 
 class AttachmentSerializer(
@@ -212,7 +221,9 @@ class CaseDetailSerializer(CaseSerializer):
 
     def get_thread(self, obj: Case) -> list[dict[str, Any]]:
         rows = selectors.thread_of(obj, self._user())
-        return CommunicationSerializer(rows, many=True).data  # type: ignore[return-value]
+        return CommunicationSerializer(  # type: ignore[return-value]
+            rows, many=True, context={"case": obj}
+        ).data
 
     def get_attachments(self, obj: Case) -> list[dict[str, Any]]:
         rows = selectors.attachments_of(obj, self._user())
@@ -302,15 +313,21 @@ class OpenCaseSerializer(RefuseReadOnlyMixin, FieldTemplateMixin, serializers.Se
     )
     channel = serializers.CharField(default="ticket")
     severity = serializers.CharField()
-    subject = serializers.CharField(max_length=200, allow_blank=True)
-    description = serializers.CharField(allow_blank=True)
+    subject = serializers.CharField(max_length=case_domain.SUBJECT_MAX, allow_blank=True)
+    description = serializers.CharField(max_length=case_domain.DESCRIPTION_MAX, allow_blank=True)
     system = id_field(required=False, allow_null=True)
-    cloud = serializers.CharField(required=False, allow_blank=True, default="")
-    product = serializers.CharField(required=False, allow_blank=True, default="")
-    im_platform = serializers.CharField(required=False, allow_blank=True, default="")
-    software_name = serializers.CharField(required=False, allow_blank=True, default="")
-    software_version = serializers.CharField(required=False, allow_blank=True, default="")
-    software_platform = serializers.CharField(required=False, allow_blank=True, default="")
+    cloud = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    product = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    im_platform = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    software_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    software_version = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, default=""
+    )
+    software_platform = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default=""
+    )
     out_of_scope_code = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Staff only."
     )
@@ -319,29 +336,37 @@ class OpenCaseSerializer(RefuseReadOnlyMixin, FieldTemplateMixin, serializers.Se
 
 
 class BodySerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    body = serializers.CharField(allow_blank=True)
+    body = serializers.CharField(max_length=case_domain.BODY_MAX, allow_blank=True)
 
 
 class SeveritySerializer(RefuseReadOnlyMixin, serializers.Serializer):
     severity = serializers.CharField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(max_length=case_domain.REASON_MAX, allow_blank=True)
 
 
 class MessageSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    message = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(
+        max_length=case_domain.NOTE_MAX, required=False, allow_blank=True, default=""
+    )
 
 
 class SummarySerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    summary = serializers.CharField(
+        max_length=case_domain.NOTE_MAX, required=False, allow_blank=True, default=""
+    )
 
 
 class ReasonSerializer(RefuseReadOnlyMixin, serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=case_domain.REASON_MAX, required=False, allow_blank=True, default=""
+    )
 
 
 class CaseRateSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(
+        max_length=case_domain.NOTE_MAX, required=False, allow_blank=True, default=""
+    )
 
 
 class AssignSerializer(RefuseReadOnlyMixin, serializers.Serializer):
@@ -354,7 +379,9 @@ class ScopeFlagSerializer(RefuseReadOnlyMixin, serializers.Serializer):
 
 class BestEffortSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     help = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=case_domain.NOTE_MAX, required=False, allow_blank=True, default=""
+    )
 
 
 class UploadSerializer(RefuseReadOnlyMixin, serializers.Serializer):
@@ -364,7 +391,7 @@ class UploadSerializer(RefuseReadOnlyMixin, serializers.Serializer):
 
 class DetectSerializer(RefuseReadOnlyMixin, serializers.Serializer):
     provider = serializers.CharField()
-    text = serializers.CharField(allow_blank=True)
+    text = serializers.CharField(max_length=case_domain.DESCRIPTION_MAX, allow_blank=True)
 
 
 # --------------------------------------------------------------------------- helpers

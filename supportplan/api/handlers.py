@@ -32,7 +32,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if isinstance(exception, RequestDataTooBig):
         if is_api_request(request):
             return _json("request_too_large", too_big_message(), 413)
-        return plain_page(_("Request too large"), too_big_message(), status=413)
+        # The form's text is kept in the tab by app.js (sessionStorage) and comes back with Back.
+        return plain_page(
+            _("Request too large"),
+            _("%(limit)s Go back to the form: this browser kept what you typed.")
+            % {"limit": too_big_message()},
+            status=413,
+        )
     if is_api_request(request):
         return _json("bad_request", _("The request could not be understood."), 400)
     return defaults.bad_request(request, exception)  # type: ignore[arg-type]

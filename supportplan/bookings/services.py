@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from supportplan.calendars.deadlines import check_lead_time
 from supportplan.catalog import selectors as catalog_selectors
@@ -308,8 +309,12 @@ def _request_from_quota(
     if bucket.max_requests is not None and balance.requests >= bucket.max_requests:
         raise Conflict(
             "booking.requests_used_up",
-            _(
-                "%(service)s may be requested %(max)s time(s) per year; that is used up until %(until)s."
+            ngettext_lazy(
+                "%(service)s may be requested %(max)s time per year; that is used up until "
+                "%(until)s.",
+                "%(service)s may be requested %(max)s times per year; that is used up until "
+                "%(until)s.",
+                bucket.max_requests,
             ),
             service=localized(grant.service.name),
             max=bucket.max_requests,
@@ -318,12 +323,24 @@ def _request_from_quota(
     if balance.available < quantity:
         raise Conflict(
             "booking.quota_exceeded",
-            _(
-                "Only %(available)s %(unit)s of %(service)s are left in this quota year "
-                "(until %(until)s); you asked for %(requested)s."
+            (
+                ngettext_lazy(
+                    "Only %(available)s day of %(service)s is left in this quota year "
+                    "(until %(until)s); you asked for %(requested)s.",
+                    "Only %(available)s days of %(service)s are left in this quota year "
+                    "(until %(until)s); you asked for %(requested)s.",
+                    balance.available,
+                )
+                if grant.service.unit == "natural_days"
+                else ngettext_lazy(
+                    "Only %(available)s request of %(service)s is left in this quota year "
+                    "(until %(until)s); you asked for %(requested)s.",
+                    "Only %(available)s requests of %(service)s are left in this quota year "
+                    "(until %(until)s); you asked for %(requested)s.",
+                    balance.available,
+                )
             ),
             available=balance.available,
-            unit=_("day(s)") if grant.service.unit == "natural_days" else _("time(s)"),
             service=localized(grant.service.name),
             until=bucket.valid_until.isoformat(),
             requested=quantity,

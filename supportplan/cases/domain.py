@@ -29,6 +29,14 @@ from supportplan.core.errors import DomainError
 
 HANDLER_TIERS = ("engineer", "expert", "senior_expert")  # ascending
 
+# The longest text a person may write into a case, the same for the web forms, the API (its
+# schema states them as maxLength) and the services.
+SUBJECT_MAX = 200
+DESCRIPTION_MAX = 20_000
+BODY_MAX = 50_000  # replies and internal notes
+REASON_MAX = 2_000  # severity changes, escalations, reopening
+NOTE_MAX = 5_000  # what staff need from the customer, resolution summaries, other short notes
+
 
 def _join_texts(texts: tuple[Text, ...]) -> str:
     lang = get_language() or "en"

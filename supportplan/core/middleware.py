@@ -58,6 +58,7 @@ def plain_page(title: str, message: str, *, status: int) -> HttpResponse:
     from django.utils.translation import gettext as _
 
     language = translation.get_language() or "en"
+    back = _("Back to the start page")  # outside the f-string: xgettext cannot see inside one
     body = (
         f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -65,7 +66,7 @@ def plain_page(title: str, message: str, *, status: int) -> HttpResponse:
         f'<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto;'
         f' padding: 0 1rem; line-height: 1.5">'
         f"<h1>{escape(title)}</h1><p>{escape(message)}</p>"
-        f'<p><a href="/">{escape(_("Back to the start page"))}</a></p>'
+        f'<p><a href="/">{escape(back)}</a></p>'
         f"</body></html>"
     )
     return HttpResponse(body, status=status, content_type="text/html; charset=utf-8")

@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from supportplan.calendars.domain import WorkCalendar, bulk_add_seconds
 from supportplan.catalog.domain import Catalog, Plan, Text
@@ -342,8 +343,10 @@ REASONS: dict[str, Any] = {
     ),
     "cheaper": _("%(plan)s costs %(amount)s %(currency)s less per month."),
     "dearer": _("%(plan)s costs %(amount)s %(currency)s more per month."),
-    "service_short": _(
-        "You used %(service)s %(used)s time(s); %(plan)s includes %(quota)s per year."
+    "service_short": ngettext_lazy(
+        "You used %(service)s %(used)s time; %(plan)s includes %(quota)s per year.",
+        "You used %(service)s %(used)s times; %(plan)s includes %(quota)s per year.",
+        "used",
     ),
     "stronger_severity": _(
         "%(count)s of your cases were production outages on core production systems; "
@@ -372,7 +375,9 @@ def _render(template: Any, params: Mapping[str, Any], lang: str) -> str:
             else v
             for k, v in params.items()
         }
-        return str(template) % values
+        # `template % values`, not `str(template) % ...`: a plural template picks its form
+        # from the count in `values`.
+        return str(template % values)
 
 
 @dataclass(frozen=True)

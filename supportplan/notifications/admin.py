@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from supportplan.core import clock
 
@@ -66,7 +67,10 @@ class OutboxAdmin(admin.ModelAdmin):
             services.outbox_retry(actor=request.user, outbox=row, now=clock.now())  # type: ignore[arg-type]
             count += 1
         self.message_user(
-            request, _("%(count)d message(s) queued again.") % {"count": count}, messages.SUCCESS
+            request,
+            ngettext("%(count)d message queued again.", "%(count)d messages queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
         )
 
 

@@ -405,3 +405,43 @@ def test_escalating_past_my_tier_answers_where_the_case_went_not_404(start, staf
     assert res.status_code == 200
     assert (res.json()["queue"], res.json()["escalation_level"]) == ("senior_expert", 2)
     assert "thread" in res.json()
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Ensure this field has no more than 20000 characters."),
+        ("zh-hans", "请确保这个字段不能超过 20000 个字符。"),
+    ],
+)
+def test_a_description_over_the_limit_is_a_400_naming_the_field_and_limit(start, language, message):
+    """Issue 15.13: a 300,000-character description is refused in the envelope, in the
+    caller's language, and nothing is opened."""
+    _tenant, user, _systems = customer("partner", "vip", start=start)
+    client = api_client(user, language=language)
+    res = client.post("/api/cases/", open_body(description="x" * 300_000), format="json")
+    assert res.status_code == 400
+    body = res.json()
+    assert (body["code"], body["fields"]) == ("invalid", {"description": [message]})
+    assert Case.objects.count() == 0
+
+
+def test_a_reply_over_the_limit_is_a_400_and_nothing_is_posted(start, staff):
+    _tenant, user, _systems = customer("partner", "vip", start=start)
+    client = api_client(user)
+    case_id = client.post("/api/cases/", open_body(), format="json").json()["id"]
+    res = client.post(f"/api/cases/{case_id}/reply/", {"body": "y" * 50_001}, format="json")
+    assert res.status_code == 400
+    assert res.json()["fields"] == {
+        "body": ["Ensure this field has no more than 50000 characters."]
+    }
+    assert Case.objects.get(pk=case_id).communications.count() == 0
+
+
+def test_a_body_over_the_upload_limit_is_a_413_envelope(start, settings):
+    _tenant, user, _systems = customer("partner", "vip", start=start)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    res = api_client(user).post("/api/cases/", open_body(description="x" * 150_000), format="json")
+    assert res.status_code == 413
+    assert res.json()["code"] == "request_too_large"
+    assert "100000" in res.json()["message"]

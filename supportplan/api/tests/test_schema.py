@@ -104,3 +104,21 @@ def test_no_component_carries_an_internal_docstring(schema):
         if c.get("description") and not name.endswith("Enum")
     }
     assert set(described) <= {"CaseMoved", "CustomerTarget", "Error"}, described
+
+
+@pytest.mark.parametrize(
+    ("component", "field", "limit"),
+    [
+        ("OpenCase", "subject", 200),
+        ("OpenCase", "description", 20_000),
+        ("OpenCase", "software_name", 100),
+        ("Body", "body", 50_000),
+        ("Severity", "reason", 2_000),
+        ("Summary", "summary", 5_000),
+        ("Message", "message", 5_000),
+    ],
+)
+def test_the_schema_states_the_longest_text_a_case_takes(schema, component, field, limit):
+    """Issue 15.13: a client learns the limit before sending (the API refuses past it)."""
+    props = schema["components"]["schemas"][f"{component}Request"]["properties"]
+    assert props[field]["maxLength"] == limit

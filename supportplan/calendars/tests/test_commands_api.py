@@ -381,6 +381,6 @@ def test_entitlement_refusal_in_chinese_names_plans_in_chinese(catalogs):
             "zh-hans",
         )
     assert str(e.value) == (
-        "case.severity_not_in_plan: 基础级支持计划不包含严重性“核心生产系统不可用”；"
-        "包含它的支持计划：专属级、VIP级（软通动力）。"
+        "case.severity_not_in_plan: 基础级计划不包含严重性“核心生产系统不可用”；"
+        "包含它的计划：专属级、VIP级（软通动力）。"
     )

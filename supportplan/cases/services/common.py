@@ -18,7 +18,7 @@ from supportplan.core.errors import Conflict, DomainError, NotFound, PermissionD
 from supportplan.core.locking import lock_rows
 from supportplan.sla import domain as sla
 
-from .. import domain, routing, upstream
+from .. import domain, routing, texts, upstream
 from ..models import (
     ACTIVE_STATE_VALUES,
     Case,
@@ -107,14 +107,16 @@ def _event(case: Case, kind: str, now: datetime, actor: Any = None, **data: Any)
     )
 
 
-def _system_note(case: Case, actor: Any, now: datetime, text: str, **data: Any) -> None:
+def _system_note(case: Case, actor: Any, now: datetime, event: str, **data: Any) -> None:
+    """A system note stores its event code and parameters (rendered in the reader's language
+    by cases.texts); the body is the English rendering."""
     Communication.objects.create(
         case=case,
         kind=CommunicationKind.SYSTEM,
         author=actor if getattr(actor, "pk", None) else None,
         by_staff=perms.is_staff(actor),
-        body=text,
-        data=data,
+        body=texts.english(event, data),
+        data={"event": event, **data},
         created_at=now,
     )
 
@@ -216,7 +218,7 @@ def _reopen(case: Case, actor: Any, now: datetime, reason: str) -> None:
     _event(case, EventKind.REOPENED, now, actor, reason=reason)
     case.state = CaseState.IN_PROGRESS if case.first_responded_at else CaseState.OPEN
     case.resolved_at = None
-    _system_note(case, actor, now, f"Reopened: {reason}".strip(), state=case.state)
+    _system_note(case, actor, now, texts.REOPENED, reason=reason.strip(), state=case.state)
     notify = [pk for pk in (case.assignee_id,) if pk]
     _audit("case.reopened", case, actor, now, reason=reason, notify=notify)
 

@@ -14,7 +14,7 @@ from supportplan.accounts.models import Tenant, User
 from supportplan.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from supportplan.core.locking import lock_rows
 
-from .. import domain
+from .. import domain, texts
 from ..models import (
     ACTIVE_STATE_VALUES,
     Case,
@@ -76,7 +76,7 @@ def case_change_severity(
     old_due = case.first_response_due
     case.severity = severity
     _event(case, EventKind.SEVERITY_CHANGED, now, actor, severity=severity, reason=reason)
-    _system_note(case, actor, now, f"Severity {old} → {severity}: {reason}", old=old, new=severity)
+    _system_note(case, actor, now, texts.SEVERITY_CHANGED, old=old, new=severity, reason=reason)
     _refresh_sla(case, now, actor)
     _save(case, now, ["severity"])
     notify = []
@@ -118,7 +118,7 @@ def case_wait_on_customer(*, actor: User, case: Case, now: datetime, message: st
         )
     _event(case, EventKind.WAITING_ON_CUSTOMER, now, actor)
     case.state = CaseState.WAITING_ON_CUSTOMER
-    _system_note(case, actor, now, "Waiting on customer", state=case.state)
+    _system_note(case, actor, now, texts.WAITING_ON_CUSTOMER, state=case.state)
     _refresh_sla(case, now, actor)
     _save(case, now, ["state"])
     _audit("case.waiting_on_customer", case, actor, now, notify=[case.requester_id])
@@ -161,7 +161,7 @@ def case_resolve(*, actor: User, case: Case, now: datetime, summary: str = "") -
     _event(case, EventKind.RESOLVED, now, actor, summary=summary)
     case.state = CaseState.RESOLVED
     case.resolved_at = now
-    _system_note(case, actor, now, f"Resolved. {summary}".strip(), state=case.state)
+    _system_note(case, actor, now, texts.RESOLVED, summary=summary.strip(), state=case.state)
     _refresh_sla(case, now, actor)
     _save(case, now, ["state", "resolved_at"])
     _audit(
@@ -206,7 +206,7 @@ def _close(case: Case, actor: Any, now: datetime, automatic: bool) -> None:
     case.closed_at = now
     if case.resolved_at is None:
         case.resolved_at = now
-    _system_note(case, actor, now, "Closed", state=case.state, automatic=automatic)
+    _system_note(case, actor, now, texts.CLOSED, state=case.state, automatic=automatic)
     _refresh_sla(case, now, actor)
     _save(case, now, ["state", "closed_at", "resolved_at"])
     _audit("case.closed", case, actor, now, automatic=automatic, notify=[case.requester_id])

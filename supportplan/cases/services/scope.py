@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from supportplan.accounts.models import User
 from supportplan.core.errors import Conflict
 
-from .. import domain
+from .. import domain, texts
 from ..models import (
     Case,
 )
@@ -58,8 +58,6 @@ def case_decide_best_effort(
     case.best_effort_at = now
     case.updated_at = now
     case.save(update_fields=["best_effort", "best_effort_by", "best_effort_at", "updated_at"])
-    _system_note(
-        case, actor, now, ("Best effort: yes. " if help else "Best effort: no. ") + note.strip()
-    )
+    _system_note(case, actor, now, texts.BEST_EFFORT, help=bool(help), note=note.strip())
     _audit("case.best_effort_decided", case, actor, now, help=bool(help), note=note.strip())
     return case

@@ -156,7 +156,7 @@ def test_more_escort_days_than_the_quota_advise_vip():
     advice = advise("dedicated", cases, services=[ServiceUse("escort", 2)])
     assert (advice.verdict, advice.plan.code) == ("upgrade", "vip")
     assert advice.evidence("en") == [
-        "You used Escort service (basic) 2 time(s); Dedicated includes 1 per year.",
+        "You used Escort service (basic) 2 times; Dedicated includes 1 per year.",
         "VIP costs 24,000 CNY more per month.",
     ]
     vip = advice.replay_of("vip")

@@ -75,12 +75,15 @@ def _subscription_line(
 def _statement_for_paid_order(order: Order, now: datetime) -> None:
     _catalog, plan = plan_of_order(order)
     term_zh = {"monthly": "个月", "annual": "年"}[order.term]
-    term_en = {"monthly": "month(s)", "annual": "year(s)"}[order.term]
+    term_en = {"monthly": ("month", "months"), "annual": ("year", "years")}[order.term][
+        order.count != 1
+    ]
     if order.kind == OrderKind.ADDON:
         service = _catalog.service(order.service_code)
         text = _text(
             f"{service.name.zh_hans} {order.quantity} 天（订单 {order.number}）",
-            f"{service.name.en}, {order.quantity} day(s) (order {order.number})",
+            f"{service.name.en}, {order.quantity} {'day' if order.quantity == 1 else 'days'} "
+            f"(order {order.number})",
         )
         kind = StatementKind.ADDON
     elif order.kind == OrderKind.UPGRADE:

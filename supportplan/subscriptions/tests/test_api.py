@@ -164,7 +164,7 @@ def test_upgrade_preview_and_statement_csv(alpha, now):
     assert lines == [
         "date,order,kind,provider,plan,description,period_start,period_end,amount,currency",
         f"2026-01-01,{purchase},purchase,partner,dedicated,"
-        f'"Purchase Dedicated, 1 year(s) (order {purchase})",2026-01-01,2027-01-01,312000.00,CNY',
+        f'"Purchase Dedicated, 1 year (order {purchase})",2026-01-01,2027-01-01,312000.00,CNY',
         f"2026-11-23,{upgrade['number']},upgrade,partner,vip,"
         f'"Upgrade Dedicated → VIP, daily difference for the rest of the period (order {upgrade["number"]})",'
         "2026-01-01,2027-01-01,30772.60,CNY",

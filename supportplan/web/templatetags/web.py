@@ -257,6 +257,31 @@ def severity_tag(case: Any) -> str:
 
 
 @register.simple_tag
+def note_text(case: Any, entry: Any) -> str:
+    """A thread entry's text: system notes ("Waiting on customer", "Resolved. …") in the
+    reader's language, with the case's severity names; what people wrote as written."""
+    from supportplan.cases.texts import case_note_text
+
+    return case_note_text(case, entry.kind, entry.body, entry.data)
+
+
+@register.filter
+def cloud_name(code: str) -> str:
+    """A cloud's name in the reader's language (huawei → 华为云), never its code."""
+    from supportplan.catalog.selectors import cloud_name as name_of
+
+    return str(name_of(code)) if code else ""
+
+
+@register.filter
+def platform_name(code: str) -> str:
+    """A third-party software platform's name (linux → Linux), never its code."""
+    from supportplan.web.forms import PLATFORM_CHOICES
+
+    return str(dict(PLATFORM_CHOICES).get(code, code)) if code else ""
+
+
+@register.simple_tag
 def channel_name(case: Any) -> str:
     catalog = _case_catalog(case)
     try:

@@ -469,3 +469,42 @@ def test_reply_states_its_limits_before_sending(catalogs, open_page, settings, t
     assert page.eval_on_selector("#id_file", "i => i.files.length") == 0
     shot(page, "reply-limits-zh-hans")
     assert page.js_errors == []
+
+
+def test_typed_text_survives_leaving_the_page_and_a_refused_post(catalogs, open_page, settings):
+    """Issue 15.13: a reply kept in the tab (sessionStorage, static app.js) comes back after
+    navigating away, and after a post refused for its size (413) when the person goes Back;
+    once sent and accepted, it is forgotten."""
+    from .test_pages import open_case
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100_000
+    vip = make_customer("partner", "vip", name="Draft Bank")
+    case = open_case(vip, subject="Core banking down")
+    page = open_page(vip.admin, "zh-hans")
+    go(page, f"/cases/{case.pk}/")
+    page.fill("#id_body", "交易日志摘要")
+    go(page, "/cases/")
+    go(page, f"/cases/{case.pk}/")
+    assert page.input_value("#id_body") == "交易日志摘要"
+    assert page.locator("#count-body").inner_text() == "已输入 6 个字符，最多 50000 个"
+
+    long_text = "数据库连接超时" * 6000  # 42,000 characters: 126 kB in UTF-8
+    page.fill("#id_body", long_text)
+    with page.expect_navigation():
+        page.click("form[action$='/reply/'] button[type=submit]")
+    assert page.locator("h1").inner_text() == "请求过大"
+    assert page.locator("a").inner_text() == "返回首页"
+    shot(page, "draft-refused-zh-hans")
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.input_value("#id_body") == long_text
+    assert case.communications.count() == 0
+
+    page.fill("#id_body", "请查看附件")
+    with page.expect_navigation():
+        page.click("form[action$='/reply/'] button[type=submit]")
+    assert case.communications.get().body == "请查看附件"
+    assert page.input_value("#id_body") == ""
+    go(page, f"/cases/{case.pk}/")
+    assert page.input_value("#id_body") == ""
+    assert page.js_errors == []

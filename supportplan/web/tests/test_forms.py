@@ -425,3 +425,33 @@ def test_an_engineer_who_escalates_lands_on_the_queue_told_where_the_case_went(
         "它已不在您的队列中。",
     }[language]
     assert message == [expected]
+
+
+def test_a_description_over_the_limit_is_shown_again_with_the_limit(basic):
+    """Issue 15.13: 300,000 characters are refused on the form (status 400, not a traceback),
+    the error says the limit in the person's language, and the text is on the page again
+    (as is the maxlength the browser enforces before sending)."""
+    text = "慢" * 300_000
+    data = {**BASIC_CORE_DOWN, "severity": "general_guidance", "description": text}
+    response = client_for(basic.admin, "zh-hans").post(reverse("web:case_new"), data)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="err-description"' in html
+    assert "20000" in html.split('id="err-description"', 1)[1][:300]
+    assert f'id="id_description">\n{text}</textarea>' in html
+    assert 'maxlength="20000"' in html
+    assert not Case.objects.filter(tenant=basic.tenant).exists()
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "limit"),
+    [
+        ("SystemForm", "description", 2000),
+        ("RateForm", "comment", 5000),
+    ],
+)
+def test_every_long_text_states_its_limit(form, field, limit):
+    from supportplan.web import forms
+
+    rendered = str(getattr(forms, form)()[field])
+    assert f'maxlength="{limit}"' in rendered

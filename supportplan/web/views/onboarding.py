@@ -46,6 +46,7 @@ class OnboardForm(BaseForm):
     )
     cloud_accounts = forms.CharField(
         label=gettext_lazy("Cloud accounts"),
+        max_length=5000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("One per line: the cloud and the account ID, e.g. “huawei 0a1b2c”."),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from supportplan.accounts.models import User
 from supportplan.calendars import answers, selectors, services
@@ -107,7 +108,11 @@ class Command(AnswerCommand):
         if "n" in answer and "after" in answer:
             lines = [
                 f"{answer['date']} ({_(answer['weekday'])})",
-                _("%(n)s working day(s) after %(after)s on calendar %(calendar)s")
+                ngettext(
+                    "%(n)s working day after %(after)s on calendar %(calendar)s",
+                    "%(n)s working days after %(after)s on calendar %(calendar)s",
+                    int(answer["n"]),
+                )
                 % {"n": answer["n"], "after": answer["after"], "calendar": answer["calendar"]},
             ]
             if answer["skipped"]:

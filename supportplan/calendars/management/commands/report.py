@@ -10,6 +10,7 @@ from argparse import ArgumentParser
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from supportplan.calendars import answers, selectors
 from supportplan.calendars.cli import AnswerCommand, add_common
@@ -41,7 +42,11 @@ class Command(AnswerCommand):
         ]
         rest = answer["holiday_rest_days"]
         lines.append(
-            _("the 10th, plus %(n)s statutory-holiday rest day(s) on the 1st-10th%(days)s")
+            ngettext(
+                "the 10th, plus %(n)s statutory-holiday rest day on the 1st-10th%(days)s",
+                "the 10th, plus %(n)s statutory-holiday rest days on the 1st-10th%(days)s",
+                len(rest),
+            )
             % {"n": len(rest), "days": f": {', '.join(rest)}" if rest else ""}
         )
         if answer["pushed_over"]:

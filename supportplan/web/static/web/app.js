@@ -242,7 +242,42 @@
     });
   }
 
+  // What a person types into a long text is kept in this tab (sessionStorage) until the form
+  // is sent: leaving the page, or a post the server refuses before any page could show the
+  // text again (a body over the upload limit), does not lose it. Sent text is held as
+  // "pending" and comes back only when the person returns with Back; a normal page load
+  // after sending (the redirect of a successful post) forgets it.
+  function drafts() {
+    var store;
+    try { store = window.sessionStorage; store.setItem("draft-probe", "1"); store.removeItem("draft-probe"); }
+    catch (e) { return; }
+    var nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+    var back = nav.type === "back_forward";
+    document.querySelectorAll("form[method=post] textarea[maxlength]").forEach(function (area) {
+      var form = area.form;
+      var key = "draft:" + location.pathname + ":" + (form.getAttribute("action") || "") + ":" + area.name;
+      var pending = store.getItem(key + ":pending");
+      if (pending !== null) {
+        store.removeItem(key + ":pending");
+        if (back && !area.value) store.setItem(key, pending);
+      }
+      var saved = store.getItem(key);
+      if (saved && !area.value) {
+        area.value = saved;
+        area.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+      area.addEventListener("input", function () {
+        if (area.value) store.setItem(key, area.value); else store.removeItem(key);
+      });
+      form.addEventListener("submit", function () {
+        if (area.value) store.setItem(key + ":pending", area.value);
+        store.removeItem(key);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    drafts();
     counters();
     fileLimits();
     autosubmit();
