@@ -31,6 +31,9 @@ parser.add_argument("--host", default="127.0.0.1:5432")
 parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
 parser.add_argument("--batch", type=int, default=200)
 parser.add_argument("--as-of", help="internal: one worker's sweep instant (ISO)")
+parser.add_argument(
+    "--profile", type=int, metavar="N", help="one worker under cProfile; print its top N lines"
+)
 args = parser.parse_args()
 
 ADMIN_URL = f"postgres://postgres@{args.host}/postgres"
@@ -41,15 +44,45 @@ def worker() -> None:
     os.environ["DATABASE_URL"] = f"postgres://postgres@{args.host}/{args.copy}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportplan.config.settings.dev")
     os.environ.setdefault("SUPPORTPLAN_LOG_LEVEL", "WARNING")
+    # As a production worker runs: with DEBUG on, Django renders every query's SQL with its
+    # parameters for connection.queries (a third of the worker's CPU at 400-row INSERTs).
+    os.environ.setdefault("SUPPORTPLAN_DEBUG", "0")
     import django
 
     django.setup()
+    from django.db import connection
+
     from supportplan.cases.sweep import case_sla_sweep
 
     assert args.as_of
-    t = time.perf_counter()
-    result = case_sla_sweep(as_of=datetime.fromisoformat(args.as_of), batch=args.batch)
-    print(f"{len(result.warned)} {len(result.breached)} {time.perf_counter() - t:.3f}")
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    t, c, b = time.perf_counter(), time.process_time(), backend_cpu(backend)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        prof = cProfile.Profile()
+        result = prof.runcall(
+            case_sla_sweep, as_of=datetime.fromisoformat(args.as_of), batch=args.batch
+        )
+        stats = pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime")
+        stats.print_stats(args.profile)
+        stats.sort_stats("cumulative").print_stats(args.profile)
+    else:
+        result = case_sla_sweep(as_of=datetime.fromisoformat(args.as_of), batch=args.batch)
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    print(
+        f"{len(result.warned)} {len(result.breached)} {wall:.3f} {cpu:.3f} {backend_cpu(backend) - b:.3f}"
+    )
+
+
+def backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) the PostgreSQL backend process has used so far: the
+    server runs on this machine, so its /proc entry is readable."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fresh_copy() -> None:
@@ -100,6 +133,8 @@ def run(workers: int) -> None:
     as_of = datetime.now(UTC)
     cmd = [sys.executable, __file__, "--copy", args.copy, "--host", args.host]
     cmd += ["--batch", str(args.batch), "--as-of", as_of.isoformat()]
+    if args.profile:
+        cmd += ["--profile", str(args.profile)]
     t = time.perf_counter()
     procs = [
         subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(workers)
@@ -109,9 +144,18 @@ def run(workers: int) -> None:
     warned, breached, twice, left = check(url, as_of)
     events = warned + breached
     per_worker = ", ".join(f"{int(o[0]) + int(o[1]):,} in {float(o[2]):.1f} s" for o in outs)
+    python_cpu = sum(float(o[3]) for o in outs)
+    pg_cpu = sum(float(o[4]) for o in outs)
     print(
         f"{workers} worker(s): {events:,} events (warnings {warned:,}, breaches {breached:,}) "
         f"in {elapsed:.1f} s = {events / elapsed:,.0f} events/s  [{per_worker}]"
+    )
+    # CPU a event, the workers' Python and their PostgreSQL backends: what the wall-clock
+    # figure would be on an idle core, whatever the load on this shared machine.
+    print(
+        f"   CPU an event: python {python_cpu / events * 1e6:,.0f} us + postgres backend "
+        f"{pg_cpu / events * 1e6:,.0f} us = {(python_cpu + pg_cpu) / events * 1e6:,.0f} us "
+        f"(= {events / (python_cpu + pg_cpu):,.0f} events per CPU-second)"
     )
     print(f"   exactly once: fired twice {twice}, still due {left}")
 

@@ -52,15 +52,22 @@ def route(tier: str) -> int | None:
 def queue_leads(tier: str) -> list[int]:
     """Who leads a queue: support managers whose tier is the queue's, else every support
     manager (our rule: accounts have no separate "lead" flag)."""
+    return leads_of(support_manager_tiers(), tier)
+
+
+def support_manager_tiers() -> list[tuple[int, str]]:
+    """(id, handler tier) of every active support manager, by id: one read for the leads
+    of every queue (`leads_of`) and the managers' list."""
     managers = User.objects.filter(role=Role.SUPPORT_MANAGER, is_active=True)
-    leads = [pk for pk in managers.filter(handler_tier=tier).values_list("pk", flat=True)]
-    return leads or list(managers.values_list("pk", flat=True))
+    return list(managers.order_by("pk").values_list("pk", "handler_tier"))
+
+
+def leads_of(managers: list[tuple[int, str]], tier: str) -> list[int]:
+    return [pk for pk, t in managers if t == tier] or [pk for pk, _ in managers]
 
 
 def support_managers() -> list[int]:
-    return list(
-        User.objects.filter(role=Role.SUPPORT_MANAGER, is_active=True).values_list("pk", flat=True)
-    )
+    return [pk for pk, _ in support_manager_tiers()]
 
 
 def recount_open_cases() -> int:

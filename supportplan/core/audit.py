@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Model
 
+from .bulk import insert_rows
 from .models import AuditEntry
 
 # Explicit subscribers (no Django signals): called inside the same transaction as the
@@ -51,7 +52,25 @@ def audit_log_bulk(entries: list[AuditEntry]) -> list[AuditEntry]:
     for entry in entries:
         if entry.at.tzinfo is None:
             raise ValueError("audit_log_bulk needs aware datetimes")
-    created = AuditEntry.objects.bulk_create(entries)
+    ids = insert_rows(
+        AuditEntry,
+        [
+            {
+                "action": e.action,
+                "at": e.at,
+                "actor_id": e.actor_id,
+                "tenant_id": e.tenant_id,
+                "target_type": e.target_type,
+                "target_id": e.target_id,
+                "data": e.data,
+            }
+            for e in entries
+        ],
+    )
+    for entry, pk in zip(entries, ids, strict=True):
+        entry.pk = pk
+        entry._state.adding = False
+    created = entries
     for subscriber in _subscribers:
         # A subscriber with a `bulk` attribute takes the whole list at once (one INSERT of
         # its own rows instead of one per entry); the others get each entry in order.
