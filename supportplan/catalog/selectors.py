@@ -65,8 +65,8 @@ def current_version(provider_code: str) -> CatalogVersion:
     return version
 
 
-def current_catalog(provider_code: str) -> Catalog:
-    """The provider's catalog in force now (the highest loaded version)."""
+def _current_row(provider_code: str) -> tuple[int, str]:
+    """(id, sha256) of the provider's highest loaded catalog version."""
     row = (
         CatalogVersion.objects.filter(provider__code=provider_code)
         .order_by("-number")
@@ -76,24 +76,21 @@ def current_catalog(provider_code: str) -> Catalog:
     if row is None:
         current_version(provider_code)  # raises CatalogNotLoaded with the explanation
     assert row is not None
-    return _parsed(row[0], row[1])
+    return row
+
+
+def current_catalog(provider_code: str) -> Catalog:
+    """The provider's catalog in force now (the highest loaded version)."""
+    return _parsed(*_current_row(provider_code))
 
 
 def current_agreement(provider_code: str) -> tuple[int, domain.Agreement] | None:
     """The provider's service agreement in force now, with the id of the catalog version it was
     read from (an order keeps that id, so the exact text accepted can always be shown again).
     None when the current catalog publishes no agreement."""
-    row = (
-        CatalogVersion.objects.filter(provider__code=provider_code)
-        .order_by("-number")
-        .values_list("pk", "sha256")
-        .first()
-    )
-    if row is None:
-        current_version(provider_code)  # raises CatalogNotLoaded with the explanation
-    assert row is not None
-    agreement = _parsed(row[0], row[1]).agreement
-    return (row[0], agreement) if agreement is not None else None
+    version_id, sha256 = _current_row(provider_code)
+    agreement = _parsed(version_id, sha256).agreement
+    return (version_id, agreement) if agreement is not None else None
 
 
 def catalog_for_version(version_id: int) -> Catalog:

@@ -7,11 +7,6 @@ import base64
 import datetime as dt
 import json
 import re
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -24,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from supportplan.signin.models import SsoConfig, SsoProtocol
+from supportplan.signin.tests.node_idp import running_idp
 
 IDP_DIR = Path(__file__).parent / "saml_idp"
 SLUGS = ("acme", "beta", "staff")
@@ -50,12 +46,6 @@ def key_and_cert(common_name: str) -> tuple[str, str]:
         serialization.NoEncryption(),
     ).decode()
     return key_pem, cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -90,47 +80,14 @@ class SamlIdp:
 @pytest.fixture(scope="module")
 def saml_idp(live_server, tmp_path_factory):
     """`node idp.js` on a free port: one IdP per slug, each with its own signing key."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the test SAML IdP (samlify) needs it")
-    if not (IDP_DIR / "node_modules" / "samlify").is_dir():
-        pytest.fail(
-            f"the test SAML IdP's node modules are missing in {IDP_DIR}: run `make setup` "
-            "(it runs `npm ci --prefix supportplan/signin/tests/saml_idp`)"
-        )
     pairs = {slug: key_and_cert(f"test IdP {slug}") for slug in SLUGS}
     config_file = tmp_path_factory.mktemp("saml_idp") / "config.json"
     config_file.write_text(json.dumps({s: {"key": k, "cert": c} for s, (k, c) in pairs.items()}))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [node, "idp.js", str(port), live_server.url, str(config_file)],
-        cwd=IDP_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the test SAML IdP exited: {process.stdout.read()}")  # type: ignore[union-attr]
-            try:
-                with urllib.request.urlopen(f"{base}/health", timeout=2) as answer:
-                    assert answer.read() == b"ok"
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("the test SAML IdP did not answer within 20 seconds")
-                time.sleep(0.1)
+    with running_idp(
+        IDP_DIR, package="samlify", what="SAML IdP", args=[live_server.url, str(config_file)],
+        probe="/health", ready=lambda body, _base: body == b"ok",
+    ) as base:  # fmt: skip
         yield SamlIdp(base=base, certs={slug: cert for slug, (_, cert) in pairs.items()})
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _hidden(html: str, name: str) -> str:

@@ -6,11 +6,6 @@ adapter's rules refuse see the refusal page, in their language."""
 
 import json
 import os
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -20,6 +15,7 @@ import pytest
 from supportplan.accounts.models import Role, Tenant, User
 from supportplan.core.testing import T0
 from supportplan.signin.models import SsoConfig
+from supportplan.signin.tests.node_idp import running_idp
 
 # Playwright's sync API keeps an event loop in this thread; the ORM calls are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -36,55 +32,15 @@ def _NOT_LOOPBACK(url: str) -> bool:
     return host not in ("127.0.0.1", "localhost") and not url.startswith(("data:", "about:"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def idp(live_server):
     """`node idp.js` on a free port, its redirect URIs pointing at the live server."""
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the test IdP (node-oidc-provider) needs it")
-    if not (IDP_DIR / "node_modules" / "oidc-provider").is_dir():
-        pytest.fail(
-            f"the test IdP's node modules are missing in {IDP_DIR}: run `make setup` "
-            "(it runs `npm ci --prefix supportplan/signin/tests/oidc_idp`)"
-        )
-    port = _free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [node, "idp.js", str(port), live_server.url],
-        cwd=IDP_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the test IdP exited: {process.stdout.read()}")  # type: ignore[union-attr]
-            try:
-                with urllib.request.urlopen(
-                    f"{issuer}/.well-known/openid-configuration", timeout=2
-                ) as answer:
-                    assert json.load(answer)["issuer"] == issuer
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("the test IdP did not answer within 20 seconds")
-                time.sleep(0.1)
+    with running_idp(
+        IDP_DIR, package="oidc-provider", what="IdP (node-oidc-provider)",
+        args=[live_server.url], probe="/.well-known/openid-configuration",
+        ready=lambda body, base: json.loads(body)["issuer"] == base,
+    ) as issuer:  # fmt: skip
         yield SimpleNamespace(issuer=issuer)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture
