@@ -91,6 +91,7 @@ bench: setup
 	$(PY) benchmarks/gen_cases.py --reset
 	$(PY) benchmarks/bench_cases.py --seconds 16
 	$(PY) benchmarks/bench_sweep.py --workers 2
+	$(PY) benchmarks/bench_peer_helpdesk.py --seconds 20
 
 clean:
 	rm -rf var test-artifacts

@@ -30,6 +30,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--db", default="bench_cases")
@@ -40,13 +41,10 @@ parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative
 parser.add_argument("--floor", action="store_true", help="also replay the SQL alone")
 args = parser.parse_args()
 
+from http_load import prod_env  # noqa: E402
+
 os.environ.update(
-    DATABASE_URL=f"postgres://postgres@{args.host}/{args.db}",
-    DJANGO_SETTINGS_MODULE="supportplan.config.settings.prod",
-    SUPPORTPLAN_SECRET_KEY="bench-only-secret-key-" + "x" * 30,
-    SUPPORTPLAN_BENCH_CEILING="1",
-    SUPPORTPLAN_SECURE_COOKIES="0",
-    SUPPORTPLAN_LOG_LEVEL="WARNING",
+    prod_env(f"postgres://postgres@{args.host}/{args.db}", SUPPORTPLAN_BENCH_CEILING="1")
 )
 
 import django  # noqa: E402

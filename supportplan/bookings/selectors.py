@@ -18,12 +18,14 @@ Contract for cases / SLA:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import QuerySet, prefetch_related_objects
 
-from supportplan.core.tenancy import for_tenant
+from supportplan.core.compiled import CompiledRead
+from supportplan.core.tenancy import for_tenant, tenant_pk
 from supportplan.subscriptions.domain import local_date, local_midnight
 
 from .models import STAFFED, Booking, BookingStatus
@@ -75,17 +77,10 @@ def escort_intervals(tenant: Any, start: datetime, end: datetime) -> EscortCover
     # Days overlap [start, end) when start_date <= local(end) and end_date > local(start).
     first_day = local_date(start)
     last_day = local_date(end) + timedelta(days=1)
-    bookings = (
-        for_tenant(Booking.objects, tenant)
-        .filter(
-            status__in=STAFFED,
-            is_escort=True,
-            start_date__lt=last_day,
-            end_date__gt=first_day,
-        )
-        .prefetch_related("team")
-        .order_by("start_date", "pk")
-    )
+    rows = _ESCORTS.rows(tenant_id=tenant_pk(tenant), first_day=first_day, last_day=last_day)
+    bookings = [Booking.from_db(DEFAULT_DB_ALIAS, _BOOKING_COLUMNS, row) for row in rows]
+    if bookings:
+        prefetch_related_objects(bookings, "team")
     escorts = []
     for booking in bookings:
         a, b = booking_window(booking)
@@ -105,6 +100,36 @@ def escort_intervals(tenant: Any, start: datetime, end: datetime) -> EscortCover
         intervals=merged,
         team_user_ids=frozenset(u for e in escorts for u in e.team_user_ids),
     )
+
+
+_BOOKING_COLUMNS = [f.attname for f in Booking._meta.concrete_fields]
+
+
+def _escorts_between(tenant_id: int, first_day: date, last_day: date) -> QuerySet[Any]:
+    """Staffed escort bookings of the tenant with days in [first_day, last_day), as whole rows
+    (every concrete column, for Booking.from_db)."""
+    from supportplan.accounts.models import Tenant
+
+    return (
+        for_tenant(Booking.objects, Tenant(pk=tenant_id))
+        .filter(
+            status__in=STAFFED,
+            is_escort=True,
+            start_date__lt=last_day,
+            end_date__gt=first_day,
+        )
+        .order_by("start_date", "pk")
+        .values_list(*_BOOKING_COLUMNS)
+    )
+
+
+# Read on every opening of a case: compiled once (core.compiled).
+_ESCORTS = CompiledRead(
+    _escorts_between,
+    tenant_id=-987_654_321,
+    first_day=date(1901, 2, 3),
+    last_day=date(1901, 3, 4),
+)
 
 
 def bookings_of(tenant: Any) -> QuerySet[Booking]:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from django.utils.translation import gettext_lazy as _
 
+from supportplan.core.compiled import CompiledRead
 from supportplan.core.errors import DomainError
 
 from .domain import Window, WorkCalendar
@@ -29,9 +30,16 @@ class CalendarUnknown(DomainError):
     status = 404
 
 
+# Read before every SLA computation: compiled once (core.compiled).
+_REVISION = CompiledRead(
+    lambda pk: CalendarRevision.objects.filter(pk=pk).order_by("pk").values_list("token")[:1],
+    pk=-987_654_321,
+)
+
+
 def revision() -> str:
-    token = CalendarRevision.objects.filter(pk=1).values_list("token", flat=True).first()
-    return token or ""
+    rows = _REVISION.rows(pk=1)
+    return (rows[0][0] if rows else "") or ""
 
 
 def calendar_for(code: str) -> WorkCalendar:

@@ -6,11 +6,12 @@ that use them are in services.py; the counters move in `Case.save`).
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from supportplan.accounts.models import Role, User
+from supportplan.core.compiled import CompiledRead
 
 from .models import ACTIVE_STATE_VALUES, Case
 
@@ -36,12 +37,32 @@ def route_to(tier: str) -> User | None:
     waits its turn). One indexed query on the users table: loads are the stored
     `User.open_cases` counters, never a count over the cases.
     """
-    handlers = handlers_of(tier)
     if connection.features.has_select_for_update_skip_locked and connection.in_atomic_block:
-        free = handlers.select_for_update(skip_locked=True, of=("self",)).first()
+        free = _first(_FREE_HANDLER.rows(tier=tier))
         if free is not None:
             return free
-    return handlers.first()
+    return _first(_HANDLER.rows(tier=tier))
+
+
+_USER_COLUMNS = [f.attname for f in User._meta.concrete_fields]
+
+
+def _first(rows: list[tuple[object, ...]]) -> User | None:
+    return User.from_db(DEFAULT_DB_ALIAS, _USER_COLUMNS, rows[0]) if rows else None
+
+
+# Read on every opening of a case: compiled once (core.compiled). Whole rows, for from_db.
+_HANDLER = CompiledRead(
+    lambda tier: handlers_of(tier).values_list(*_USER_COLUMNS)[:1], tier="~sentinel-tier~"
+)
+_FREE_HANDLER = CompiledRead(
+    lambda tier: (
+        handlers_of(tier)
+        .select_for_update(skip_locked=True, of=("self",))
+        .values_list(*_USER_COLUMNS)[:1]
+    ),
+    tier="~sentinel-tier~",
+)
 
 
 def route(tier: str) -> int | None:

@@ -18,9 +18,16 @@ class TenantRequired(Exception):
 def for_tenant(
     qs: "models.QuerySet[M, M] | models.Manager[M]", tenant: Any
 ) -> "models.QuerySet[M, M]":
+    tenant_pk(tenant)
+    return qs.filter(tenant=tenant)
+
+
+def tenant_pk(tenant: Any) -> Any:
+    """The tenant's id, or TenantRequired: the guard of for_tenant for reads that filter by
+    the id themselves (core.compiled)."""
     if tenant is None or getattr(tenant, "pk", None) is None:
         raise TenantRequired("a tenant-scoped query was made without a tenant")
-    return qs.filter(tenant=tenant)
+    return tenant.pk
 
 
 class TenantQuerySet(models.QuerySet[M]):

@@ -20,14 +20,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
 
 from supportplan.catalog import selectors as catalog_selectors
 from supportplan.catalog.domain import Agreement
-from supportplan.core.tenancy import for_tenant
+from supportplan.core.compiled import CompiledRead
+from supportplan.core.tenancy import for_tenant, tenant_pk
 
 from .domain import local_date
 from .models import (
@@ -58,18 +59,39 @@ class PlanInForce:
         return self.subscription_id is None
 
 
-def _period_at(tenant: Any, provider_code: str, as_of: datetime) -> Period | None:
+def _periods_at(tenant_id: int, provider_code: str, as_of: datetime) -> QuerySet[Any]:
+    """The period of the tenant's subscription with the provider containing `as_of`, as the
+    columns a PlanInForce needs (the latest-starting one, should two overlap)."""
+    from supportplan.accounts.models import Tenant
+
     return (
-        for_tenant(Period.objects, tenant)
+        for_tenant(Period.objects, Tenant(pk=tenant_id))
         .filter(
             subscription__provider_code=provider_code,
             starts_at__lte=as_of,
             ends_at__gt=as_of,
         )
-        .select_related("plan")
         .order_by("-starts_at")
-        .first()
+        .values_list(
+            "plan_code",
+            "plan__catalog_version_id",
+            "subscription_id",
+            "term",
+            "starts_at",
+            "ends_at",
+            "base_order_id",
+            "plan_id",
+        )[:1]
     )
+
+
+# Read on every opening of a case: compiled once (core.compiled).
+_PERIOD_AT = CompiledRead(
+    _periods_at,
+    tenant_id=-987_654_321,
+    provider_code="~sentinel-provider~",
+    as_of=datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC),
+)
 
 
 def _from_period(period: Period, provider_code: str) -> PlanInForce:
@@ -141,9 +163,20 @@ def paid_until(pif: PlanInForce) -> date | None:
 def plan_in_force(tenant: Any, provider_code: str, as_of: datetime) -> PlanInForce | None:
     if as_of.tzinfo is None:
         raise ValueError("plan_in_force needs an aware datetime")
-    period = _period_at(tenant, provider_code, as_of)
-    if period is not None:
-        return _from_period(period, provider_code)
+    rows = _PERIOD_AT.rows(tenant_id=tenant_pk(tenant), provider_code=provider_code, as_of=as_of)
+    if rows:
+        plan_code, version_id, subscription_id, term, start, end, base_order_id, plan_id = rows[0]
+        return PlanInForce(
+            provider_code=provider_code,
+            plan_code=plan_code,
+            catalog_version_id=version_id,
+            subscription_id=subscription_id,
+            term=term,
+            period_start=start,
+            period_end=end,
+            order_id=base_order_id,
+            plan_id=plan_id,
+        )
     return _default_plan(tenant, provider_code)
 
 
