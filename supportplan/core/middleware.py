@@ -14,19 +14,24 @@ class ActivateUserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-
-        explicit = request.GET.get("lang") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        user = getattr(request, "user", None)
-        chosen = None
-        if explicit in dict(settings.LANGUAGES):
-            chosen = explicit
-        elif user is not None and user.is_authenticated and getattr(user, "language", ""):
-            chosen = user.language
+        chosen = reader_language(request, getattr(request, "user", None))
         if chosen:
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
         return self.get_response(request)
+
+
+def reader_language(request: HttpRequest, user: object) -> str | None:
+    """The language a signed-in reader chose: `?lang=` or the switcher's cookie, else the
+    person's saved language; None when neither says (the browser's Accept-Language stands)."""
+    from django.conf import settings
+
+    explicit = request.GET.get("lang") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if explicit in dict(settings.LANGUAGES):
+        return explicit
+    if user is not None and getattr(user, "is_authenticated", False):
+        return getattr(user, "language", "") or None
+    return None
 
 
 def activate_api_caller_language(request: HttpRequest, user: object) -> None:

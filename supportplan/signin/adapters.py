@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from supportplan.core import clock
+from supportplan.core.middleware import reader_language
 
 from . import mail, sso
 
@@ -34,6 +35,19 @@ class AccountAdapter(DefaultAccountAdapter):
             body=str(message.body),
             now=clock.now(),
         )
+
+    def add_message(
+        self, request: HttpRequest, level: int, message_template: str | None = None,
+        message_context: dict[str, Any] | None = None, extra_tags: str = "",
+        message: str | None = None,
+    ) -> None:  # fmt: skip
+        """allauth writes "Successfully signed in as …" while the request still speaks the
+        browser's language; the next page speaks the person's. Write it in the person's."""
+        language = reader_language(request, getattr(request, "user", None))
+        with translation.override(language or translation.get_language()):
+            super().add_message(
+                request, level, message_template, message_context, extra_tags, message
+            )
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Self-registration only where the provider enables it (SUPPORTPLAN_ALLOW_SIGNUP):

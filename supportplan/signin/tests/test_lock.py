@@ -97,3 +97,19 @@ def test_lock_is_per_account_and_address(member):
     other_ip = Client(REMOTE_ADDR="10.0.0.9")
     response = other_ip.post("/login/", {"login": "alice", "password": "right-horse-battery"})
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("saved", "expected"),
+    [("zh-hans", "以 alice 成功登录。"), ("en", "Successfully signed in as alice.")],
+)
+def test_the_signed_in_message_is_in_the_persons_language_not_the_browsers(member, saved, expected):
+    from django.contrib.messages import get_messages
+
+    member.language = saved
+    member.save(update_fields=["language"])
+    browser = "en" if saved == "zh-hans" else "zh-hans"
+    client = Client(HTTP_ACCEPT_LANGUAGE=browser)
+    response = client.post("/login/", {"login": "alice", "password": "right-horse-battery"})
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [expected]
