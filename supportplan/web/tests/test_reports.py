@@ -65,7 +65,7 @@ def test_customer_reads_the_report_online_and_downloads_the_pdf(two):
     page = client.get(reverse("web:report", args=[report.pk])).content.decode()
     assert '<header class="topbar">' in page
     assert f'href="{reverse("web:reports")}">← All reports</a>' in page
-    assert f'src="{pdf_url}?format=html"' in page
+    assert f'src="{pdf_url}?format=html&amp;in={report.language}"' in page
     assert "reports are written in the organisation's language" in page
     for url in (
         reverse("web:report", args=[other.pk]),
