@@ -349,6 +349,10 @@ MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool("SUPPORTPLAN_WEBAUTHN_INSECURE_ORIGIN", False)
 MFA_TOTP_ISSUER = "supportplan"
+# One 30-second step either way (RFC 6238 5.2): a phone a few seconds off, or a code typed
+# as the window turns, still signs in. A code is accepted once (the used-code marker is in
+# the shared database cache), so the wider window does not allow a replay.
+MFA_TOTP_TOLERANCE = 1
 SOCIALACCOUNT_ADAPTER = "supportplan.signin.adapters.SocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking is decided per tenant by the adapter
