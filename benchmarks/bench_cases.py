@@ -124,7 +124,8 @@ def bench_sweep() -> None:
         f"p50={ms(pct(times, 50))}  p95={ms(pct(times, 95))}  max={ms(max(times))}"
     )
     # What a sweep worker actually runs: claim the next batch (200, oldest first, FOR UPDATE
-    # SKIP LOCKED), in a transaction rolled back so nothing changes.
+    # SKIP LOCKED; warnings marked in the same UPDATE), in a transaction rolled back so
+    # nothing changes.
     from django.db import transaction
 
     from supportplan.cases.sweep import _claim
@@ -133,8 +134,8 @@ def bench_sweep() -> None:
     for _ in range(runs + 3):
         t = time.perf_counter()
         with transaction.atomic():
-            got = len(_claim(_warn_q(now), "warn_at", 200))
-            got += len(_claim(_breach_q(now), "first_response_due", 200))
+            got = len(_claim("warn", now, 200))
+            got += len(_claim("breach", now, 200))
             transaction.set_rollback(True)
         claims.append(time.perf_counter() - t)
     claims = claims[3:]

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from supportplan.accounts.models import Role
 from supportplan.cases import services
+from supportplan.cases.models import Case
 from supportplan.core.testing import make_user
 
 from .factories import at, customer, load_catalogs
@@ -118,3 +119,16 @@ def test_the_open_case_endpoint_adds_only_the_token_lookup(basic_customer):
     # catalog names from the cache, the assignee from routing, the requester from the request
     assert statements(ctx.captured_queries) == ["SELECT authtoken_token", *OPEN_STATEMENTS]
     assert res.json()["assignee"]["role"] == Role.ENGINEER
+
+
+@pytest.mark.postgres
+def test_the_cases_table_is_vacuumed_after_one_percent_changes():
+    """The console's counts stay an index-only scan (migration cases/0005)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [Case._meta.db_table])
+        (options,) = cursor.fetchone()
+    assert sorted(options) == [
+        "autovacuum_analyze_scale_factor=0.02",
+        "autovacuum_vacuum_insert_scale_factor=0.01",
+        "autovacuum_vacuum_scale_factor=0.01",
+    ]
