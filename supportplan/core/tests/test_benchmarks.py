@@ -29,7 +29,9 @@ def _host() -> str:
 
 
 def _run(*argv: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+    }
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / argv[0]), *argv[1:]],
         cwd=ROOT,
