@@ -37,6 +37,7 @@ parser.add_argument("--db", default="bench_cases")
 parser.add_argument("--host", default="127.0.0.1:5432")
 parser.add_argument("--n", type=int, default=400)
 parser.add_argument("--top", type=int, default=30)
+parser.add_argument("--sql", action="store_true", help="print the statements of one opening")
 parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
 parser.add_argument("--floor", action="store_true", help="also replay the SQL alone")
 args = parser.parse_args()
@@ -195,6 +196,9 @@ def main() -> None:
         )
     (o_cpu, o_pg, *_), (c_cpu, c_pg, *_) = results.values()
     print(f"ceiling / open, CPU of both processes: {(c_cpu + c_pg) / (o_cpu + o_pg) * 100:.0f} %")
+    if args.sql:
+        for sql, _params in captured(client, "/api/cases/", who):
+            print("  ", sql[:160])
     if args.floor:
         floor(client, who, results["ceiling"])
     if args.top == 0:
