@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext_lazy as _
 
+from supportplan.core.compiled import CompiledInsertModel
 from supportplan.core.tenancy import TenantManager
 
 
@@ -60,7 +61,7 @@ class CommunicationKind(models.TextChoices):
     SYSTEM = "system", _("Change")
 
 
-class Case(models.Model):
+class Case(CompiledInsertModel, models.Model):
     tenant = models.ForeignKey(
         "accounts.Tenant", verbose_name=_("tenant"), on_delete=models.PROTECT, related_name="cases"
     )
@@ -305,7 +306,7 @@ def move_open_case_count(from_id: int | None, to_id: int | None) -> None:
     )
 
 
-class CaseEvent(models.Model):
+class CaseEvent(CompiledInsertModel, models.Model):
     """Append-only event log of a case; the SLA timers are replayed from it."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")

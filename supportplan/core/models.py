@@ -2,8 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from supportplan.core.compiled import CompiledInsertModel
 
-class AuditEntry(models.Model):
+
+class AuditEntry(CompiledInsertModel, models.Model):
     """Append-only history of business actions (dotted codes such as ``case.sla.breached``).
 
     Notifications, reports and the UI read from here. Rows are never updated or deleted.

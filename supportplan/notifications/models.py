@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from supportplan.core.compiled import CompiledInsertModel
 from supportplan.core.tenancy import TenantManager
 
 
@@ -312,7 +313,7 @@ class DispatchStatus(models.TextChoices):
     FAILED = "failed", _("Dispatch failed")
 
 
-class Dispatch(models.Model):
+class Dispatch(CompiledInsertModel, models.Model):
     """The notification intent of one audit entry: what the event's transaction commits.
 
     Written by the audit subscriber (one small row, no rendering); the fan-out (recipients,

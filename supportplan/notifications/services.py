@@ -33,6 +33,7 @@ from supportplan.core.audit import audit_log
 from supportplan.core.bulk import insert_rows
 from supportplan.core.errors import Conflict, DomainError, PermissionDenied
 from supportplan.core.models import AuditEntry
+from supportplan.core.task_backend import is_database_backend
 
 from . import dispatch, domain, secrets, selectors, senders
 from .models import (
@@ -113,7 +114,7 @@ def on_audit_entries(entries: list[AuditEntry]) -> None:
     from . import tasks
 
     backend = tasks.dispatch.get_backend()
-    if type(backend).__module__.startswith("django_tasks_db") and all(rows):
+    if is_database_backend(backend) and all(rows):
         from django_tasks_db.compat import normalize_json, task_enqueued
         from django_tasks_db.models import DBTaskResult, get_date_max
 
@@ -165,7 +166,7 @@ def _enqueue_dispatch(dispatch_id: int) -> None:
     a dispatch that is not committed. Either way the sweep is the safety net."""
     from . import tasks
 
-    if type(tasks.dispatch.get_backend()).__module__.startswith("django_tasks_db"):
+    if is_database_backend(tasks.dispatch.get_backend()):
         tasks.dispatch.enqueue(dispatch_id=dispatch_id)
         return
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from supportplan.accounts import permissions as perms
 from supportplan.accounts.models import RegisteredSystem, Tenant, User
 from supportplan.core.errors import DomainError, PermissionDenied
+from supportplan.core.task_backend import is_database_backend
 
 from .. import domain, routing
 from ..models import (
@@ -211,7 +212,7 @@ def _schedule_sla_check(case: Case) -> None:
         return
     job = tasks.sla_check_case.using(run_after=case.warn_at)
     case_id = case.pk
-    if type(backend).__module__.startswith("django_tasks_db"):
+    if is_database_backend(backend):
         job.enqueue(case_id=case_id)
     else:
         transaction.on_commit(lambda: job.enqueue(case_id=case_id))

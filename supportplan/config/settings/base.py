@@ -260,7 +260,7 @@ STORAGES = {
 # Run workers with `supportplan db_worker` on as many machines as needed.
 TASKS = {
     "default": {
-        "BACKEND": env("SUPPORTPLAN_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env("SUPPORTPLAN_TASK_BACKEND", "supportplan.core.task_backend.DatabaseBackend"),
         "QUEUES": ["default", "notifications", "reports"],
     }
 }
