@@ -55,18 +55,7 @@ class CompiledRead:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        if not converters:
-            return rows
-        out = []
-        for row in rows:
-            values_row = list(row)
-            for pos, (funcs, expression) in converters.items():
-                value = values_row[pos]
-                for func in funcs:
-                    value = func(value, expression, connection)
-                values_row[pos] = value
-            out.append(tuple(values_row))
-        return out
+        return _converted(rows, converters, connection)
 
     def _compile(self, using: str) -> Any:
         qs = self.build(**self.sentinels).using(using)
@@ -96,6 +85,22 @@ class CompiledRead:
         fields = [s[0] for s in compiler.select]
         converters = compiler.get_converters(fields)
         return sql, slots, converters
+
+
+def _converted(rows: list[Any], converters: dict[int, Any], connection: Any) -> list[Any]:
+    """The rows with the ORM's result converters applied, as the compiler applies them."""
+    if not converters:
+        return rows
+    out = []
+    for row in rows:
+        values_row = list(row)
+        for pos, (funcs, expression) in converters.items():
+            value = values_row[pos]
+            for func in funcs:
+                value = func(value, expression, connection)
+            values_row[pos] = value
+        out.append(tuple(values_row))
+    return out
 
 
 class _Slot(str):
@@ -155,18 +160,7 @@ def compiled_insert(
         if not returning:
             return []
         rows = connection.ops.fetch_returned_rows(cursor, ())
-    if not converters:
-        return list(rows)
-    out = []
-    for row in rows:
-        values_row = list(row)
-        for pos, (funcs, expression) in converters.items():
-            value = values_row[pos]
-            for func in funcs:
-                value = func(value, expression, connection)
-            values_row[pos] = value
-        out.append(tuple(values_row))
-    return out
+    return _converted(list(rows), converters, connection)
 
 
 def _compile_insert(obj: Any, connection: Any, fields: list[Any], returning: list[Any]) -> Any:
