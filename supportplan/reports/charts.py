@@ -5,6 +5,9 @@ Every chart is its own `matplotlib.figure.Figure` (no pyplot: its global figure 
 not thread-safe, and a worker may render several reports at once); rcParams are set once
 at import and only read afterwards. Nothing keeps a figure once it is drawn.
 
+Text is drawn by `agg.Canvas`: the pixels of matplotlib's Agg canvas, with each glyph
+rasterised once per thread rather than once per label.
+
 Labels name the CJK font family, so Chinese is drawn with the installed Noto CJK fonts
 (Debian fonts-noto-cjk; never downloaded); `fonts.matplotlib_problem()` checks that
 matplotlib resolves it. `to_svg` stays for a caller that wants text as text.
@@ -22,10 +25,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 from PIL import Image
+
+from supportplan.reports.agg import Canvas
 
 FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans SC", "DejaVu Sans", "sans-serif"]
 PALETTE = ["#1f5fa8", "#e07b24", "#2f9e6e", "#c23b4e", "#7b5ea7", "#8a8f98", "#d4a82a"]
@@ -82,7 +86,7 @@ def render(fig: Figure, fmt: str = "png") -> str:
 
 def to_png(fig: Figure) -> str:
     # A reused figure keeps its canvas, and with it the renderer and its text-size cache.
-    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas = fig.canvas if isinstance(fig.canvas, Canvas) else Canvas(fig)
     canvas.draw()
     rgba = canvas.buffer_rgba()
     image = Image.frombuffer("RGBA", (rgba.shape[1], rgba.shape[0]), rgba, "raw", "RGBA", 0, 1)
@@ -159,7 +163,7 @@ def _grid(n: int) -> tuple[Figure, list[Any]]:
         fig.subplots_adjust(
             left=0.06, right=0.99, bottom=0.12 / rows + 0.03, top=top, hspace=0.55, wspace=0.22
         )
-        FigureCanvasAgg(fig)
+        Canvas(fig)
         grids[n] = (fig, axes)
     return grids[n]
 
@@ -170,7 +174,7 @@ def _bars(height: float) -> tuple[Figure, Any]:
     figures: dict[float, tuple[Figure, Any]] = _made.__dict__.setdefault("bars", {})
     if height not in figures:
         fig = Figure(figsize=(7.2, height))
-        FigureCanvasAgg(fig)
+        Canvas(fig)
         figures[height] = (fig, fig.subplots())
     fig, ax = figures[height]
     _clear_data(ax)
