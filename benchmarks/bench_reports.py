@@ -11,6 +11,9 @@
    PDF -> drop): CPU per tenant and peak RSS (`ru_maxrss`), so a flat peak across sizes
    shows that memory does not grow with the number of tenants.
 
+After its first report a child freezes its long-lived objects, as a report worker does
+(`core.heap.settle`, where the code under test has it).
+
 `--compare DIR` runs the same measurements, in the same run and side by side (both at the
 same time, so under the same load), against the code in DIR (a checkout of main, e.g.
 `git worktree add /tmp/main main`) and prints before/after figures.
@@ -94,9 +97,20 @@ def _setup(root: str) -> Any:
     return one
 
 
+def _settle() -> None:
+    """What a report worker does after its first report (`reports.tasks.generate_report`),
+    where the code under test has it."""
+    try:
+        from supportplan.core import heap
+    except ImportError:
+        return
+    heap.settle()
+
+
 def child_single(root: str, runs: int) -> None:
     one = _setup(root)
     one("warmup", "zh-hans")  # fonts, templates, matplotlib caches
+    _settle()
     for lang in ("zh-hans", "en"):
         rows = [one(f"t{i}", lang) for i in range(runs)]
         print(json.dumps({"lang": lang, "rows": rows}), flush=True)
@@ -110,6 +124,8 @@ def child_batch(root: str, n: int) -> None:
     samples = []
     for i in range(n):
         row = one(f"batch-{i}", "zh-hans" if i % 2 else "en")
+        if i == 0:
+            _settle()
         cpu.append(row["html"] + row["pdf"])
         if (i + 1) % 10 == 0 or i == n - 1:
             samples.append((i + 1, round(rss_mb()), round(peak_mb())))

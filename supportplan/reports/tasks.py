@@ -14,6 +14,7 @@ from typing import Any
 
 from django.tasks import task
 
+from supportplan.core import heap
 from supportplan.core.schedule import periodic
 
 from . import services
@@ -59,6 +60,7 @@ def generate_report(
         force=force,
         send=send,
     )
+    heap.settle()  # after this worker's first report: see core.heap
     return {
         "tenant": found.slug,
         "month": month,
