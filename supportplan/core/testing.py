@@ -102,3 +102,23 @@ def race[R](work: Callable[[int], R], threads: int) -> list[R]:
     if errors:
         raise errors[0]
     return results
+
+
+def on_a_new_thread[R](fn: Callable[[], R]) -> R:
+    """`fn()` on a thread that has run nothing yet, so whatever it keeps per thread (the
+    report charts' figures and glyphs) starts empty; its error, if any, is raised here."""
+    out: list[Any] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            out.append(fn())
+        except BaseException as exc:
+            errors.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if errors:
+        raise errors[0]
+    return out[0]  # type: ignore[no-any-return]

@@ -121,18 +121,28 @@ def metrics_grid(
     The grid's figure is made once per thread and layout and redrawn for each report (see
     `_grid`): building its twelve axes and their ticks was half of the report's chart time,
     and the reused canvas keeps matplotlib's text-size cache, as most labels (days, tick
-    values) are the same from one tenant to the next."""
+    values) are the same from one tenant to the next. A panel's area and two lines are made
+    once too and given each report's data (`set_data`, then the limits recomputed from it)."""
     n = len(panels)
-    fig, axes = _grid(n)
+    fig, axes, drawn = _grid(n)
     for k, ax in enumerate(axes):
         if k >= n:
             continue
         title, days, avg, peak = panels[k]
-        _clear_data(ax)
         x = range(len(days))
-        ax.fill_between(x, avg, color=PALETTE[0], alpha=0.12, linewidth=0)
-        ax.plot(x, avg, color=PALETTE[0], linewidth=1.2)
-        ax.plot(x, peak, color=PALETTE[1], linewidth=0.9, linestyle="--")
+        if k in drawn:
+            fill, avg_line, peak_line = drawn[k]
+            fill.set_data(x, avg, 0)
+            avg_line.set_data(x, avg)
+            peak_line.set_data(x, peak)
+            ax.relim()  # the area and the lines alone, as on a new axes
+            ax.autoscale(enable=True)
+        else:
+            drawn[k] = (
+                ax.fill_between(x, avg, color=PALETTE[0], alpha=0.12, linewidth=0),
+                ax.plot(x, avg, color=PALETTE[0], linewidth=1.2)[0],
+                ax.plot(x, peak, color=PALETTE[1], linewidth=0.9, linestyle="--")[0],
+            )
         ax.set_title(title, loc="left")
         step = max(1, len(days) // 4)
         ax.set_xticks(list(x)[::step])
@@ -145,11 +155,13 @@ def metrics_grid(
 _made = threading.local()
 
 
-def _grid(n: int) -> tuple[Figure, list[Any]]:
+def _grid(n: int) -> tuple[Figure, list[Any], dict[int, tuple[Any, Any, Any]]]:
     """This thread's figure for an n-panel grid: axes, their styling and the figure's layout
     are made once; `metrics_grid` replaces every panel's data, title and ticks. Per thread
     (a worker may render several reports at once, and a figure is not thread-safe)."""
-    grids: dict[int, tuple[Figure, list[Any]]] = _made.__dict__.setdefault("grids", {})
+    grids: dict[int, tuple[Figure, list[Any], dict[int, tuple[Any, Any, Any]]]] = (
+        _made.__dict__.setdefault("grids", {})
+    )
     if n not in grids:
         cols = 3
         rows = max(1, math.ceil(n / cols))
@@ -164,7 +176,7 @@ def _grid(n: int) -> tuple[Figure, list[Any]]:
             left=0.06, right=0.99, bottom=0.12 / rows + 0.03, top=top, hspace=0.55, wspace=0.22
         )
         Canvas(fig)
-        grids[n] = (fig, axes)
+        grids[n] = (fig, axes, {})
     return grids[n]
 
 

@@ -3,13 +3,12 @@ are exactly matplotlib's own Agg canvas's, for Chinese and Latin labels, several
 rotated, multi-line, without antialiasing and in mathtext, on the first drawing and on the
 drawings after it that take everything from the caches; and the caches stay bounded."""
 
-import threading
-
 import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from supportplan.core.testing import on_a_new_thread
 from supportplan.reports import agg, charts, render
 from supportplan.reports.builder import build_report
 from supportplan.reports.connectors.demo import demo_report_data
@@ -49,15 +48,6 @@ def _pixels(fig: Figure) -> np.ndarray:
     return np.asarray(fig.canvas.buffer_rgba()).copy()
 
 
-def _on_a_new_thread(fn):
-    """`fn()` on a thread with empty caches (they are per thread)."""
-    out = []
-    worker = threading.Thread(target=lambda: out.append(fn()))
-    worker.start()
-    worker.join()
-    return out[0]
-
-
 @pytest.mark.parametrize("shift", [0.0, 0.0013])
 def test_the_canvas_draws_exactly_the_pixels_of_matplotlibs_agg_canvas(shift):
     stock = _pixels(_figure(FigureCanvasAgg, shift))
@@ -70,7 +60,7 @@ def test_the_canvas_draws_exactly_the_pixels_of_matplotlibs_agg_canvas(shift):
         again = _pixels(fig)  # from the caches alone
         return first, again, filled, (len(layouts), len(glyphs), len(heights))
 
-    first, again, filled, after = _on_a_new_thread(ours)
+    first, again, filled, after = on_a_new_thread(ours)
     assert stock.shape == first.shape
     assert np.array_equal(first, stock)
     assert np.array_equal(again, stock)
@@ -82,9 +72,9 @@ def test_the_report_charts_are_the_same_as_with_matplotlibs_own_renderer(monkeyp
     content = build_report(
         demo_report_data("t-agg", Month(2026, 10), instances=8, tickets=60, tenant_name="t")
     )
-    ours = _on_a_new_thread(lambda: render.render_charts(content, language="zh-hans"))
+    ours = on_a_new_thread(lambda: render.render_charts(content, language="zh-hans"))
     monkeypatch.setattr(agg, "SUPPORTED", False)  # Canvas falls back to the stock renderer
-    stock = _on_a_new_thread(lambda: render.render_charts(content, language="zh-hans"))
+    stock = on_a_new_thread(lambda: render.render_charts(content, language="zh-hans"))
     assert set(ours) == {"metrics", "tickets", "spend", "security"}
     assert ours == stock
 
@@ -98,6 +88,6 @@ def test_the_caches_are_emptied_at_their_limit_and_the_pixels_stay_right(monkeyp
         drawn = [_pixels(fig), _pixels(fig)]
         return drawn, [len(c) for c in agg.caches()]
 
-    drawn, sizes = _on_a_new_thread(ours)
+    drawn, sizes = on_a_new_thread(ours)
     assert all(np.array_equal(d, stock) for d in drawn)
     assert max(sizes) <= 10

@@ -2,9 +2,9 @@
 chart drawn on a figure that held another tenant's data is byte for byte the chart drawn on
 a new one, in another language, month length or number of panels too."""
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from supportplan.core.testing import on_a_new_thread
 from supportplan.reports import render
 from supportplan.reports.builder import build_report
 from supportplan.reports.connectors.demo import demo_report_data
@@ -17,15 +17,6 @@ def _content(seed: str, month: Month, instances: int = 6, tickets: int = 40):
     )
 
 
-def _in_a_new_thread(fn):
-    """`fn()` on a thread that has drawn nothing yet: its figures are new."""
-    out = []
-    worker = threading.Thread(target=lambda: out.append(fn()))
-    worker.start()
-    worker.join()
-    return out[0]
-
-
 def test_a_reused_figure_draws_exactly_what_a_new_one_draws():
     first = _content("tenant-a", Month(2026, 10), instances=12, tickets=120)
     second = _content("tenant-b", Month(2026, 2))  # 28 days, fewer cases, other figures
@@ -34,8 +25,8 @@ def test_a_reused_figure_draws_exactly_what_a_new_one_draws():
         render.render_charts(first, language="zh-hans")
         return render.render_charts(second, language="en")
 
-    after_another = _in_a_new_thread(both)
-    fresh = _in_a_new_thread(lambda: render.render_charts(second, language="en"))
+    after_another = on_a_new_thread(both)
+    fresh = on_a_new_thread(lambda: render.render_charts(second, language="en"))
     assert set(after_another) == {"metrics", "tickets", "spend", "security"}
     assert after_another == fresh
 
@@ -43,7 +34,7 @@ def test_a_reused_figure_draws_exactly_what_a_new_one_draws():
 def test_threads_drawing_at_once_each_get_their_own_charts():
     contents = [_content(f"tenant-{k}", Month(2026, 10)) for k in range(4)]
     alone = [
-        _in_a_new_thread(lambda c=c: render.render_charts(c, language="zh-hans")) for c in contents
+        on_a_new_thread(lambda c=c: render.render_charts(c, language="zh-hans")) for c in contents
     ]
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(
