@@ -27,7 +27,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hi
 from matplotlib.font_manager import FontProperties, fontManager, get_font
 from matplotlib.ft2font import FT2Font, RenderMode
 
-LIMIT = 20_000  # entries per cache; a report uses about 150 layouts and 400 glyphs
+LIMIT = 5_000  # entries per cache (~1.5 MB of glyphs); a report uses ~150 layouts, ~1,400 glyphs
 
 # The private FreeType calls RendererAgg.draw_text makes since matplotlib 3.11; without them
 # (an older matplotlib), the stock renderer is used.
