@@ -28,12 +28,11 @@ from django.utils.translation import gettext_lazy as _
 
 from supportplan.accounts import permissions as perms
 from supportplan.accounts.models import Role, Tenant, User
-from supportplan.core import clock
 from supportplan.core.audit import audit_log
 from supportplan.core.bulk import insert_rows
 from supportplan.core.errors import Conflict, DomainError, PermissionDenied
 from supportplan.core.models import AuditEntry
-from supportplan.core.task_backend import is_database_backend
+from supportplan.core.task_backend import enqueue_rows, is_database_backend
 
 from . import dispatch, domain, secrets, selectors, senders
 from .models import (
@@ -113,48 +112,10 @@ def on_audit_entries(entries: list[AuditEntry]) -> None:
     )
     from . import tasks
 
-    backend = tasks.dispatch.get_backend()
-    if is_database_backend(backend) and all(rows):
-        from django_tasks_db.compat import normalize_json, task_enqueued
-        from django_tasks_db.models import DBTaskResult, get_date_max
-
-        task = tasks.dispatch
-        backend.validate_task(task)
-        constant = {
-            "priority": task.priority,
-            "task_path": task.module_path,
-            "queue_name": task.queue_name,
-            # the backend's pre_save turns "no time" into the max date; not called here
-            "run_after": task.run_after or get_date_max(),
-            "backend_name": backend.alias,
-        }
-        jobs = [
-            {
-                "id": backend._get_id(),  # type: ignore[attr-defined]
-                "args_kwargs": normalize_json({"args": [], "kwargs": {"dispatch_id": pk}}),
-            }
-            for pk in rows
-        ]
-        insert_rows(DBTaskResult, jobs, constant=constant)
-        if _enqueue_watched(task_enqueued, type(backend)):
-            for job in jobs:
-                # enqueued_at as auto_now_add stamped the rows, to the microseconds between
-                result: Any = DBTaskResult(**constant, **job, enqueued_at=clock.now()).task_result
-                task_enqueued.send(type(backend), task_result=result)
+    if all(rows) and enqueue_rows(tasks.dispatch, [{"dispatch_id": pk} for pk in rows]):
         return
     for pk in rows:
         _enqueue_dispatch(pk)
-
-
-def _enqueue_watched(signal: Any, sender: type) -> bool:
-    """Whether anyone but Django's own debug line (django.tasks.signals.log_task_enqueued,
-    off unless the django.tasks logger is at DEBUG) listens to task_enqueued: a bulk skips
-    building a TaskResult a job for nobody."""
-    from django.tasks import signals
-
-    sync, asynchronous = signal._live_receivers(sender)
-    listeners = [r for r in (*sync, *asynchronous) if r is not signals.log_task_enqueued]
-    return bool(listeners) or logging.getLogger("django.tasks").isEnabledFor(logging.DEBUG)
 
 
 on_audit_entry.bulk = on_audit_entries  # type: ignore[attr-defined]

@@ -3,7 +3,8 @@ and the PDF as the same PNG.
 
 Every chart is its own `matplotlib.figure.Figure` (no pyplot: its global figure manager is
 not thread-safe, and a worker may render several reports at once); rcParams are set once
-at import and only read afterwards. Nothing keeps a figure once it is drawn.
+at import and only read afterwards. Each worker thread keeps its figures (`_grid`, `_bars`)
+and redraws them with the next report's data.
 
 Text is drawn by `agg.Canvas`: the pixels of matplotlib's Agg canvas, with each glyph
 rasterised once per thread rather than once per label.
